@@ -1,0 +1,91 @@
+// Package store keeps jfn's state: functions and their runtime tokens (and, later, MCP
+// sessions and cron runs). The embedded implementation is SQLite (pure Go, WAL mode), which
+// the CLI and a running server share through one file. A PostgreSQL implementation satisfies
+// the same Store interface for running several replicas.
+//
+// Servers do not query the store on the hot path: they load a Snapshot into memory and
+// reload it whenever Watch reports a change.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a function or token does not exist (or a token is revoked
+// and the call needs an active one).
+var ErrNotFound = errors.New("not found")
+
+// ErrUnreachable wraps errors that mean the database could not be reached.
+var ErrUnreachable = errors.New("store unreachable")
+
+// Function is a deployed function and its settings.
+type Function struct {
+	Name       string
+	Upstream   string        // base URL of the function, e.g. http://127.0.0.1:9001
+	OpenAPIURL string        // URL of its OpenAPI document; "" means Upstream + "/openapi.json"
+	Public     bool          // no token needed on any route
+	Timeout    time.Duration // per-request upstream timeout; 0 means the default (30 s)
+	MCP        bool          // serve /mcp
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Token is a runtime token's stored record. The secret itself is never stored.
+type Token struct {
+	ID         string
+	Function   string
+	Name       string
+	Hash       [sha256.Size]byte // SHA-256 of the secret
+	Prefix     string            // display prefix, "jfn_rt_" + 4 chars + ".."
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero when never used
+	ExpiresAt  time.Time // zero when it never expires
+	RevokedAt  time.Time // zero when active
+}
+
+// Active reports whether t can still authenticate at now.
+func (t Token) Active(now time.Time) bool {
+	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
+}
+
+// Snapshot is everything a server needs in memory: all functions and all unrevoked tokens.
+type Snapshot struct {
+	Functions []Function
+	Tokens    []Token
+}
+
+// Store is the persistence interface. Implementations are safe for concurrent use.
+type Store interface {
+	// PutFunction inserts or updates f (matched by name) and reports whether it was created.
+	PutFunction(ctx context.Context, f Function) (created bool, err error)
+	// GetFunction returns the named function or ErrNotFound.
+	GetFunction(ctx context.Context, name string) (Function, error)
+	// ListFunctions returns all functions ordered by name.
+	ListFunctions(ctx context.Context) ([]Function, error)
+	// DeleteFunction removes the function and all its tokens; ErrNotFound when absent.
+	DeleteFunction(ctx context.Context, name string) error
+
+	// CreateToken stores t (t.ID, t.Function, t.Hash, t.Prefix and t.Name set by the caller;
+	// CreatedAt defaults to now). ErrNotFound when the function does not exist.
+	CreateToken(ctx context.Context, t Token) error
+	// ListTokens returns the unrevoked tokens of function, oldest first.
+	ListTokens(ctx context.Context, function string) ([]Token, error)
+	// RevokeToken marks the token revoked and returns it; ErrNotFound when the function has no
+	// such active token.
+	RevokeToken(ctx context.Context, function, id string) (Token, error)
+	// TouchTokens records last-used times in one batch (token id → time). Unknown ids are ignored.
+	TouchTokens(ctx context.Context, used map[string]time.Time) error
+
+	// Snapshot returns all functions and unrevoked tokens.
+	Snapshot(ctx context.Context) (Snapshot, error)
+	// Watch returns a channel that receives a value (coalesced) after any change to functions
+	// or tokens made by any process sharing the store, within one second. It closes when ctx ends.
+	Watch(ctx context.Context) <-chan struct{}
+	// Ping checks that the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
