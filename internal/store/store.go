@@ -57,7 +57,9 @@ type Snapshot struct {
 	Tokens    []Token
 }
 
-// Store is the persistence interface. Implementations are safe for concurrent use.
+// Store is the persistence interface. Implementations are safe for concurrent use. Times
+// are stored to the millisecond and returned in UTC. The storetest package holds the
+// behavioural suite every implementation passes.
 type Store interface {
 	// PutFunction inserts or updates f (matched by name) and reports whether it was created.
 	PutFunction(ctx context.Context, f Function) (created bool, err error)
@@ -71,12 +73,14 @@ type Store interface {
 	// CreateToken stores t (t.ID, t.Function, t.Hash, t.Prefix and t.Name set by the caller;
 	// CreatedAt defaults to now). ErrNotFound when the function does not exist.
 	CreateToken(ctx context.Context, t Token) error
-	// ListTokens returns the unrevoked tokens of function, oldest first.
+	// ListTokens returns the unrevoked tokens of function (expired ones included), oldest
+	// first; ErrNotFound when the function does not exist.
 	ListTokens(ctx context.Context, function string) ([]Token, error)
 	// RevokeToken marks the token revoked and returns it; ErrNotFound when the function has no
 	// such active token.
 	RevokeToken(ctx context.Context, function, id string) (Token, error)
-	// TouchTokens records last-used times in one batch (token id → time). Unknown ids are ignored.
+	// TouchTokens records last-used times in one batch (token id → time). Unknown ids are ignored,
+	// a stored time never moves backwards, and touching does not wake Watch.
 	TouchTokens(ctx context.Context, used map[string]time.Time) error
 
 	// Snapshot returns all functions and unrevoked tokens.

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one numbered, append-only step of the SQLite schema. Versions start at 1 and
+// have no gaps; a released migration is never edited, only followed by a new one. Later
+// features (mcp_sessions, cron runs, signing secrets) arrive as migrations 2, 3, ….
+type migration struct {
+	version int
+	name    string
+	sql     string // one or more statements, run inside the migration transaction
+}
+
+// migrations is the SQLite schema history.
+//
+// Times are INTEGER unix milliseconds in UTC, so they round-trip exactly to the millisecond
+// and compare as numbers. Tables are STRICT so a wrong type fails loudly instead of being
+// stored as text.
+//
+// change_generation is the change feed: triggers bump its single row on every change that a
+// server's in-memory snapshot depends on, and Watch polls it. The tokens update trigger lists
+// its columns explicitly so that TouchTokens (last_used_at only) does not bump it: otherwise
+// every last-used flush by a server would make every server reload. A migration that adds a
+// column to tokens must recreate tokens_generation_update with that column listed.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "functions, tokens and the change generation",
+		sql: `
+CREATE TABLE functions (
+	name        TEXT    NOT NULL PRIMARY KEY,
+	upstream    TEXT    NOT NULL,
+	openapi_url TEXT    NOT NULL DEFAULT '',
+	public      INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+	timeout_ms  INTEGER NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0),
+	mcp         INTEGER NOT NULL DEFAULT 1 CHECK (mcp IN (0, 1)),
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE tokens (
+	id           TEXT    NOT NULL PRIMARY KEY,
+	function     TEXT    NOT NULL REFERENCES functions (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	name         TEXT    NOT NULL,
+	hash         BLOB    NOT NULL UNIQUE CHECK (length(hash) = 32),
+	prefix       TEXT    NOT NULL,
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER,
+	expires_at   INTEGER,
+	revoked_at   INTEGER
+) STRICT;
+
+CREATE INDEX tokens_function_created ON tokens (function, created_at, id);
+
+CREATE TABLE change_generation (
+	id    INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+	value INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO change_generation (id, value) VALUES (1, 0);
+
+CREATE TRIGGER functions_generation_insert AFTER INSERT ON functions
+BEGIN
+	UPDATE change_generation SET value = value + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER functions_generation_update AFTER UPDATE ON functions
+BEGIN
+	UPDATE change_generation SET value = value + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER functions_generation_delete AFTER DELETE ON functions
+BEGIN
+	UPDATE change_generation SET value = value + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tokens_generation_insert AFTER INSERT ON tokens
+BEGIN
+	UPDATE change_generation SET value = value + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tokens_generation_update
+AFTER UPDATE OF id, function, name, hash, prefix, created_at, expires_at, revoked_at ON tokens
+BEGIN
+	UPDATE change_generation SET value = value + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tokens_generation_delete AFTER DELETE ON tokens
+BEGIN
+	UPDATE change_generation SET value = value + 1 WHERE id = 1;
+END;
+`,
+	},
+}
+
+// migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the
+// pool's _txlock), so when the CLI and a server open a fresh file at the same moment, one
+// applies the migrations while the other waits on busy_timeout and then finds nothing to do.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", classify(err))
+	}
+	defer tx.Rollback() // a no-op after Commit
+
+	if _, err := tx.ExecContext(ctx, `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER NOT NULL PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at INTEGER NOT NULL
+) STRICT`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", classify(err))
+	}
+
+	var current int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", classify(err))
+	}
+	latest := migrations[len(migrations)-1].version
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this build supports (%d): upgrade jfn", current, latest)
+	}
+	if current == latest {
+		return nil // nothing written: the commit below is skipped and Rollback releases the lock
+	}
+
+	now := time.Now().UnixMilli()
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, classify(err))
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, now); err != nil {
+			return fmt.Errorf("record migration %d: %w", m.version, classify(err))
+		}
+	}
+	// user_version mirrors the schema version so that `sqlite3 jfn.db 'PRAGMA user_version'`
+	// answers without knowing our tables.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
+		return fmt.Errorf("set user_version: %w", classify(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", classify(err))
+	}
+	return nil
+}
