@@ -1,0 +1,176 @@
+package gateway
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/jfnhq/jfn/auth"
+)
+
+// healthTool is one tool as /__health lists it.
+type healthTool struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// healthBody renders the 200 answer of /__health for doc: mode "define" with one tool, mode
+// "app" with any other number.
+func healthBody(doc *apiSpec) ([]byte, error) {
+	tools := doc.Tools()
+	if len(tools) == 1 {
+		return marshal(struct {
+			Status string     `json:"status"`
+			Mode   string     `json:"mode"`
+			Tool   healthTool `json:"tool"`
+		}{"ok", "define", healthTool{tools[0].Name, tools[0].Description}})
+	}
+	list := make([]healthTool, 0, len(tools))
+	for _, t := range tools {
+		list = append(list, healthTool{t.Name, t.Description})
+	}
+	return marshal(struct {
+		Status string       `json:"status"`
+		Mode   string       `json:"mode"`
+		Tools  []healthTool `json:"tools"`
+	}{"ok", "app", list})
+}
+
+// healthError is the 503 answer of /__health.
+type healthError struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+const notLoaded = "The function's OpenAPI document has not been loaded yet."
+
+// serveHealth answers GET /__health from the cached document: never a fetch.
+func (g *Gateway) serveHealth(w http.ResponseWriter, r *http.Request, fn *function) {
+	w.Header().Set("Cache-Control", "no-store")
+	s := g.waitSpec(r.Context(), fn.spec)
+	switch {
+	case s == nil:
+		writeJSON(w, http.StatusServiceUnavailable, healthError{"error", notLoaded})
+	case s.err != nil:
+		writeJSON(w, http.StatusServiceUnavailable, healthError{"error", s.reason})
+	default:
+		writeRaw(w, http.StatusOK, s.health)
+	}
+}
+
+// serveOpenAPI answers GET /openapi.json: the last good document, published for the URL the
+// client used. It needs no token and sends no credentials upstream.
+func (g *Gateway) serveOpenAPI(w http.ResponseWriter, r *http.Request, t target) {
+	st := stateFrom(r.Context())
+	s := g.waitSpec(r.Context(), t.fn.spec)
+	switch {
+	case s == nil || (s.doc == nil && s.err == nil):
+		fail(w, st, &httpError{status: http.StatusServiceUnavailable, message: notLoaded})
+		return
+	case s.doc == nil:
+		fail(w, st, &httpError{status: http.StatusBadGateway, message: s.reason})
+		return
+	}
+	body, err := s.published(g.serverURL(r, t), t.fn.fn.Public)
+	if err != nil {
+		fail(w, st, &httpError{status: http.StatusBadGateway, message: "The function's OpenAPI document could not be published.", cause: err})
+		return
+	}
+	// The document is public; API explorers in a browser may read it from any origin.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Cache-Control", "no-cache")
+	writeRaw(w, http.StatusOK, body)
+}
+
+// serveDocumentPreflight answers a CORS preflight for /openapi.json.
+func serveDocumentPreflight(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serverURL is the function's base URL as the client reached it: scheme://<name>.<Domain>
+// for host routing, PublicURL/<name> for path routing.
+func (g *Gateway) serverURL(r *http.Request, t target) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if u, err := url.Parse(g.publicURL); err == nil && u.Scheme != "" {
+		scheme = u.Scheme
+	}
+	name := t.fn.fn.Name
+	if t.byHost {
+		host := name + "." + g.domain
+		if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
+			host = net.JoinHostPort(host, port)
+		}
+		return scheme + "://" + host
+	}
+	if g.publicURL != "" {
+		return g.publicURL + "/" + name
+	}
+	return scheme + "://" + r.Host + "/" + name
+}
+
+// serveMCP hands /mcp to the MCP layer after the token check (every method but OPTIONS
+// needs a token unless the function is public).
+func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t target) {
+	st := stateFrom(r.Context())
+	var h http.Handler
+	if hp := t.fn.mcp.Load(); hp != nil && t.fn.fn.MCP {
+		h = *hp
+	}
+	if h == nil {
+		fail(w, st, &httpError{status: http.StatusNotFound, message: "MCP is not enabled for this function."})
+		return
+	}
+	info, ok := g.authorize(w, r, idx, t, false)
+	if !ok {
+		return
+	}
+	if r.ContentLength > g.maxBody {
+		fail(w, st, errTooLarge(g.maxBody))
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)
+	}
+	ctx := r.Context()
+	if info.ID != "" {
+		ctx = auth.NewContext(ctx, info)
+	}
+	out := r.WithContext(ctx)
+	u := *r.URL
+	u.Path, u.RawPath = t.path, t.raw
+	out.URL = &u
+	h.ServeHTTP(w, out)
+}
+
+// adminRoutes builds the operator's handler.
+func (g *Gateway) adminRoutes() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		writeRaw(w, http.StatusOK, []byte(`{"status":"ok"}`))
+	})
+	m.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := g.store.Ping(ctx); err != nil {
+			g.log.Warn().Err(err).Msg("readiness check: store unreachable")
+			writeJSON(w, http.StatusServiceUnavailable, healthError{"error", "The store is unreachable."})
+			return
+		}
+		writeRaw(w, http.StatusOK, []byte(`{"status":"ok"}`))
+	})
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "The admin listener serves /healthz and /readyz only.")
+	})
+	return m
+}

@@ -1,0 +1,276 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jfnhq/jfn/internal/store"
+	"github.com/rs/zerolog"
+)
+
+// seen is one request as an upstream received it.
+type seen struct {
+	Method     string
+	Path       string // r.URL.Path
+	RequestURI string
+	RawQuery   string
+	Host       string
+	Header     http.Header
+	Body       []byte
+}
+
+// upstream is an httptest function that records what it receives. It serves doc at
+// /openapi.json and answers everything else with handler (200 "ok" when nil).
+type upstream struct {
+	*httptest.Server
+	mu      sync.Mutex
+	reqs    []seen
+	doc     string
+	docHits int
+	handler http.HandlerFunc
+}
+
+func newUpstream(t *testing.T, doc string, handler http.HandlerFunc) *upstream {
+	t.Helper()
+	u := &upstream{doc: doc, handler: handler}
+	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	u.mu.Lock()
+	u.reqs = append(u.reqs, seen{
+		Method: r.Method, Path: r.URL.Path, RequestURI: r.RequestURI, RawQuery: r.URL.RawQuery,
+		Host: r.Host, Header: r.Header.Clone(), Body: body,
+	})
+	doc := u.doc
+	if r.URL.Path == "/openapi.json" {
+		u.docHits++
+	}
+	u.mu.Unlock()
+	if r.URL.Path == "/openapi.json" && r.Method == http.MethodGet {
+		if doc == "" {
+			http.Error(w, "no document", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, doc)
+		return
+	}
+	if u.handler != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		u.handler(w, r)
+		return
+	}
+	_, _ = io.WriteString(w, "ok")
+}
+
+func (u *upstream) setDoc(doc string) {
+	u.mu.Lock()
+	u.doc = doc
+	u.mu.Unlock()
+}
+
+// last returns the last request the upstream received other than the document fetches.
+func (u *upstream) last(t *testing.T) seen {
+	t.Helper()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for i := len(u.reqs) - 1; i >= 0; i-- {
+		if u.reqs[i].Path != "/openapi.json" {
+			return u.reqs[i]
+		}
+	}
+	t.Fatalf("upstream received no request")
+	return seen{}
+}
+
+func (u *upstream) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	n := 0
+	for _, r := range u.reqs {
+		if r.Path != "/openapi.json" {
+			n++
+		}
+	}
+	return n
+}
+
+func (u *upstream) docRequests() []seen {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []seen
+	for _, r := range u.reqs {
+		if r.Path == "/openapi.json" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// harness runs a Gateway over a fakeStore behind an httptest server.
+type harness struct {
+	t      *testing.T
+	store  *fakeStore
+	gw     *Gateway
+	srv    *httptest.Server
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+
+	flushEvery time.Duration // 50 ms unless set before start
+}
+
+func newHarness(t *testing.T) *harness {
+	return &harness{t: t, store: newFakeStore(), logs: &syncBuffer{}}
+}
+
+// deploy stores a function for up and returns a fresh token for it.
+func (h *harness) deploy(name string, up *upstream, mod func(*store.Function)) string {
+	h.t.Helper()
+	f := store.Function{Name: name, Upstream: up.URL, MCP: true}
+	if mod != nil {
+		mod(&f)
+	}
+	if _, err := h.store.PutFunction(context.Background(), f); err != nil {
+		h.t.Fatalf("PutFunction(%q) = %v", name, err)
+	}
+	tok, _ := h.store.addToken(h.t, name, time.Time{})
+	return tok
+}
+
+// start builds the Gateway (opts may adjust its Options and tuning) and runs it.
+func (h *harness) start(mod func(*Options)) {
+	h.t.Helper()
+	h.srv = httptest.NewUnstartedServer(nil)
+	opts := &Options{
+		Store:     h.store,
+		Logger:    zerolog.New(h.logs),
+		PublicURL: "http://" + h.srv.Listener.Addr().String(),
+	}
+	if mod != nil {
+		mod(opts)
+	}
+	gw, err := New(context.Background(), opts)
+	if err != nil {
+		h.t.Fatalf("New() = %v", err)
+	}
+	gw.flushEvery = 50 * time.Millisecond
+	if h.flushEvery > 0 {
+		gw.flushEvery = h.flushEvery
+	}
+	gw.specTick = 20 * time.Millisecond
+	h.gw = gw
+	h.srv.Config.Handler = gw.Handler()
+	h.srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.done = make(chan error, 1)
+	go func() { h.done <- gw.Run(ctx) }()
+	h.t.Cleanup(h.stop)
+	h.t.Cleanup(h.srv.Close)
+}
+
+// stop ends Run and waits for it.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("Run() = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		h.t.Errorf("Run did not return after cancel")
+	}
+}
+
+// do sends a request to the gateway and returns the response with its body read.
+func (h *harness) do(method, path string, header http.Header, body io.Reader) (*http.Response, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, body)
+	if err != nil {
+		h.t.Fatalf("NewRequest(%s %s) = %v", method, path, err)
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+		if strings.EqualFold(k, "Host") {
+			req.Host = vs[0]
+		}
+	}
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return resp, string(b)
+}
+
+// tokenHeader returns a header carrying tok in X-Jelou-Token.
+func tokenHeader(tok string) http.Header {
+	return http.Header{"X-Jelou-Token": {tok}}
+}
+
+// eventually retries cond until it holds or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %s", what, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Documents used by the tests.
+const (
+	defineDoc = `{"openapi":"3.1.0","info":{"title":"balance","version":"1"},
+	"paths":{"/":{"post":{"operationId":"getBalance","summary":"Balance","description":"Look up a balance by phone.","responses":{"200":{"description":"ok"}}}}}}`
+
+	appDoc = `{"openapi":"3.1.0","info":{"title":"shop","version":"1"},
+	"paths":{
+	  "/products":{"get":{"operationId":"listProducts","description":"List products.","responses":{"200":{"description":"ok"}}}},
+	  "/hooks/{id}":{"post":{"operationId":"hook","description":"A webhook.","security":[],"responses":{"200":{"description":"ok"}}},
+	                 "get":{"operationId":"getHook","description":"Read a hook.","responses":{"200":{"description":"ok"}}}}}}`
+)
+
+func hashOf(tok string) [32]byte { return sha256.Sum256([]byte(tok)) }

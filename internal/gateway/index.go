@@ -1,0 +1,230 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/store"
+)
+
+// index is an immutable view of the store that the hot path reads without a lock. apply
+// builds a new one and swaps it in atomically.
+type index struct {
+	functions map[string]*function
+	tokens    map[[sha256.Size]byte]tokenEntry
+}
+
+// function is a deployed function as the gateway serves it. A new value is built whenever
+// the function's settings change; otherwise it is carried over from one index to the next.
+type function struct {
+	fn      store.Function
+	timeout time.Duration
+	proxy   *httputil.ReverseProxy // nil when the upstream URL is unusable
+	badURL  error                  // why proxy is nil
+	spec    *specEntry
+	mcp     atomic.Pointer[http.Handler] // nil when MCP is off or not plugged in
+}
+
+// tokenEntry is an active token and the slot where its last use is recorded.
+type tokenEntry struct {
+	info auth.Info
+	used *usage
+}
+
+// usage holds a token's last use (Unix nanoseconds). It survives index rebuilds so that no
+// recorded use is lost between two flushes.
+type usage struct {
+	last    atomic.Int64
+	flushed atomic.Int64 // the value last written to the store
+}
+
+// lookupToken is the auth.Lookup over the current index.
+func (g *Gateway) lookupToken(hash [sha256.Size]byte) (auth.Info, bool) {
+	e, ok := g.idx.Load().tokens[hash]
+	return e.info, ok
+}
+
+// recordUse notes that the token with hash was used at now. Uses within a second of the last
+// recorded one are skipped, so that busy tokens do not make every request write shared memory.
+func recordUse(idx *index, hash [sha256.Size]byte, now time.Time) {
+	e, ok := idx.tokens[hash]
+	if !ok {
+		return
+	}
+	n := now.UnixNano()
+	if n-e.used.last.Load() >= int64(time.Second) {
+		e.used.last.Store(n)
+	}
+}
+
+// apply builds the index for snap and swaps it in. Functions whose settings did not change
+// keep their proxy, document and MCP handler.
+func (g *Gateway) apply(snap store.Snapshot) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+
+	old := g.idx.Load()
+	next := &index{
+		functions: make(map[string]*function, len(snap.Functions)),
+		tokens:    make(map[[sha256.Size]byte]tokenEntry, len(snap.Tokens)),
+	}
+	changed := false
+	for _, f := range snap.Functions {
+		if prev, ok := old.functions[f.Name]; ok && sameFunction(prev.fn, f) {
+			next.functions[f.Name] = prev
+			continue
+		}
+		next.functions[f.Name] = g.newFunction(f)
+		changed = true
+	}
+	for name, e := range g.specs {
+		if _, ok := next.functions[name]; !ok {
+			e.retire()
+			delete(g.specs, name)
+		}
+	}
+
+	seen := make(map[string]bool, len(snap.Tokens))
+	for _, t := range snap.Tokens {
+		if !t.RevokedAt.IsZero() {
+			continue
+		}
+		u := g.usage[t.ID]
+		if u == nil {
+			u = &usage{}
+			if !t.LastUsedAt.IsZero() {
+				u.last.Store(t.LastUsedAt.UnixNano())
+				u.flushed.Store(t.LastUsedAt.UnixNano())
+			}
+			g.usage[t.ID] = u
+		}
+		seen[t.ID] = true
+		next.tokens[t.Hash] = tokenEntry{
+			info: auth.Info{ID: t.ID, Function: t.Function, Hash: t.Hash, ExpiresAt: t.ExpiresAt},
+			used: u,
+		}
+	}
+	// Forget tokens that are gone once their last use has been written.
+	for id, u := range g.usage {
+		if !seen[id] && u.last.Load() == u.flushed.Load() {
+			delete(g.usage, id)
+		}
+	}
+	g.idx.Store(next)
+	if changed {
+		g.wakeSpecs()
+	}
+}
+
+// newFunction builds the serving state of f. It is called with g.mu held.
+func (g *Gateway) newFunction(f store.Function) *function {
+	fn := &function{fn: f, timeout: functionTimeout(f.Timeout)}
+	target, err := parseUpstream(f.Upstream)
+	if err != nil {
+		fn.badURL = err
+		g.log.Error().Str("function", f.Name).Err(err).Msg("unusable upstream URL")
+	} else {
+		fn.proxy = g.newProxy(f.Name, target)
+	}
+
+	docURL := specURL(f)
+	e := g.specs[f.Name]
+	if e == nil || e.url != docURL {
+		if e != nil {
+			e.retire()
+		}
+		e = newSpecEntry(f.Name, docURL)
+		g.specs[f.Name] = e
+	} else {
+		// A redeploy re-fetches the document even when its URL did not change.
+		e.next = time.Time{}
+	}
+	fn.spec = e
+	if f.MCP && g.mcpFactory != nil {
+		g.buildMCP(fn, e.current())
+	}
+	return fn
+}
+
+// buildMCP asks the MCP layer for fn's handler. A panic there disables /mcp for this
+// function only.
+func (g *Gateway) buildMCP(fn *function, s *specState) {
+	var doc *apiSpec
+	if s != nil {
+		doc = s.doc
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			g.log.Error().Str("function", fn.fn.Name).Interface("panic", p).Msg("building the MCP handler panicked")
+		}
+	}()
+	if h := g.mcpFactory(fn.fn, doc); h != nil {
+		fn.mcp.Store(&h)
+	}
+}
+
+// functionTimeout applies the default and the cap to a function's timeout.
+func functionTimeout(d time.Duration) time.Duration {
+	switch {
+	case d <= 0:
+		return DefaultTimeout
+	case d > MaxTimeout:
+		return MaxTimeout
+	}
+	return d
+}
+
+func parseUpstream(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &url.Error{Op: "parse", URL: raw, Err: errBadUpstream}
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+// sameFunction reports whether a and b have the same settings. Times are compared with
+// Equal because two snapshots may carry different locations for the same instant.
+func sameFunction(a, b store.Function) bool {
+	return a.Name == b.Name && a.Upstream == b.Upstream && a.OpenAPIURL == b.OpenAPIURL &&
+		a.Public == b.Public && a.Timeout == b.Timeout && a.MCP == b.MCP &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
+}
+
+// flush writes the last-use times recorded since the previous flush in one TouchTokens call.
+// On failure the times stay pending and go out with the next flush.
+func (g *Gateway) flush(ctx context.Context) {
+	g.mu.Lock()
+	batch := make(map[string]time.Time)
+	sent := make(map[string]int64)
+	for id, u := range g.usage {
+		if last := u.last.Load(); last != u.flushed.Load() && last != 0 {
+			batch[id] = time.Unix(0, last).UTC()
+			sent[id] = last
+		}
+	}
+	g.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	if err := g.store.TouchTokens(ctx, batch); err != nil {
+		g.log.Warn().Err(err).Int("tokens", len(batch)).Msg("recording token last use failed; will retry")
+		return
+	}
+	g.mu.Lock()
+	for id, last := range sent {
+		if u := g.usage[id]; u != nil {
+			u.flushed.Store(last)
+		}
+	}
+	g.mu.Unlock()
+}

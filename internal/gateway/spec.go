@@ -1,0 +1,345 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jfnhq/jfn/internal/store"
+)
+
+// Bounds of the refresh interval a document's Cache-Control may ask for, and of the retry
+// backoff after a failed fetch.
+const (
+	minSpecInterval  = 5 * time.Second
+	maxSpecInterval  = time.Hour
+	firstSpecBackoff = 5 * time.Second
+	maxSpecFetches   = 4 // documents fetched at once
+	maxPublished     = 16
+)
+
+// specEntry is the document cache of one function. The hot path only reads state; Run's
+// scheduler fetches and replaces it.
+type specEntry struct {
+	name  string
+	url   string
+	state atomic.Pointer[specState]
+	ready chan struct{} // closed after the first fetch attempt
+	once  sync.Once
+
+	// Scheduling, guarded by Gateway.mu.
+	next     time.Time
+	inFlight bool
+	failures int
+	retired  bool
+}
+
+// specState is an immutable result of fetching a document: the last good document, if any,
+// and how the latest attempt went.
+type specState struct {
+	doc       *apiSpec // nil until a document loads
+	raw       []byte
+	health    []byte    // body of a 200 /__health for doc
+	fetchedAt time.Time // when doc was last confirmed current
+	etag      string
+	err       error  // the latest attempt's failure; nil when it succeeded
+	reason    string // a client-safe sentence about err
+	pub       *publishCache
+}
+
+// publishCache memoises openapi.Publish per server URL: /openapi.json never re-renders the
+// same document twice.
+type publishCache struct {
+	mu sync.Mutex
+	m  map[publishKey][]byte
+}
+
+type publishKey struct {
+	server string
+	public bool
+}
+
+func newSpecEntry(name, url string) *specEntry {
+	return &specEntry{name: name, url: url, ready: make(chan struct{})}
+}
+
+func (e *specEntry) current() *specState { return e.state.Load() }
+func (e *specEntry) markReady()          { e.once.Do(func() { close(e.ready) }) }
+
+// retire detaches e from its function; a fetch in flight for it is then discarded. Called
+// with Gateway.mu held.
+func (e *specEntry) retire() { e.retired = true }
+
+// specURL is where f's document is fetched from.
+func specURL(f store.Function) string {
+	if f.OpenAPIURL != "" {
+		return f.OpenAPIURL
+	}
+	return strings.TrimRight(f.Upstream, "/") + "/openapi.json"
+}
+
+// waitSpec returns e's state, first waiting (within g.specWait and ctx) for the first fetch
+// attempt when it has not completed yet. This only happens just after a function appears.
+func (g *Gateway) waitSpec(ctx context.Context, e *specEntry) *specState {
+	select {
+	case <-e.ready:
+		return e.current()
+	default:
+	}
+	t := time.NewTimer(g.specWait)
+	defer t.Stop()
+	select {
+	case <-e.ready:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return e.current()
+}
+
+// wakeSpecs asks Run to look for documents due for a fetch.
+func (g *Gateway) wakeSpecs() {
+	select {
+	case g.kick <- struct{}{}:
+	default:
+	}
+}
+
+// scheduleSpecs starts a fetch for every document that is due.
+func (g *Gateway) scheduleSpecs(ctx context.Context, wg *sync.WaitGroup) {
+	if ctx.Err() != nil {
+		return
+	}
+	now := time.Now()
+	var due []*specEntry
+	g.mu.Lock()
+	for _, e := range g.specs {
+		if !e.inFlight && !now.Before(e.next) {
+			e.inFlight = true
+			due = append(due, e)
+		}
+	}
+	g.mu.Unlock()
+	for _, e := range due {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case g.fetchSem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-g.fetchSem }()
+			g.refreshSpec(ctx, e)
+		}()
+	}
+}
+
+// fetchResult is the outcome of one GET of a document.
+type fetchResult struct {
+	body        []byte
+	etag        string
+	maxAge      time.Duration
+	notModified bool
+	err         error
+	reason      string
+}
+
+// refreshSpec fetches e's document once, stores the outcome and schedules the next fetch.
+func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
+	prev := e.current()
+	res := g.fetchDocument(ctx, e.url, prev)
+	if ctx.Err() != nil {
+		g.mu.Lock()
+		e.inFlight = false
+		g.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	next, changed := buildState(prev, res, now)
+
+	g.mu.Lock()
+	e.inFlight = false
+	if e.retired {
+		g.mu.Unlock()
+		return
+	}
+	e.state.Store(next)
+	if next.err != nil {
+		e.failures++
+		backoff := firstSpecBackoff << min(e.failures-1, 10)
+		e.next = now.Add(min(backoff, g.specRefresh))
+	} else {
+		e.failures = 0
+		interval := g.specRefresh
+		if res.maxAge > 0 {
+			interval = min(max(res.maxAge, minSpecInterval), maxSpecInterval)
+		}
+		e.next = now.Add(interval)
+	}
+	if changed {
+		if fn := g.idx.Load().functions[e.name]; fn != nil && fn.spec == e && fn.fn.MCP && g.mcpFactory != nil {
+			g.buildMCP(fn, next)
+		}
+	}
+	g.mu.Unlock()
+	e.markReady()
+
+	switch {
+	case next.err != nil:
+		g.log.Warn().Str("function", e.name).Str("url", redactURL(e.url)).Err(next.err).
+			Bool("kept_last_good", next.doc != nil).Msg("openapi document unavailable")
+	case changed:
+		tools := 0
+		if next.doc != nil {
+			tools = len(next.doc.Tools())
+		}
+		g.log.Info().Str("function", e.name).Int("tools", tools).Msg("openapi document loaded")
+	case prev != nil && prev.err != nil:
+		g.log.Info().Str("function", e.name).Msg("openapi document available again")
+	}
+}
+
+// buildState combines the previous state with a fetch result. changed reports a new document.
+func buildState(prev *specState, res fetchResult, now time.Time) (next *specState, changed bool) {
+	keep := func(err error, reason string) *specState {
+		s := &specState{err: err, reason: reason}
+		if prev != nil {
+			s.doc, s.raw, s.health, s.fetchedAt, s.etag, s.pub = prev.doc, prev.raw, prev.health, prev.fetchedAt, prev.etag, prev.pub
+		}
+		return s
+	}
+	switch {
+	case res.err != nil:
+		return keep(res.err, res.reason), false
+	case res.notModified:
+		s := keep(nil, "")
+		s.fetchedAt = now
+		return s, false
+	}
+	if prev != nil && prev.doc != nil && bytes.Equal(prev.raw, res.body) {
+		s := keep(nil, "")
+		s.fetchedAt, s.etag = now, res.etag
+		return s, false
+	}
+	doc, err := loadAPISpec(res.body)
+	if err != nil {
+		return keep(fmt.Errorf("load document: %w", err), "The function's OpenAPI document is invalid: "+sentence(err.Error())), false
+	}
+	health, err := healthBody(doc)
+	if err != nil {
+		return keep(fmt.Errorf("render health: %w", err), "The function's OpenAPI document could not be read."), false
+	}
+	return &specState{
+		doc:       doc,
+		raw:       res.body,
+		health:    health,
+		fetchedAt: now,
+		etag:      res.etag,
+		pub:       &publishCache{m: make(map[publishKey][]byte)},
+	}, true
+}
+
+// fetchDocument GETs a document without credentials, bounded by maxDocumentSize. It sends
+// If-None-Match when the previous fetch returned an ETag.
+func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState) fetchResult {
+	const unreachable = "The function's OpenAPI document could not be fetched: the upstream could not be reached."
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fetchResult{err: fmt.Errorf("fetch document: %w", err), reason: "The function's OpenAPI document URL is invalid."}
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.5")
+	req.Header.Set("User-Agent", "jfn-gateway")
+	if prev != nil && prev.doc != nil && prev.etag != "" {
+		req.Header.Set("If-None-Match", prev.etag)
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return fetchResult{err: fmt.Errorf("fetch document: %w", redactError(err)), reason: unreachable}
+	}
+	defer resp.Body.Close()
+	res := fetchResult{etag: resp.Header.Get("ETag"), maxAge: maxAge(resp.Header.Get("Cache-Control"))}
+	if resp.StatusCode == http.StatusNotModified && prev != nil && prev.doc != nil {
+		res.notModified = true
+		return res
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		res.err = fmt.Errorf("fetch document: upstream answered %s", resp.Status)
+		res.reason = fmt.Sprintf("The function's OpenAPI document could not be fetched: the upstream answered HTTP %d.", resp.StatusCode)
+		return res
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxDocumentSize)+1))
+	if err != nil {
+		res.err = fmt.Errorf("fetch document: read body: %w", err)
+		res.reason = unreachable
+		return res
+	}
+	if len(body) > int(maxDocumentSize) {
+		res.err = fmt.Errorf("fetch document: larger than %d bytes", int64(maxDocumentSize))
+		res.reason = fmt.Sprintf("The function's OpenAPI document is larger than %s.", sizeText(int64(maxDocumentSize)))
+		return res
+	}
+	res.body = body
+	return res
+}
+
+// maxAge reads max-age from a Cache-Control value; 0 when absent or when caching is refused.
+func maxAge(cc string) time.Duration {
+	var age time.Duration
+	for _, part := range strings.Split(cc, ",") {
+		part = strings.ToLower(strings.TrimSpace(part))
+		switch {
+		case part == "no-cache" || part == "no-store":
+			return 0
+		case strings.HasPrefix(part, "max-age="):
+			n, err := strconv.Atoi(strings.Trim(part[len("max-age="):], `"`))
+			if err == nil && n > 0 {
+				age = time.Duration(n) * time.Second
+			}
+		}
+	}
+	return age
+}
+
+// published returns the document as /openapi.json serves it for server and the function's
+// public flag, rendering it once per key.
+func (s *specState) published(server string, public bool) ([]byte, error) {
+	key := publishKey{server, public}
+	s.pub.mu.Lock()
+	body, ok := s.pub.m[key]
+	s.pub.mu.Unlock()
+	if ok {
+		return body, nil
+	}
+	body, err := publishAPISpec(s.raw, server, public)
+	if err != nil {
+		return nil, err
+	}
+	s.pub.mu.Lock()
+	if len(s.pub.m) < maxPublished {
+		s.pub.m[key] = body
+	}
+	s.pub.mu.Unlock()
+	return body, nil
+}
+
+// sentence makes an error text end like a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	if s == "" || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
+}
+
+var errBadUpstream = errors.New("the upstream must be an absolute http or https URL")
