@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestLiftGlobals(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantDB   string
+		wantJSON bool
+		wantRest []string
+		wantErr  bool
+	}{
+		{[]string{"tokens", "list", "f"}, "", false, []string{"tokens", "list", "f"}, false},
+		{[]string{"--db", "x.db", "tokens", "list", "f"}, "x.db", false, []string{"tokens", "list", "f"}, false},
+		{[]string{"tokens", "list", "f", "--db", "x.db", "--json"}, "x.db", true, []string{"tokens", "list", "f"}, false},
+		{[]string{"-db=x.db", "-json", "deploy"}, "x.db", true, []string{"deploy"}, false},
+		{[]string{"--json=false", "deploy"}, "", false, []string{"deploy"}, false},
+		{[]string{"deploy", "--", "--json"}, "", false, []string{"deploy", "--", "--json"}, false},
+		{[]string{"deploy", "--url", "u", "-"}, "", false, []string{"deploy", "--url", "u", "-"}, false},
+		{[]string{"--db"}, "", false, nil, true},
+		{[]string{"--db="}, "", false, nil, true},
+		{[]string{"--json=maybe"}, "", false, nil, true},
+	}
+	for _, tt := range tests {
+		g, rest, err := liftGlobals(tt.args)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("liftGlobals(%q) error = %v, want error %v", tt.args, err, tt.wantErr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if g.db != tt.wantDB || g.json != tt.wantJSON || !slices.Equal(rest, tt.wantRest) {
+			t.Errorf("liftGlobals(%q) = %+v, %q; want db %q json %v rest %q", tt.args, g, rest, tt.wantDB, tt.wantJSON, tt.wantRest)
+		}
+	}
+}
+
+func TestParseArgsInterspersed(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantPos []string
+		wantURL string
+		wantY   bool
+	}{
+		{[]string{"probe", "--url", "http://x"}, []string{"probe"}, "http://x", false},
+		{[]string{"--url=http://x", "probe", "-y"}, []string{"probe"}, "http://x", true},
+		{[]string{"a", "-y", "b"}, []string{"a", "b"}, "", true},
+		{[]string{"a", "--", "-y"}, []string{"a", "-y"}, "", false},
+	}
+	for _, tt := range tests {
+		fs := newFlagSet("test")
+		url := fs.String("url", "", "")
+		y := fs.Bool("y", false, "")
+		pos, err := parseArgs(fs, tt.args, "usage")
+		if err != nil || !slices.Equal(pos, tt.wantPos) || *url != tt.wantURL || *y != tt.wantY {
+			t.Errorf("parseArgs(%q) = %q, %v (url %q, y %v); want %q (url %q, y %v)", tt.args, pos, err, *url, *y, tt.wantPos, tt.wantURL, tt.wantY)
+		}
+	}
+	_, err := parseArgs(newFlagSet("test"), []string{"a", "--nope"}, "usage")
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		t.Errorf("parseArgs with an unknown flag = %v, want a usageError", err)
+	}
+	_, err = parseArgs(newFlagSet("test"), []string{"--help"}, "usage text")
+	var he *helpError
+	if !errors.As(err, &he) || he.text != "usage text" {
+		t.Errorf("parseArgs(--help) = %v, want a helpError with the usage", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"90d", 90 * 24 * time.Hour, false},
+		{"1d", 24 * time.Hour, false},
+		{"36h", 36 * time.Hour, false},
+		{"1s", time.Second, false},
+		{"d", 0, true},
+		{"1.5d", 0, true},
+		{"soon", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := parseDuration(tt.in)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		id := newID("tok_", 12)
+		if len(id) != 16 || id[:4] != "tok_" || seen[id] {
+			t.Fatalf("newID = %q: want tok_ and 12 new characters", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"./jfn.db":                          "./jfn.db",
+		"postgres://jfn:s3cret@db:5432/jfn": "postgres://jfn:xxxxx@db:5432/jfn",
+		"postgres://db/jfn":                 "postgres://db/jfn",
+	} {
+		if got := redactDSN(in); got != want {
+			t.Errorf("redactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

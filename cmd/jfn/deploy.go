@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/store"
+)
+
+const deployUsage = `Usage: jfn deploy NAME --url URL [flags]
+
+Registers function NAME, or updates its settings. The first deploy creates a runtime token
+named "default" and prints it once. On later deploys, settings whose flags are not given keep
+their current values.
+
+  --url URL          the function's base URL (required on the first deploy)
+  --openapi URL      its OpenAPI document (default URL/openapi.json)
+  --public           no token needed on any route (--public=false to undo)
+  --timeout D        upstream timeout, at most 120s (default 30s)
+  --no-mcp           do not serve /mcp (--no-mcp=false to undo)
+  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
+  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
+`
+
+const (
+	defaultTimeout = 30 * time.Second
+	maxTimeout     = 120 * time.Second
+)
+
+var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// validName reports whether name is a valid function name (a DNS label).
+func validName(name string) bool { return namePattern.MatchString(name) }
+
+func checkName(cmd, name string) error {
+	if !validName(name) {
+		return usagef("jfn %s: invalid function name %q: use 1 to 63 lowercase letters, digits and inner hyphens (a DNS label)", cmd, name)
+	}
+	return nil
+}
+
+// urlFlags are the flags that decide how function URLs are printed.
+type urlFlags struct {
+	publicURL *string
+	domain    *string
+	listen    string
+}
+
+func addURLFlags(fs *flag.FlagSet, e *env) *urlFlags {
+	return &urlFlags{
+		publicURL: fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), ""),
+		domain:    fs.String("domain", e.getenv("JFN_DOMAIN"), ""),
+		listen:    envOr(e, "JFN_LISTEN", defaultListen),
+	}
+}
+
+// functionURL returns the URL callers use for function name: https://NAME.DOMAIN when a
+// domain is set, else PUBLIC_URL/NAME (default http://<JFN_LISTEN>/NAME).
+func (u *urlFlags) functionURL(name string) string {
+	if d := strings.TrimSuffix(*u.domain, "."); d != "" {
+		return "https://" + name + "." + strings.ToLower(d)
+	}
+	if p := strings.TrimSuffix(*u.publicURL, "/"); p != "" {
+		return p + "/" + name
+	}
+	return baseURL(u.listen) + "/" + name
+}
+
+func (u *urlFlags) validate(cmd string) error {
+	if *u.publicURL != "" {
+		if err := checkBaseURL(*u.publicURL); err != nil {
+			return usagef("jfn %s: invalid --public-url: %v", cmd, err)
+		}
+	}
+	if d := strings.ToLower(strings.TrimSuffix(*u.domain, ".")); d != "" && !validDomain(d) {
+		return usagef("jfn %s: invalid --domain %q: want a DNS name such as fn.example.com", cmd, *u.domain)
+	}
+	return nil
+}
+
+// checkUpstreamURL accepts an absolute http or https URL without query or fragment.
+func checkUpstreamURL(cmd, flag, s string) (string, error) {
+	if err := checkBaseURL(s); err != nil {
+		return "", usagef("jfn %s: invalid %s: %v", cmd, flag, err)
+	}
+	return s, nil
+}
+
+// deployParams are the settings a deploy changes; nil pointers keep the current value.
+type deployParams struct {
+	Name     string
+	Upstream string // "" keeps the current one (required when creating)
+	OpenAPI  *string
+	Public   *bool
+	Timeout  *time.Duration
+	MCP      *bool
+}
+
+// deployResult is the outcome of deployFunction.
+type deployResult struct {
+	Function store.Function
+	Created  bool
+	Token    string // the default token's secret, only when Created
+}
+
+// deployFunction creates or updates a function, and creates its default token when the
+// function is new.
+func deployFunction(ctx context.Context, st store.Store, p deployParams) (deployResult, error) {
+	f, err := st.GetFunction(ctx, p.Name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if p.Upstream == "" {
+			return deployResult{}, usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
+		}
+		f = store.Function{Name: p.Name, Timeout: defaultTimeout, MCP: true}
+	case err != nil:
+		return deployResult{}, fmt.Errorf("cannot read function %s: %w", p.Name, err)
+	}
+	if p.Upstream != "" {
+		f.Upstream = strings.TrimSuffix(p.Upstream, "/")
+	}
+	if p.OpenAPI != nil {
+		f.OpenAPIURL = *p.OpenAPI
+	}
+	if p.Public != nil {
+		f.Public = *p.Public
+	}
+	if p.Timeout != nil {
+		f.Timeout = *p.Timeout
+	}
+	if p.MCP != nil {
+		f.MCP = *p.MCP
+	}
+	created, err := st.PutFunction(ctx, f)
+	if err != nil {
+		return deployResult{}, fmt.Errorf("cannot deploy %s: %w", p.Name, err)
+	}
+	res := deployResult{Function: f, Created: created}
+	if created {
+		secret, _, err := createToken(ctx, st, p.Name, "default", 0)
+		if err != nil {
+			return res, fmt.Errorf("%s was deployed but its default token could not be created: %w; create one with 'jfn tokens create %s --name default'", p.Name, err, p.Name)
+		}
+		res.Token = secret
+	}
+	return res, nil
+}
+
+// createToken mints a runtime token for function and stores its hash. expires 0 means never.
+func createToken(ctx context.Context, st store.Store, function, name string, expires time.Duration) (string, store.Token, error) {
+	secret, err := auth.New()
+	if err != nil {
+		return "", store.Token{}, fmt.Errorf("generate token: %w", err)
+	}
+	now := time.Now()
+	t := store.Token{
+		ID:        newID("tok_", 12),
+		Function:  function,
+		Name:      name,
+		Hash:      auth.Hash(secret),
+		Prefix:    auth.DisplayPrefix(secret),
+		CreatedAt: now,
+	}
+	if expires > 0 {
+		t.ExpiresAt = now.Add(expires)
+	}
+	if err := st.CreateToken(ctx, t); err != nil {
+		return "", store.Token{}, err
+	}
+	return secret, t, nil
+}
+
+func cmdDeploy(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("deploy")
+	upstream := fs.String("url", "", "")
+	openapiURL := fs.String("openapi", "", "")
+	public := fs.Bool("public", false, "")
+	timeout := fs.Duration("timeout", defaultTimeout, "")
+	noMCP := fs.Bool("no-mcp", false, "")
+	urls := addURLFlags(fs, e)
+	pos, err := parseArgs(fs, args, deployUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("deploy", pos, "NAME"); err != nil {
+		return err
+	}
+	if err := urls.validate("deploy"); err != nil {
+		return err
+	}
+	p := deployParams{Name: pos[0]}
+	if err := checkName("deploy", p.Name); err != nil {
+		return err
+	}
+	set := visited(fs)
+	if set["url"] {
+		if p.Upstream, err = checkUpstreamURL("deploy", "--url", *upstream); err != nil {
+			return err
+		}
+	}
+	if set["openapi"] {
+		if *openapiURL != "" {
+			if _, err := checkUpstreamURL("deploy", "--openapi", *openapiURL); err != nil {
+				return err
+			}
+		}
+		p.OpenAPI = openapiURL
+	}
+	if set["public"] {
+		p.Public = public
+	}
+	if set["timeout"] {
+		if *timeout <= 0 || *timeout > maxTimeout {
+			return usagef("jfn deploy: invalid --timeout %v: want more than 0 and at most %v", *timeout, maxTimeout)
+		}
+		p.Timeout = timeout
+	}
+	if set["no-mcp"] {
+		mcp := !*noMCP
+		p.MCP = &mcp
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := deployFunction(ctx, st, p)
+	if err != nil {
+		return err
+	}
+	fnURL := urls.functionURL(p.Name)
+	if e.json {
+		return printJSON(e.stdout, struct {
+			Name    string `json:"name"`
+			URL     string `json:"url"`
+			Created bool   `json:"created"`
+			Token   string `json:"token,omitempty"`
+		}{p.Name, fnURL, res.Created, res.Token})
+	}
+	ok(e.stdout, "Deployed")
+	info(e.stdout, "URL: %s", fnURL)
+	if res.Created {
+		warn(e.stdout, "A default runtime token was created for this function.")
+		fmt.Fprintln(e.stdout, "  Save it now — it will not be shown again.")
+		info(e.stdout, "Token    %s", res.Token)
+	}
+	return nil
+}
+
+// openAPIURL is the effective URL of f's OpenAPI document.
+func openAPIURL(f store.Function) string {
+	if f.OpenAPIURL != "" {
+		return f.OpenAPIURL
+	}
+	return f.Upstream + "/openapi.json"
+}
+
+// notFound turns a store.ErrNotFound for function name into an error that says what to do.
+func notFound(err error, name string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("function %s not found; deploy it with 'jfn deploy %s --url URL' or see 'jfn functions list'", name, name)
+	}
+	return err
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jfnhq/jfn/internal/store"
+)
+
+const functionsListUsage = `Usage: jfn functions list
+
+Lists the deployed functions.
+
+  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
+  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
+`
+
+const functionsInfoUsage = `Usage: jfn functions info NAME [--show-secret]
+
+Shows a function's settings, and the MCP tools its OpenAPI document turns into (fetched now).
+
+  --show-secret      also show the function's signing secret
+  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
+  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
+`
+
+const functionsDeleteUsage = `Usage: jfn functions delete NAME [-y]
+
+Deletes function NAME and all its tokens.
+
+  -y, --yes      do not ask for confirmation
+`
+
+// functionJSON is a function in 'functions list --json'.
+type functionJSON struct {
+	Name       string `json:"name"`
+	URL        string `json:"url"`
+	Upstream   string `json:"upstream"`
+	OpenAPIURL string `json:"openapi_url"`
+	Public     bool   `json:"public"`
+	TimeoutMS  int64  `json:"timeout_ms"`
+	MCP        bool   `json:"mcp"`
+}
+
+func toFunctionJSON(f store.Function, url string) functionJSON {
+	return functionJSON{
+		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: openAPIURL(f),
+		Public: f.Public, TimeoutMS: timeoutOf(f).Milliseconds(), MCP: f.MCP,
+	}
+}
+
+// timeoutOf is f's effective upstream timeout.
+func timeoutOf(f store.Function) time.Duration {
+	if f.Timeout <= 0 {
+		return defaultTimeout
+	}
+	return f.Timeout
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func cmdFunctionsList(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("functions list")
+	urls := addURLFlags(fs, e)
+	pos, err := parseArgs(fs, args, functionsListUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("functions list", pos); err != nil {
+		return err
+	}
+	if err := urls.validate("functions list"); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fns, err := st.ListFunctions(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot list functions: %w", err)
+	}
+	if e.json {
+		out := struct {
+			Functions []functionJSON `json:"functions"`
+		}{Functions: []functionJSON{}}
+		for _, f := range fns {
+			out.Functions = append(out.Functions, toFunctionJSON(f, urls.functionURL(f.Name)))
+		}
+		return printJSON(e.stdout, out)
+	}
+	if len(fns) == 0 {
+		info(e.stdout, "No functions yet. Deploy one with 'jfn deploy NAME --url URL'.")
+		return nil
+	}
+	tw := table(e.stdout)
+	fmt.Fprintln(tw, "Name\tURL\tUpstream\tPublic\tMCP")
+	for _, f := range fns {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, urls.functionURL(f.Name), f.Upstream, yesNo(f.Public), onOff(f.MCP))
+	}
+	return tw.Flush()
+}
+
+// specJSON is the "spec" member of 'functions info --json'.
+type specJSON struct {
+	Status    string  `json:"status"` // ok or error
+	FetchedAt *string `json:"fetched_at"`
+	Error     *string `json:"error"`
+}
+
+func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("functions info")
+	showSecret := fs.Bool("show-secret", false, "")
+	urls := addURLFlags(fs, e)
+	pos, err := parseArgs(fs, args, functionsInfoUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("functions info", pos, "NAME"); err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := checkName("functions info", name); err != nil {
+		return err
+	}
+	if err := urls.validate("functions info"); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	f, err := st.GetFunction(ctx, name)
+	if err != nil {
+		return notFound(err, name)
+	}
+	fnURL := urls.functionURL(name)
+	tools, fetchErr := fetchTools(ctx, f)
+	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
+	if fetchErr != nil {
+		msg := fetchErr.Error()
+		spec = specJSON{Status: "error", Error: &msg}
+	}
+	if *showSecret {
+		// Request signing has not landed yet, so there is no secret to show.
+		warn(e.stderr, "--show-secret: signing secrets are not available yet")
+	}
+	if e.json {
+		return printJSON(e.stdout, struct {
+			functionJSON
+			Tools []string `json:"tools"`
+			Spec  specJSON `json:"spec"`
+		}{toFunctionJSON(f, fnURL), tools, spec})
+	}
+	tw := table(e.stdout)
+	fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
+	fmt.Fprintf(tw, "▸ URL\t%s\n", fnURL)
+	fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
+	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", openAPIURL(f))
+	fmt.Fprintf(tw, "▸ Public\t%s\n", yesNo(f.Public))
+	fmt.Fprintf(tw, "▸ Timeout\t%s\n", timeoutOf(f))
+	if f.MCP {
+		fmt.Fprintf(tw, "▸ MCP\ton (%s/mcp)\n", fnURL)
+	} else {
+		fmt.Fprintf(tw, "▸ MCP\toff\n")
+	}
+	if fetchErr != nil {
+		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
+	} else {
+		fmt.Fprintf(tw, "▸ Spec\tok (fetched %s)\n", humanTime(time.Now()))
+		fmt.Fprintf(tw, "▸ Tools\t%d\n", len(tools))
+		for _, t := range tools {
+			fmt.Fprintf(tw, "\t%s\n", t)
+		}
+	}
+	return tw.Flush()
+}
+
+func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("functions delete")
+	var yes bool
+	fs.BoolVar(&yes, "y", false, "")
+	fs.BoolVar(&yes, "yes", false, "")
+	pos, err := parseArgs(fs, args, functionsDeleteUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("functions delete", pos, "NAME"); err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := checkName("functions delete", name); err != nil {
+		return err
+	}
+	if e.json && !yes {
+		return usagef("jfn functions delete: --json cannot ask for confirmation; add -y")
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tokens, err := st.ListTokens(ctx, name)
+	if err != nil {
+		return notFound(err, name)
+	}
+	if !yes && !confirm(e, fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))) {
+		return errAborted
+	}
+	if err := st.DeleteFunction(ctx, name); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound(err, name)
+		}
+		return fmt.Errorf("cannot delete %s: %w", name, err)
+	}
+	if e.json {
+		return printJSON(e.stdout, struct {
+			Name    string `json:"name"`
+			Deleted bool   `json:"deleted"`
+		}{name, true})
+	}
+	ok(e.stdout, "Function deleted")
+	return nil
+}

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jfnhq/jfn/examples/balance"
+)
+
+// syncBuffer is a bytes.Buffer safe for a server writing and a test reading at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// mapEnv returns a getenv that sees only kv (key, value, key, value…), so that tests never
+// depend on the machine's JFN_* variables.
+func mapEnv(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// cliResult is what one run of the CLI printed and returned.
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli runs the CLI in-process with JFN_DB=db and empty stdin.
+func cli(t *testing.T, db string, args ...string) cliResult {
+	t.Helper()
+	return cliIn(t, db, "", args...)
+}
+
+// cliIn runs the CLI in-process with JFN_DB=db and the given stdin.
+func cliIn(t *testing.T, db, stdin string, args ...string) cliResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr, mapEnv("JFN_DB", db))
+	return cliResult{stdout.String(), stderr.String(), code}
+}
+
+// mustCLI runs the CLI and fails the test unless it exits 0.
+func mustCLI(t *testing.T, db string, args ...string) cliResult {
+	t.Helper()
+	r := cli(t, db, args...)
+	if r.code != 0 {
+		t.Fatalf("jfn %s: exit %d, stderr %q", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r
+}
+
+var tokenPattern = regexp.MustCompile(`jfn_rt_[A-Za-z0-9]{43,}`)
+
+// deployed deploys name with extra flags and returns its default token.
+func deployed(t *testing.T, db, name, url string, flags ...string) string {
+	t.Helper()
+	r := mustCLI(t, db, append([]string{"deploy", name, "--url", url}, flags...)...)
+	tok := tokenPattern.FindString(r.stdout)
+	if tok == "" {
+		t.Fatalf("jfn deploy %s: no token in %q", name, r.stdout)
+	}
+	return tok
+}
+
+// testServer is a gateway started through the same code path as 'jfn serve'.
+type testServer struct {
+	*Server
+	log *syncBuffer
+	db  string
+}
+
+// startServer starts 'jfn serve' in-process on 127.0.0.1:0 with a SQLite file in a temp dir.
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "jfn.db")
+	e := &env{getenv: mapEnv("JFN_DB", db), db: db}
+	cfg, err := parseServeConfig(e, []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-timeout", "1s"})
+	if err != nil {
+		t.Fatalf("parseServeConfig: %v", err)
+	}
+	logs := &syncBuffer{}
+	s := NewServer(cfg, newLogger(logs))
+	if err := s.Open(context.Background()); err != nil {
+		t.Fatalf("Server.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Server.Close: %v", err)
+		}
+	})
+	return &testServer{Server: s, log: logs, db: db}
+}
+
+// recorder is an upstream wrapping examples/balance that records the headers it received.
+type recorder struct {
+	*httptest.Server
+	mu      sync.Mutex
+	headers []http.Header
+}
+
+func newRecorder(t *testing.T) *recorder {
+	rec := &recorder{}
+	h := balance.Handler()
+	rec.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/openapi.json" {
+			rec.mu.Lock()
+			rec.headers = append(rec.headers, r.Header.Clone())
+			rec.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(rec.Close)
+	return rec
+}
+
+func (rec *recorder) last() http.Header {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.headers) == 0 {
+		return nil
+	}
+	return rec.headers[len(rec.headers)-1]
+}
+
+func (rec *recorder) count() int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return len(rec.headers)
+}
+
+// call sends one request to the gateway and returns its status, headers and body.
+func call(t *testing.T, method, url string, header http.Header, body string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func tokenHeader(tok string) http.Header { return http.Header{"X-Jelou-Token": {tok}} }
+
+// eventually polls f until it returns true or d passes, and reports whether it did.
+func eventually(d time.Duration, f func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if f() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// decodeObject decodes one JSON object and fails the test unless its keys are exactly keys.
+func decodeObject(t *testing.T, what, s string, keys ...string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("%s: output %q is not one JSON object: %v", what, s, err)
+	}
+	checkKeys(t, what, m, keys...)
+	return m
+}
+
+func checkKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s: key %q missing in %v", what, k, m)
+		}
+	}
+	for k := range m {
+		if !want[k] {
+			t.Errorf("%s: unexpected key %q in %v", what, k, m)
+		}
+	}
+}
+
+// errorBody checks a gateway error: JSON {"error":<status text>,"message":<non-empty>}.
+func errorBody(t *testing.T, what string, status int, hdr http.Header, body string) {
+	t.Helper()
+	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s: Content-Type = %q, want application/json", what, ct)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("%s: body %q is not a JSON object: %v", what, body, err)
+	}
+	if m["error"] != http.StatusText(status) || m["message"] == "" {
+		t.Errorf("%s: body = %s, want error %q and a message", what, body, http.StatusText(status))
+	}
+}
+
+// waitFunctions waits until the running server knows every named function: the store's change
+// feed reaches it within a second of a deploy.
+func (s *testServer) waitFunctions(t *testing.T, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if !eventually(2*time.Second, func() bool {
+			_, _, body := call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")
+			return !strings.Contains(body, "No function named")
+		}) {
+			t.Fatalf("the server did not learn of function %s within 2 s", name)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// The CLI follows the Jelou CLI's look: ✓ for success, ▸ for a value, ⚠ for a warning and
+// ? for a question. It never writes colour codes, so its output is the same in a terminal,
+// a pipe or a test.
+
+func ok(w io.Writer, format string, args ...any)   { fmt.Fprintf(w, "✓ "+format+"\n", args...) }
+func info(w io.Writer, format string, args ...any) { fmt.Fprintf(w, "▸ "+format+"\n", args...) }
+func warn(w io.Writer, format string, args ...any) { fmt.Fprintf(w, "⚠ "+format+"\n", args...) }
+
+// printJSON writes v as one indented JSON object.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table returns a tabwriter that aligns columns with two spaces between them.
+func table(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// humanTime formats t for tables in local time, or "never" when t is zero.
+func humanTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// jsonTime formats t as RFC 3339 in UTC, or returns nil (JSON null) when t is zero.
+func jsonTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// parseDuration accepts Go durations ("36h", "90m") and whole days ("90d").
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("invalid duration %q: want a number of days such as 90d, or a Go duration such as 36h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: want a number of days such as 90d, or a Go duration such as 36h", s)
+	}
+	return d, nil
+}
+
+// yesNo renders a boolean for tables.
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// errAborted is returned when the user answers anything but yes to a confirmation.
+// run reports it with its own line rather than as an error.
+var errAborted = errors.New("aborted")
+
+// confirm asks question on stdout, with "? " before and " (y/N) " after, and reads the answer
+// from stdin. Only y or yes (in any case) confirm; anything else, and end of input, refuse.
+func confirm(e *env, question string) bool {
+	fmt.Fprintf(e.stdout, "? %s (y/N) ", question)
+	line, err := e.stdin.ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(e.stdout)
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	return false
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newID returns prefix followed by n random base62 characters.
+func newID(prefix string, n int) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	buf := make([]byte, 2*n)
+	for b.Len() < len(prefix)+n {
+		_, _ = rand.Read(buf) // crypto/rand.Read never fails on supported platforms
+		for _, c := range buf {
+			if c < 248 && b.Len() < len(prefix)+n { // 248 = 4*62 keeps every character uniform
+				b.WriteByte(base62[c%62])
+			}
+		}
+	}
+	return b.String()
+}
