@@ -61,10 +61,15 @@ func addURLFlags(fs *flag.FlagSet, e *env) *urlFlags {
 }
 
 // functionURL returns the URL callers use for function name: https://NAME.DOMAIN when a
-// domain is set, else PUBLIC_URL/NAME (default http://<JFN_LISTEN>/NAME).
+// domain is set (with the public URL's scheme, when one is set), else PUBLIC_URL/NAME
+// (default http://<JFN_LISTEN>/NAME).
 func (u *urlFlags) functionURL(name string) string {
 	if d := strings.TrimSuffix(*u.domain, "."); d != "" {
-		return "https://" + name + "." + strings.ToLower(d)
+		scheme := "https"
+		if p, _, ok := strings.Cut(*u.publicURL, "://"); ok && p != "" {
+			scheme = p
+		}
+		return scheme + "://" + name + "." + strings.ToLower(d)
 	}
 	if p := strings.TrimSuffix(*u.publicURL, "/"); p != "" {
 		return p + "/" + name

@@ -85,6 +85,7 @@ func TestTokenRule(t *testing.T) {
 	body := `{"phone":"+593987654321"}`
 
 	s.waitFunctions(t, "balance", "other")
+	s.waitToken(t, s.URL()+"/other/", tokB)
 	if !eventually(2*time.Second, func() bool {
 		code, _, _ := call(t, "POST", url, tokenHeader(tokA), body)
 		return code == 200
@@ -227,6 +228,7 @@ func TestPublicRoutes(t *testing.T) {
 	shopTok := deployed(t, s.db, "shop", shopUp.URL)
 	deployed(t, s.db, "open", up.URL, "--public")
 	s.waitFunctions(t, "shop", "open")
+	s.waitToken(t, s.URL()+"/shop/products", shopTok)
 
 	t.Run("public operation", func(t *testing.T) {
 		url := s.URL() + "/shop/webhooks/payment"
@@ -275,6 +277,9 @@ func TestGatewayErrors(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
+		if r.URL.Path == "/fast" {
+			return
+		}
 		select {
 		case <-r.Context().Done():
 		case <-time.After(10 * time.Second):
@@ -283,6 +288,8 @@ func TestGatewayErrors(t *testing.T) {
 	defer slow.Close()
 	slowTok := deployed(t, s.db, "slow", slow.URL, "--timeout", "1s")
 	s.waitFunctions(t, "down", "slow")
+	s.waitToken(t, s.URL()+"/down/x", downTok)
+	s.waitToken(t, s.URL()+"/slow/fast", slowTok)
 
 	code, hdr, body := call(t, "GET", s.URL()+"/nope/x", nil, "")
 	if code != 404 {
@@ -316,6 +323,9 @@ func TestStreamingUpstream(t *testing.T) {
 			fmt.Fprint(w, `{"openapi":"3.1.0","info":{"title":"sse","version":"1"},"paths":{"/events":{"get":{"operationId":"events","responses":{"200":{"description":"events"}}}}}}`)
 			return
 		}
+		if r.URL.Path != "/events" {
+			return
+		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprint(w, "data: first\n\n")
 		w.(http.Flusher).Flush()
@@ -330,6 +340,7 @@ func TestStreamingUpstream(t *testing.T) {
 	defer close(release)
 	tok := deployed(t, s.db, "stream", sse.URL)
 	s.waitFunctions(t, "stream")
+	s.waitToken(t, s.URL()+"/stream/ping", tok)
 
 	req, _ := http.NewRequest("GET", s.URL()+"/stream/events", nil)
 	req.Header.Set("X-Jelou-Token", tok)
@@ -350,5 +361,32 @@ func TestStreamingUpstream(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the first event did not come through while the upstream stream was still open")
+	}
+}
+
+func TestDomainAndPublicURL(t *testing.T) {
+	s := startServer(t, "--domain", "fn.example.com", "--public-url", "https://gw.example.com")
+	up := newRecorder(t)
+	tok := deployed(t, s.db, "balance", up.URL)
+	s.waitFunctions(t, "balance")
+	s.waitToken(t, s.URL()+"/balance/", tok)
+
+	// By host: balance.fn.example.com reaches the function at the root path.
+	req, _ := http.NewRequest("POST", s.URL()+"/", strings.NewReader(`{"phone":"+593987654321"}`))
+	req.Host = "balance.fn.example.com"
+	req.Header.Set("X-Jelou-Token", tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("POST / with Host balance.fn.example.com = %d, want 200", resp.StatusCode)
+	}
+	// By path, the document names the public URL.
+	code, _, body := call(t, "GET", s.URL()+"/balance/openapi.json", nil, "")
+	if code != 200 || !strings.Contains(body, "https://gw.example.com/balance") {
+		t.Errorf("GET /balance/openapi.json = %d %.300s, want the --public-url in servers", code, body)
 	}
 }

@@ -98,11 +98,13 @@ type testServer struct {
 }
 
 // startServer starts 'jfn serve' in-process on 127.0.0.1:0 with a SQLite file in a temp dir.
-func startServer(t *testing.T) *testServer {
+// Extra flags for 'jfn serve' may be given.
+func startServer(t *testing.T, flags ...string) *testServer {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "jfn.db")
 	e := &env{getenv: mapEnv("JFN_DB", db), db: db}
-	cfg, err := parseServeConfig(e, []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-timeout", "1s"})
+	args := []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-timeout", "1s"}
+	cfg, err := parseServeConfig(e, append(args, flags...))
 	if err != nil {
 		t.Fatalf("parseServeConfig: %v", err)
 	}
@@ -247,5 +249,17 @@ func (s *testServer) waitFunctions(t *testing.T, names ...string) {
 		}) {
 			t.Fatalf("the server did not learn of function %s within 2 s", name)
 		}
+	}
+}
+
+// waitToken waits until the running server accepts tok on url (any answer but 401): a deploy
+// writes the function and its token in two steps, and the server may see the first alone.
+func (s *testServer) waitToken(t *testing.T, url, tok string) {
+	t.Helper()
+	if !eventually(2*time.Second, func() bool {
+		code, _, _ := call(t, "GET", url, tokenHeader(tok), "")
+		return code != http.StatusUnauthorized
+	}) {
+		t.Fatalf("the server did not accept a new token on %s within 2 s", url)
 	}
 }

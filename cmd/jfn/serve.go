@@ -242,10 +242,12 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		s.publicURL = baseURL(s.ln.Addr().String())
 	}
 	gw, err := gateway.New(ctx, &gateway.Options{
-		Store:          s.store,
-		Logger:         s.logger,
-		Domain:         s.cfg.Domain,
-		PublicURL:      s.publicURL,
+		Store:  s.store,
+		Logger: s.logger,
+		Domain: s.cfg.Domain,
+		// Unset, the gateway builds each function's URL from the Host the caller used, which
+		// is right for every address the listener answers on.
+		PublicURL:      s.cfg.PublicURL,
 		SpecRefresh:    s.cfg.SpecRefresh,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		AllowedOrigins: s.cfg.AllowedOrigins,
