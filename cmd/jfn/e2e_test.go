@@ -390,3 +390,25 @@ func TestDomainAndPublicURL(t *testing.T) {
 		t.Errorf("GET /balance/openapi.json = %d %.300s, want the --public-url in servers", code, body)
 	}
 }
+
+func TestLastUsedRecorded(t *testing.T) {
+	s := startServer(t)
+	up := newRecorder(t)
+	tok := deployed(t, s.db, "balance", up.URL)
+	s.waitFunctions(t, "balance")
+	s.waitToken(t, s.URL()+"/balance/", tok)
+	// Last-use times are written in batches; shutting down writes the pending ones.
+	if err := s.Close(); err != nil {
+		t.Fatalf("Server.Close: %v", err)
+	}
+	r := mustCLI(t, s.db, "tokens", "list", "balance", "--json")
+	m := decodeObject(t, "tokens list --json", r.stdout, "tokens")
+	used, _ := m["tokens"].([]any)[0].(map[string]any)["last_used_at"].(string)
+	if ts, err := time.Parse(time.RFC3339, used); err != nil || time.Since(ts) > time.Minute {
+		t.Errorf("last_used_at after a call = %q, want the time of the call", used)
+	}
+	r = mustCLI(t, s.db, "tokens", "list", "balance")
+	if strings.Contains(r.stdout, "never") {
+		t.Errorf("tokens list after a call shows never:\n%s", r.stdout)
+	}
+}
