@@ -220,9 +220,15 @@ func (h *harness) stop() {
 // do sends a request to the gateway and returns the response with its body read.
 func (h *harness) do(method, path string, header http.Header, body io.Reader) (*http.Response, string) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, body)
+	return doRequest(h.t, h.srv, method, path, header, body)
+}
+
+// doRequest sends a request to srv and returns the response with its body read.
+func doRequest(t *testing.T, srv *httptest.Server, method, path string, header http.Header, body io.Reader) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, body)
 	if err != nil {
-		h.t.Fatalf("NewRequest(%s %s) = %v", method, path, err)
+		t.Fatalf("NewRequest(%s %s) = %v", method, path, err)
 	}
 	for k, vs := range header {
 		for _, v := range vs {
@@ -232,14 +238,14 @@ func (h *harness) do(method, path string, header http.Header, body io.Reader) (*
 			req.Host = vs[0]
 		}
 	}
-	resp, err := h.srv.Client().Do(req)
+	resp, err := srv.Client().Do(req)
 	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatalf("%s %s: read body: %v", method, path, err)
+		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return resp, string(b)
 }

@@ -45,11 +45,16 @@ func newTransport() *http.Transport {
 }
 
 // newProxy returns the reverse proxy of the function name, whose upstream is target.
+//
+// FlushInterval stays 0 on purpose: ReverseProxy already flushes every write at once for
+// text/event-stream answers and for answers of unknown length (chunked), which are the
+// streams. A -1 would also flush each write of answers with a Content-Length, costing a
+// syscall per write for nothing (measured by BenchmarkProxy).
 func (g *Gateway) newProxy(name string, target *url.URL) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite:        func(pr *httputil.ProxyRequest) { rewrite(pr, name, target) },
 		Transport:      g.transport,
-		FlushInterval:  -1, // SSE and chunked answers go out as they arrive
+		FlushInterval:  0, // streams are flushed as they arrive; see above
 		BufferPool:     g.bufPool,
 		ErrorLog:       log.New(g.log.With().Str("function", name).Logger(), "", 0),
 		ModifyResponse: modifyResponse,
@@ -75,12 +80,17 @@ func rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
 		h["X-Forwarded-For"] = prior
 	}
 	pr.SetXForwarded()
-	h["X-Jelou-Function"] = []string{name}
-	h["X-Jelou-Trigger"] = []string{"http"}
+	// One allocation for the gateway's header values; each slice is capped so that an append
+	// by anyone downstream cannot overwrite its neighbour.
+	v := make([]string, 4)
+	v[0], v[1] = name, "http"
+	h["X-Jelou-Function"] = v[0:1:1]
+	h["X-Jelou-Trigger"] = v[1:2:2]
 	if st != nil {
-		h["X-Request-Id"] = []string{st.requestID}
+		v[2], v[3] = st.requestID, st.tokenID
+		h["X-Request-Id"] = v[2:3:3]
 		if st.tokenID != "" {
-			h["X-Jelou-Token-Id"] = []string{st.tokenID}
+			h["X-Jelou-Token-Id"] = v[3:4:4]
 		}
 	}
 }
