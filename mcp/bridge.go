@@ -1,0 +1,212 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/jfnhq/jfn/openapi"
+)
+
+// DefaultTimeout bounds one tool call when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+const (
+	heartbeat = 30 * time.Second
+	idleTTL   = time.Hour
+)
+
+// Options configures a Bridge. Function, Upstream and Sessions are required.
+type Options struct {
+	// Function is the function's name; it goes upstream in X-Jelou-Function.
+	Function string
+	// Upstream is the function's base URL; tool calls are built relative to it.
+	Upstream *url.URL
+	// Timeout bounds each tool call, from sending the request to reading the whole
+	// response. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Client sends tool calls upstream; http.DefaultClient when nil. Its own Timeout, if any,
+	// applies as well.
+	Client *http.Client
+	// Sessions keeps the MCP sessions, shared by every replica.
+	Sessions SessionStore
+	// AllowedOrigins lists browser origins (scheme://host[:port]) allowed besides the
+	// request's own.
+	AllowedOrigins []string
+	// Public marks a function that needs no token. Its sessions are bound to "no token".
+	Public bool
+	// Logger receives one line per failed tool call and per skipped tool.
+	Logger zerolog.Logger
+	// Signer, when set, signs every request sent upstream (X-Jelou-Signature); it gets the
+	// request and its exact body.
+	Signer func(r *http.Request, body []byte)
+}
+
+// Bridge serves one function's OpenAPI operations as MCP tools over Streamable HTTP.
+// It is an http.Handler meant to be mounted at the function's /mcp path, behind the token
+// check (see the package documentation for what the gateway must do before it).
+type Bridge struct {
+	opts    Options
+	timeout time.Duration
+	client  *http.Client
+	logger  zerolog.Logger
+
+	srv  *server.MCPServer
+	http *server.StreamableHTTPServer
+
+	mu      sync.Mutex // serialises SetSpec
+	tools   atomic.Pointer[toolSet]
+	schemas *schemaCache
+
+	streams streamRegistry
+	closed  atomic.Bool
+}
+
+// New returns a Bridge serving the tools of spec (which may be nil: no tools until SetSpec).
+func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
+	if opts == nil {
+		return nil, errors.New("mcp: nil options")
+	}
+	if opts.Function == "" {
+		return nil, errors.New("mcp: options need a function name")
+	}
+	if opts.Upstream == nil || opts.Upstream.Scheme == "" || opts.Upstream.Host == "" {
+		return nil, errors.New("mcp: options need an absolute upstream URL")
+	}
+	if opts.Sessions == nil {
+		return nil, errors.New("mcp: options need a session store")
+	}
+	b := &Bridge{
+		opts:    *opts,
+		timeout: opts.Timeout,
+		client:  opts.Client,
+		logger:  opts.Logger.With().Str("function", opts.Function).Logger(),
+		schemas: newSchemaCache(),
+	}
+	if b.timeout <= 0 {
+		b.timeout = DefaultTimeout
+	}
+	if b.client == nil {
+		b.client = http.DefaultClient
+	}
+	b.streams.init()
+	b.tools.Store(&toolSet{})
+
+	// Input validation stays off in mcp-go: the handler validates with openapi's Validate,
+	// whose messages name each field in plain words, as PRODUCT.md asks. Output validation is
+	// done by the handler too, so that a mismatch can carry the body (see result.go).
+	b.srv = server.NewMCPServer(opts.Function, "1",
+		server.WithToolCapabilities(true),
+		server.WithLogging(),
+		server.WithRecovery(),
+	)
+	b.http = server.NewStreamableHTTPServer(b.srv,
+		server.WithDisableLocalhostProtection(true), // our own Origin rule replaces it
+		server.WithSessionIdManagerResolver(sessionResolver{store: opts.Sessions, logger: &b.logger}),
+		// A ping on idle GET streams keeps proxies from cutting them, and marks the session
+		// active for the idle sweep, which frees mcp-go's memory of sessions whose client
+		// left without DELETE (the store keeps the session itself).
+		server.WithHeartbeatInterval(heartbeat),
+		server.WithSessionIdleTTL(idleTTL),
+	)
+	if spec != nil {
+		b.SetSpec(spec)
+	}
+	return b, nil
+}
+
+// SetSpec replaces the tool set with the tools of spec. When the visible set (names,
+// titles, descriptions, schemas, annotations) changed, every open session gets
+// notifications/tools/list_changed and SetSpec reports true. A tool whose schema is not
+// usable is left out and logged; it never takes the others down.
+func (b *Bridge) SetSpec(spec *openapi.Spec) (changed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed.Load() {
+		return false
+	}
+	next := b.buildTools(spec)
+	prev := b.tools.Load()
+	// The handler finds tools through b.tools, so storing it first means a call never sees a
+	// tool listed but unknown to the handler for longer than this function runs.
+	b.tools.Store(next)
+	if prev.fingerprint == next.fingerprint {
+		return false
+	}
+	b.register(next)
+	return true
+}
+
+// Close ends every open stream and releases the bridge's resources. Sessions stay in the
+// store (another replica may carry them on); requests after Close get 404.
+func (b *Bridge) Close() {
+	if b.closed.Swap(true) {
+		return
+	}
+	b.streams.closeAll()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = b.http.Shutdown(ctx) // no http.Server of its own: this only closes its sessions
+}
+
+// EndTokenSessions closes the open streams of every session this replica serves for the
+// token with hash tokenHash. The gateway calls it when that token is revoked or expires,
+// so that a GET stream opened before the revocation stops too; every later request of that
+// token is refused by the token check before it reaches the Bridge.
+func (b *Bridge) EndTokenSessions(tokenHash [32]byte) {
+	b.streams.closeToken(tokenHash)
+}
+
+// streamRegistry tracks the open GET streams by token, so they can be ended at once.
+type streamRegistry struct {
+	mu   sync.Mutex
+	next uint64
+	m    map[[32]byte]map[uint64]context.CancelFunc
+}
+
+func (s *streamRegistry) init() { s.m = make(map[[32]byte]map[uint64]context.CancelFunc) }
+
+// add registers cancel under hash and returns the function that removes it again.
+func (s *streamRegistry) add(hash [32]byte, cancel context.CancelFunc) (remove func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	id := s.next
+	if s.m[hash] == nil {
+		s.m[hash] = make(map[uint64]context.CancelFunc)
+	}
+	s.m[hash][id] = cancel
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.m[hash], id)
+		if len(s.m[hash]) == 0 {
+			delete(s.m, hash)
+		}
+	}
+}
+
+func (s *streamRegistry) closeToken(hash [32]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cancel := range s.m[hash] {
+		cancel()
+	}
+}
+
+func (s *streamRegistry) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, set := range s.m {
+		for _, cancel := range set {
+			cancel()
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/jfnhq/jfn/auth"
+)
+
+// maxResponseBody bounds what a tool call reads from the upstream.
+const maxResponseBody = 10 << 20
+
+// callTool is the one tools/call handler of every tool: it looks the tool up in the current
+// tool set, validates the arguments, calls the upstream and maps its answer. Upstream
+// failures are tool results with isError (STYLE.md rule 4); only a tool missing from the set
+// is returned as an error, which mcp-go turns into a JSON-RPC error.
+func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	entry := b.tools.Load().byName[req.Params.Name]
+	if entry == nil {
+		return nil, fmt.Errorf("tool %q not found", req.Params.Name)
+	}
+	args, ok := req.Params.Arguments.(map[string]any)
+	switch {
+	case req.Params.Arguments == nil:
+		args = map[string]any{}
+	case !ok:
+		return toolError("The arguments must be a JSON object."), nil
+	}
+	if problems := entry.def.Validate(args); len(problems) > 0 {
+		return invalidArguments(problems), nil
+	}
+
+	// The caller's context, so a client that goes away cancels the upstream call too.
+	callCtx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	up, err := entry.def.NewRequest(callCtx, b.opts.Upstream, args)
+	if err != nil {
+		return toolError("The arguments could not be turned into an HTTP request: " + err.Error()), nil
+	}
+	requestID := uuid.NewString()
+	c := callerFrom(ctx)
+	up.Header.Del(auth.Header)
+	up.Header.Set("X-Request-Id", requestID)
+	up.Header.Set("X-Jelou-Function", b.opts.Function)
+	up.Header.Set("X-Jelou-Trigger", "mcp")
+	if c.tokenID != "" {
+		up.Header.Set("X-Jelou-Token-Id", c.tokenID)
+	}
+	if c.forwardedFor != "" {
+		up.Header.Set("X-Forwarded-For", c.forwardedFor)
+	}
+	if c.forwardedHost != "" {
+		up.Header.Set("X-Forwarded-Host", c.forwardedHost)
+		up.Header.Set("X-Forwarded-Proto", c.forwardedProto)
+	}
+	if b.opts.Signer != nil {
+		body, err := takeBody(up)
+		if err != nil {
+			return toolError("The request body could not be prepared: " + err.Error()), nil
+		}
+		b.opts.Signer(up, body)
+	}
+
+	log := b.logger.With().Str("tool", entry.def.Name).Str("request_id", requestID).Logger()
+	start := time.Now()
+	resp, err := b.client.Do(up)
+	if err != nil {
+		return b.failure(ctx, callCtx, err, &log, start), nil
+	}
+	defer resp.Body.Close()
+	data, err := readBody(resp.Body, maxResponseBody)
+	if errors.Is(err, errBodyTooLarge) {
+		log.Warn().Int("status", resp.StatusCode).Msg("tool call: upstream response over the limit")
+		return toolError(fmt.Sprintf("The function answered HTTP %d with a body over %d MiB, which is more than a tool result may carry.", resp.StatusCode, maxResponseBody>>20)), nil
+	}
+	if err != nil {
+		return b.failure(ctx, callCtx, err, &log, start), nil
+	}
+	result := mapResponse(entry, resp, data)
+	ev := log.Debug()
+	if result.IsError {
+		ev = log.Info()
+	}
+	ev.Int("status", resp.StatusCode).Int64("duration_ms", time.Since(start).Milliseconds()).
+		Bool("is_error", result.IsError).Msg("tool call")
+	return result, nil
+}
+
+// failure maps an error from sending the request or reading the answer.
+func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.Logger, start time.Time) *mcp.CallToolResult {
+	ms := time.Since(start).Milliseconds()
+	var ue *url.Error
+	timedOut := errors.Is(callCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ue) && ue.Timeout())
+	switch {
+	case ctx.Err() != nil:
+		log.Info().Int64("duration_ms", ms).Msg("tool call cancelled by the client")
+		return toolError("The call was cancelled.")
+	case timedOut:
+		log.Warn().Int64("duration_ms", ms).Msg("tool call timed out")
+		return toolError(fmt.Sprintf("The function did not answer within %s.", seconds(b.timeout)))
+	default:
+		log.Warn().Err(err).Int64("duration_ms", ms).Msg("tool call: upstream unreachable")
+		return toolError("The function's upstream could not be reached: " + reason(err) + ".")
+	}
+}
+
+// reason is the part of a transport error worth showing to the client: what went wrong,
+// without the upstream's URL (the log has the whole error).
+func reason(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return "its host name did not resolve"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return strings.TrimPrefix(op.Err.Error(), "connect: ")
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// seconds prints a timeout in whole seconds ("30s", "120s") when it is one.
+func seconds(d time.Duration) string {
+	if d%time.Second == 0 && d < 10*time.Minute {
+		return fmt.Sprintf("%ds", int64(d/time.Second))
+	}
+	return d.String()
+}
+
+// takeBody reads r's body for signing and puts an identical one back.
+func takeBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.ContentLength = int64(len(body))
+	return body, nil
+}
+
+func toolError(text string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(text)}, IsError: true}
+}
+
+// invalidArguments lists every problem, one per line, and says nothing was sent.
+func invalidArguments(problems []string) *mcp.CallToolResult {
+	var sb strings.Builder
+	sb.WriteString("The arguments are not valid, so nothing was sent to the function:")
+	for _, p := range problems {
+		sb.WriteString("\n- ")
+		sb.WriteString(p)
+	}
+	return toolError(sb.String())
+}

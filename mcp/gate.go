@@ -1,0 +1,187 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/jfnhq/jfn/auth"
+)
+
+// allowedMethods is the Allow header of a 405 from /mcp.
+const allowedMethods = "GET, POST, DELETE"
+
+// ServeHTTP serves MCP Streamable HTTP behind the gate, which runs in this order:
+//
+//  1. Origin: absent, the request's own scheme://host, or in AllowedOrigins; else 403.
+//  2. Token: unless the function is public, the gateway's token check must have stored the
+//     token's auth.Info in the request context; else 401 with auth.UnauthorizedBody.
+//  3. Method: POST, GET or DELETE; else 405 with Allow.
+//  4. MCP-Protocol-Version: absent or a version mcp-go knows; else 400.
+//  5. Session: stateless 2026-07-28 requests (that header value, or a later one) carry none.
+//     Otherwise an initialize POST opens a session bound to the function and the token's
+//     hash; every other request needs Mcp-Session-Id (400 without) naming a live session of
+//     this function opened by this same token (404 otherwise).
+//
+// Only then does mcp-go see the request.
+func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if b.closed.Load() {
+		writeError(w, http.StatusNotFound, "MCP is not available for this function.")
+		return
+	}
+	if r.Method == http.MethodOptions {
+		// Preflights are the gateway's; if one gets here, answer it without a token.
+		w.Header().Set("Allow", allowedMethods+", OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if !originAllowed(r, b.opts.AllowedOrigins) {
+		writeError(w, http.StatusForbidden, "Origin not allowed.")
+		return
+	}
+	info, hasToken := auth.FromContext(r.Context())
+	if !b.opts.Public && !hasToken {
+		auth.WriteUnauthorized(w)
+		return
+	}
+	var binding [32]byte // a public function's sessions are bound to "no token"
+	if !b.opts.Public {
+		binding = info.Hash
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodGet, http.MethodDelete:
+	default:
+		w.Header().Set("Allow", allowedMethods)
+		writeError(w, http.StatusMethodNotAllowed, "Use POST, GET or DELETE on /mcp.")
+		return
+	}
+	version := r.Header.Get(mcp.HeaderProtocolVersion)
+	if version != "" && !mcp.IsValidProtocolVersion(version) && !mcp.IsModernProtocol(version) {
+		// A later-than-known version is left to mcp-go, whose 400 lists the versions it serves.
+		writeError(w, http.StatusBadRequest, "Unsupported MCP-Protocol-Version.")
+		return
+	}
+
+	var body []byte
+	if r.Method == http.MethodPost {
+		var err error
+		body, err = readBody(r.Body, maxRequestBody)
+		var tooLarge *http.MaxBytesError
+		if errors.Is(err, errBodyTooLarge) || errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "The MCP message is over 4 MiB.")
+			return
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "The request body could not be read.")
+			return
+		}
+	}
+
+	ctx := r.Context()
+	switch {
+	case mcp.IsModernProtocol(version):
+		// Stateless revision: mcp-go ignores Mcp-Session-Id and answers GET and DELETE with
+		// 405 itself, so there is no session to check. The token was checked above.
+	case r.Method == http.MethodPost && isJSON(r) && peekMethod(body) == string(mcp.MethodInitialize):
+		id := newSessionID()
+		if err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding); err != nil {
+			b.logger.Error().Err(err).Msg("create mcp session")
+			writeError(w, http.StatusServiceUnavailable, "The session could not be created; try again.")
+			return
+		}
+		ctx = context.WithValue(ctx, mintedKey{}, id)
+	default:
+		id := r.Header.Get(mcp.HeaderSessionID)
+		if id == "" {
+			writeError(w, http.StatusBadRequest, "Missing Mcp-Session-Id header; send initialize first.")
+			return
+		}
+		ok, err := lookupSession(ctx, b.opts.Sessions, id, b.opts.Function, binding)
+		if err != nil {
+			b.logger.Error().Err(err).Msg("look up mcp session")
+			writeError(w, http.StatusServiceUnavailable, "The session could not be checked; try again.")
+			return
+		}
+		if !ok {
+			writeError(w, http.StatusNotFound, "Unknown or ended MCP session; initialize a new one.")
+			return
+		}
+		ctx = context.WithValue(ctx, checkedKey{}, id)
+	}
+	ctx = withCaller(ctx, r, info)
+
+	if r.Method == http.MethodGet {
+		// A GET stream lives until the client leaves, the token expires or the token is
+		// revoked (EndTokenSessions): later requests are refused before they get here, but an
+		// open stream has to be ended from this side.
+		var cancel context.CancelFunc
+		if hasToken && !info.ExpiresAt.IsZero() {
+			ctx, cancel = context.WithDeadline(ctx, info.ExpiresAt)
+		} else {
+			ctx, cancel = context.WithCancel(ctx)
+		}
+		defer cancel()
+		defer b.streams.add(binding, cancel)()
+	}
+
+	r2 := r.WithContext(ctx)
+	if r.Method == http.MethodPost {
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+		r2.ContentLength = int64(len(body))
+	}
+	b.http.ServeHTTP(w, r2)
+}
+
+// isJSON reports whether r declares a JSON body; mcp-go refuses other POSTs with 400, and
+// the gate must not open a session for a request mcp-go will refuse.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// caller is what a tool call needs to know about the HTTP request that carried it.
+type caller struct {
+	tokenID        string
+	forwardedFor   string
+	forwardedHost  string
+	forwardedProto string
+}
+
+type callerKey struct{}
+
+// withCaller records the forwarding facts of r, computed as httputil.ProxyRequest's
+// SetXForwarded does for the gateway's proxy, so tool calls carry the same headers.
+func withCaller(ctx context.Context, r *http.Request, info auth.Info) context.Context {
+	c := caller{tokenID: info.ID, forwardedHost: r.Host, forwardedProto: "http"}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		c.forwardedFor = ip
+	}
+	if r.TLS != nil {
+		c.forwardedProto = "https"
+	}
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+func callerFrom(ctx context.Context) caller {
+	c, _ := ctx.Value(callerKey{}).(caller)
+	return c
+}
+
+// writeError writes the gateway's JSON error shape.
+func writeError(w http.ResponseWriter, status int, message string) {
+	body, _ := json.Marshal(struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{http.StatusText(status), message})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,221 @@
+package mcp
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/jfnhq/jfn/auth"
+)
+
+const toolsListBody = `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+
+func TestGateStatusCodes(t *testing.T) {
+	h := newHarness(t, nil)
+	sessA := h.openSession(t, h.tokA)
+	const v = "2025-06-18"
+
+	tests := []struct {
+		name       string
+		method     string
+		token      string
+		session    string
+		version    string
+		body       string
+		header     http.Header
+		wantStatus int
+		wantAllow  string
+	}{
+		{"session works", "POST", h.tokA, sessA, v, toolsListBody, nil, 200, ""},
+		{"no token", "POST", "", sessA, v, toolsListBody, nil, 401, ""},
+		{"missing session", "POST", h.tokA, "", v, toolsListBody, nil, 400, ""},
+		{"unknown session", "POST", h.tokA, "nope", v, toolsListBody, nil, 404, ""},
+		{"foreign session", "POST", h.tokB, sessA, v, toolsListBody, nil, 404, ""},
+		{"foreign session GET", "GET", h.tokB, sessA, v, "", nil, 404, ""},
+		{"GET without session", "GET", h.tokA, "", v, "", nil, 400, ""},
+		{"DELETE without session", "DELETE", h.tokA, "", v, "", nil, 400, ""},
+		{"PUT", "PUT", h.tokA, sessA, v, toolsListBody, nil, 405, "GET, POST, DELETE"},
+		{"PATCH", "PATCH", h.tokA, sessA, v, toolsListBody, nil, 405, "GET, POST, DELETE"},
+		{"unsupported version", "POST", h.tokA, sessA, "1999-01-01", toolsListBody, nil, 400, ""},
+		{"foreign origin", "POST", h.tokA, sessA, v, toolsListBody, http.Header{"Origin": {"https://evil.example"}}, 403, ""},
+		{"null origin", "POST", h.tokA, sessA, v, toolsListBody, http.Header{"Origin": {"null"}}, 403, ""},
+		{"same origin", "POST", h.tokA, sessA, v, toolsListBody, http.Header{"Origin": {h.srv.URL}}, 200, ""},
+		{"stateless GET", "GET", h.tokA, "", "2026-07-28", "", nil, 405, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := h.rawRequest(t, tt.method, tt.token, tt.session, tt.version, tt.body, tt.header)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("%s: status %d, want %d (body %s)", tt.name, resp.StatusCode, tt.wantStatus, body)
+			}
+			if tt.wantAllow != "" && resp.Header.Get("Allow") != tt.wantAllow {
+				t.Errorf("%s: Allow = %q, want %q", tt.name, resp.Header.Get("Allow"), tt.wantAllow)
+			}
+			if tt.wantStatus == 401 && body != auth.UnauthorizedBody {
+				t.Errorf("%s: 401 body %q, want %q", tt.name, body, auth.UnauthorizedBody)
+			}
+			if tt.wantStatus >= 400 && tt.wantStatus != 405 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("%s: Content-Type %q, want JSON", tt.name, resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
+
+func TestDeleteThenReuse(t *testing.T) {
+	h := newHarness(t, nil)
+	sess := h.openSession(t, h.tokA)
+	if resp, body := h.rawRequest(t, "DELETE", h.tokB, sess, "", "", nil); resp.StatusCode != 404 {
+		t.Errorf("DELETE with another token: status %d, want 404 (body %s)", resp.StatusCode, body)
+	}
+	if resp, body := h.rawRequest(t, "DELETE", h.tokA, sess, "", "", nil); resp.StatusCode != 200 {
+		t.Fatalf("DELETE: status %d, want 200 (body %s)", resp.StatusCode, body)
+	}
+	for _, m := range []string{"POST", "GET", "DELETE"} {
+		if resp, _ := h.rawRequest(t, m, h.tokA, sess, "", toolsListBody, nil); resp.StatusCode != 404 {
+			t.Errorf("%s after DELETE: status %d, want 404", m, resp.StatusCode)
+		}
+	}
+}
+
+func TestRevokedTokenStopsSession(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.sessionClient(t, h.tokA)
+	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	sess := c.GetSessionId()
+
+	h.toks.revoke(h.tokA)
+	h.bridge.EndTokenSessions(auth.Hash(h.tokA))
+	if resp, _ := h.rawRequest(t, "POST", h.tokA, sess, "", toolsListBody, nil); resp.StatusCode != 401 {
+		t.Errorf("POST with a revoked token on its open session: status %d, want 401", resp.StatusCode)
+	}
+	waitFor(t, "the GET stream to end", func() bool { return h.bridge.openStreams() == 0 })
+}
+
+// TestBridgeWithoutGateway checks the Bridge's own refusals when no token check ran before
+// it, and that a public function's sessions work without one.
+func TestBridgeWithoutGateway(t *testing.T) {
+	up := newUpstream(t)
+	base, _ := url.Parse(up.URL)
+	for _, public := range []bool{false, true} {
+		b, err := New(&Options{Function: testFunction, Upstream: base, Sessions: NewMemorySessions(),
+			Public: public, Logger: zerolog.Nop()}, loadSpec(t, petsDoc(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		r := httptest.NewRequest("POST", "/mcp", strings.NewReader(initializeBody))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		b.ServeHTTP(w, r)
+		want := 401
+		if public {
+			want = 200
+		}
+		if w.Code != want {
+			t.Errorf("public=%v initialize without auth.Info: status %d, want %d (body %s)", public, w.Code, want, w.Body)
+		}
+		if !public && w.Body.String() != auth.UnauthorizedBody {
+			t.Errorf("401 body %q, want %q", w.Body, auth.UnauthorizedBody)
+		}
+		if public && w.Header().Get(mcp.HeaderSessionID) == "" {
+			t.Errorf("public initialize: no session id")
+		}
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	base, _ := url.Parse("http://127.0.0.1:1")
+	for _, o := range []*Options{
+		nil,
+		{Upstream: base, Sessions: NewMemorySessions()},
+		{Function: "f", Sessions: NewMemorySessions()},
+		{Function: "f", Upstream: &url.URL{Path: "/x"}, Sessions: NewMemorySessions()},
+		{Function: "f", Upstream: base},
+	} {
+		if _, err := New(o, nil); err == nil {
+			t.Errorf("New(%+v) succeeded, want an error", o)
+		}
+	}
+	b, err := New(&Options{Function: "f", Upstream: base, Sessions: NewMemorySessions()}, nil)
+	if err != nil {
+		t.Fatalf("New without a spec: %v", err)
+	}
+	if b.timeout != DefaultTimeout {
+		t.Errorf("default timeout = %v, want %v", b.timeout, DefaultTimeout)
+	}
+	b.Close()
+	w := httptest.NewRecorder()
+	b.ServeHTTP(w, httptest.NewRequest("POST", "/mcp", nil))
+	if w.Code != 404 {
+		t.Errorf("ServeHTTP after Close: status %d, want 404", w.Code)
+	}
+}
+
+func TestOriginAllowed(t *testing.T) {
+	allowed := []string{"https://app.example.com", "http://localhost:3000/"}
+	tests := []struct {
+		host, proto string
+		tls         bool
+		origin      []string
+		want        bool
+	}{
+		{"fn.example.com", "", false, nil, true},
+		{"127.0.0.1:8080", "", false, []string{"http://127.0.0.1:8080"}, true},
+		{"127.0.0.1:8080", "", false, []string{"http://127.0.0.1:9090"}, false},
+		{"fn.example.com", "https", false, []string{"https://fn.example.com"}, true},
+		{"fn.example.com", "", false, []string{"https://fn.example.com"}, false},
+		{"fn.example.com", "", true, []string{"https://FN.example.com:443"}, true},
+		{"fn.example.com:80", "", false, []string{"http://fn.example.com"}, true},
+		{"fn.example.com", "", false, []string{"https://app.example.com"}, true},
+		{"fn.example.com", "", false, []string{"http://localhost:3000"}, true},
+		{"fn.example.com", "", false, []string{"https://evil.example"}, false},
+		{"fn.example.com", "", false, []string{"null"}, false},
+		{"fn.example.com", "", false, []string{""}, false},
+		{"fn.example.com", "", false, []string{"https://app.example.com/path"}, false},
+		{"fn.example.com", "", false, []string{"https://app.example.com", "https://app.example.com"}, false},
+		{"[::1]:8080", "", false, []string{"http://[::1]:8080"}, true},
+		{"fn.example.com", "", false, []string{"javascript://fn.example.com"}, false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/mcp", nil)
+		r.Host = tt.host
+		if tt.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tt.proto)
+		}
+		r.TLS = nil
+		if tt.tls {
+			r.TLS = &tls.ConnectionState{}
+		}
+		for _, o := range tt.origin {
+			r.Header.Add("Origin", o)
+		}
+		if got := originAllowed(r, allowed); got != tt.want {
+			t.Errorf("originAllowed(host %q, origin %q) = %v, want %v", tt.host, tt.origin, got, tt.want)
+		}
+	}
+}
+
+func TestSessionIDs(t *testing.T) {
+	a, b := newSessionID(), newSessionID()
+	if a == b || len(a) < 40 {
+		t.Errorf("newSessionID() = %q, %q; want distinct ids of 256 bits", a, b)
+	}
+	if len(a) > maxSessionIDLen {
+		t.Errorf("len(newSessionID()) = %d, over maxSessionIDLen", len(a))
+	}
+}
+
+func TestSeconds(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Second: "30s", 500 * time.Millisecond: "500ms", 2 * time.Minute: "120s"} {
+		if got := seconds(d); got != want {
+			t.Errorf("seconds(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestPeekMethod(t *testing.T) {
+	tests := []struct {
+		body, want string
+	}{
+		{`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`, "initialize"},
+		{`  {"method":"tools/call"}  `, "tools/call"},
+		{`{"method":"tools/list","method":"initialize"}`, "initialize"}, // last wins, as in mcp-go
+		{`{"METHOD":"initialize"}`, "initialize"},                       // encoding/json folds case, as mcp-go does
+		{`[{"method":"initialize"}]`, ""},
+		{`{"id":1,"result":{}}`, ""},
+		{`{"method":1}`, ""},
+		{`{"method":"initialize"`, ""},
+		{``, ""},
+		{`null`, ""},
+	}
+	for _, tt := range tests {
+		if got := peekMethod([]byte(tt.body)); got != tt.want {
+			t.Errorf("peekMethod(%q) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	if b, err := readBody(strings.NewReader("abc"), 3); err != nil || string(b) != "abc" {
+		t.Errorf("readBody(3 bytes, limit 3) = %q, %v", b, err)
+	}
+	if _, err := readBody(strings.NewReader("abcd"), 3); !errors.Is(err, errBodyTooLarge) {
+		t.Errorf("readBody(4 bytes, limit 3) error = %v, want errBodyTooLarge", err)
+	}
+}
+
+// FuzzPeekMethod checks that the gate's reading of an untrusted body never panics and agrees
+// with how mcp-go reads the same bytes (encoding/json into a struct with a method field).
+func FuzzPeekMethod(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`,
+		`{"method":"tools/call","params":{"name":"x"}}`,
+		`[{"method":"initialize"}]`,
+		`{"method":"\u0069nitialize"}`,
+		`{"Method":"initialize","method":"ping"}`,
+		`{"id":1,"result":{}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > maxRequestBody {
+			return
+		}
+		got := peekMethod(body)
+		var msg struct {
+			Method string `json:"method"`
+		}
+		err := json.Unmarshal(body, &msg)
+		trimmed := bytes.TrimSpace(body)
+		if err == nil && len(trimmed) > 0 && trimmed[0] == '{' && got != msg.Method {
+			t.Errorf("peekMethod(%q) = %q, mcp-go would read %q", body, got, msg.Method)
+		}
+		if got == "initialize" && (err != nil || msg.Method != "initialize") {
+			t.Errorf("peekMethod(%q) = initialize, but mcp-go would not see an initialize", body)
+		}
+	})
+}
+
+// FuzzNormalizeOrigin checks that any Origin header value is handled without panic, and that
+// an accepted origin is stable (normalising it again changes nothing).
+func FuzzNormalizeOrigin(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:8080", "https://A.example:443", "null", "http://[::1]:80", "https://x/y", "http://%41"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := normalizeOrigin(s)
+		if !ok {
+			return
+		}
+		n2, ok2 := normalizeOrigin(n)
+		if !ok2 || n2 != n {
+			t.Errorf("normalizeOrigin(%q) = %q, but normalizeOrigin(%q) = %q, %v", s, n, n, n2, ok2)
+		}
+	})
+}

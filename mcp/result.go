@@ -1,0 +1,123 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+const (
+	// maxErrorBody is how much of a non-2xx body goes into the error text.
+	maxErrorBody = 4 << 10
+	// maxMismatchBody is how much of a 2xx body that disagrees with the output schema is
+	// shown: more than an error page, since it is the data the caller asked for.
+	maxMismatchBody = 64 << 10
+)
+
+// mapResponse turns the upstream's answer into a tool result, as PRODUCT.md lists:
+//
+//   - non-2xx: isError, "HTTP <code> <reason>" and the body cut to maxErrorBody;
+//   - 2xx JSON: structuredContent (an object; a non-object is wrapped as {"result": …}) and
+//     the JSON itself as text, or isError naming the field when it does not match the
+//     declared output schema (the official TypeScript SDK throws on such a result);
+//   - 2xx image/*: image content; other text: a text block; empty: a short text.
+//
+// A tool that declares an output schema always gets structuredContent on success, because
+// clients reject a successful result without it; for a non-JSON answer that is {}.
+func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolResult {
+	status := fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	status = strings.TrimSpace(status)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return toolError(status + " (empty body)")
+		}
+		return toolError(status + "\n\n" + cut(body, maxErrorBody))
+	}
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	mediaType = strings.ToLower(mediaType)
+
+	var content mcp.Content
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+		content = mcp.NewTextContent(status + " (empty body)")
+	case isJSONMedia(mediaType) && json.Valid(body):
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+		if err != nil { // json.Valid said yes; a number jsonschema cannot hold, say
+			return toolError("The function answered " + status + " with JSON that could not be read: " + err.Error())
+		}
+		structured, problem := e.structure(v)
+		if problem != "" {
+			return toolError("The function answered " + status + ", but its response does not match the output schema the tool declares: " +
+				problem + ".\n\n" + cut(body, maxMismatchBody))
+		}
+		return &mcp.CallToolResult{
+			Content:           []mcp.Content{mcp.NewTextContent(string(body))},
+			StructuredContent: structured,
+		}
+	case strings.HasPrefix(mediaType, "image/"):
+		content = mcp.NewImageContent(base64.StdEncoding.EncodeToString(body), mediaType)
+	case utf8.Valid(body):
+		content = mcp.NewTextContent(string(body))
+	default:
+		if mediaType == "" {
+			mediaType = "unknown type"
+		}
+		content = mcp.NewTextContent(fmt.Sprintf("%s: %d bytes of %s (binary content not shown)", status, len(body), mediaType))
+	}
+	result := &mcp.CallToolResult{Content: []mcp.Content{content}}
+	if e.output != nil {
+		empty := map[string]any{}
+		if err := e.output.Validate(empty); err != nil {
+			return toolError("The function answered " + status + " without JSON, but the tool declares a JSON output: " +
+				describeMismatch(err) + ".\n\n" + cut(body, maxErrorBody))
+		}
+		result.StructuredContent = empty
+	}
+	return result
+}
+
+// structure returns the structuredContent for a decoded JSON body, or a sentence naming what
+// disagrees with the output schema. The body is wrapped as {"result": …} when the tool's
+// output schema is the wrapper (openapi.Tool.WrapResult), or when there is no output schema
+// and the body is not an object (structuredContent is always an object).
+func (e *toolEntry) structure(v any) (any, string) {
+	wrapped := map[string]any{"result": v}
+	if e.output == nil {
+		if _, isObject := v.(map[string]any); isObject {
+			return v, ""
+		}
+		return wrapped, ""
+	}
+	structured := v
+	if e.wrap {
+		structured = wrapped
+	}
+	if err := e.output.Validate(structured); err != nil {
+		return nil, describeMismatch(err)
+	}
+	return structured, ""
+}
+
+func isJSONMedia(mt string) bool {
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// cut returns body as text, at most limit bytes of it, never splitting a UTF-8 sequence.
+func cut(body []byte, limit int) string {
+	if len(body) <= limit {
+		return strings.ToValidUTF8(string(body), "\uFFFD")
+	}
+	n := limit
+	for n > 0 && !utf8.RuneStart(body[n]) {
+		n--
+	}
+	return strings.ToValidUTF8(string(body[:n]), "\uFFFD") + fmt.Sprintf("\n… (%d more bytes not shown)", len(body)-n)
+}

@@ -1,0 +1,124 @@
+package mcp
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+func entryWith(t *testing.T, outputSchema string, wrap bool) *toolEntry {
+	t.Helper()
+	e := &toolEntry{wrap: wrap}
+	if outputSchema != "" {
+		s, err := compileSchema([]byte(outputSchema))
+		if err != nil {
+			t.Fatalf("compileSchema(%s): %v", outputSchema, err)
+		}
+		e.output = s
+	}
+	return e
+}
+
+func respond(status int, contentType string) *http.Response {
+	r := &http.Response{StatusCode: status, Header: http.Header{}}
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	return r
+}
+
+func TestMapResponse(t *testing.T) {
+	const petSchema = `{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}}}`
+	const wrapped = `{"type":"object","properties":{"result":{"type":"array","items":{"type":"integer"}}}}`
+	const naturalResult = `{"type":"object","properties":{"result":{"type":"string"}}}`
+	tests := []struct {
+		name        string
+		schema      string
+		status      int
+		ctype, body string
+		wantError   bool
+		wantText    string // substring of the text
+		wantSC      string // substring of structuredContent as JSON; "" means none
+	}{
+		{"json object", petSchema, 200, "application/json", `{"name":"Rex"}`, false, `{"name":"Rex"}`, `"name":"Rex"`},
+		{"problem+json", "", 200, "application/problem+json; charset=utf-8", `{"a":1}`, false, `{"a":1}`, `"a":1`},
+		{"array wrapped", wrapped, 200, "application/json", `[1,2]`, false, `[1,2]`, `"result":[1,2]`},
+		{"array without schema", "", 200, "application/json", `[1,2]`, false, `[1,2]`, `"result":[1,2]`},
+		{"scalar without schema", "", 200, "application/json", `"hi"`, false, `"hi"`, `"result":"hi"`},
+		{"natural result property", naturalResult, 200, "application/json", `{"result":"ok"}`, false, "ok", `{"result":"ok"}`},
+		{"mismatch names field", petSchema, 200, "application/json", `{"name":"Rex","age":"old"}`, true, "age", ""},
+		{"mismatch in wrapper", wrapped, 200, "application/json", `[1,"x"]`, true, "result[1]", ""},
+		{"array for an object schema", petSchema, 200, "application/json", `[1]`, true, "(the whole response)", ""},
+		{"big integer kept", "", 200, "application/json", `{"n":12345678901234567890}`, false, "12345678901234567890", "12345678901234567890"},
+		{"text", "", 200, "text/plain", "hello", false, "hello", ""},
+		{"text with output schema", petSchema, 200, "text/plain", "hello", false, "hello", "{}"},
+		{"empty", "", 204, "", "", false, "HTTP 204 No Content (empty body)", ""},
+		{"empty with output schema", petSchema, 200, "application/json", "", false, "HTTP 200 OK (empty body)", "{}"},
+		{"binary", "", 200, "application/octet-stream", "\xff\xfe\x00", false, "3 bytes of application/octet-stream", ""},
+		{"invalid json as text", "", 200, "application/json", "{oops", false, "{oops", ""},
+		{"404", "", 404, "application/json", `{"error":"gone"}`, true, "HTTP 404 Not Found\n\n{\"error\":\"gone\"}", ""},
+		{"500 empty", "", 500, "", "", true, "HTTP 500 Internal Server Error (empty body)", ""},
+		{"302", "", 302, "", "", true, "HTTP 302 Found", ""},
+		{"unknown status", "", 599, "", "x", true, "HTTP 599\n\nx", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mapResponse(entryWith(t, tt.schema, tt.schema == wrapped), respond(tt.status, tt.ctype), []byte(tt.body))
+			if res.IsError != tt.wantError {
+				t.Errorf("isError = %v, want %v (text %q)", res.IsError, tt.wantError, text(res))
+			}
+			if !strings.Contains(text(res), tt.wantText) {
+				t.Errorf("text = %q, want it to contain %q", text(res), tt.wantText)
+			}
+			sc := ""
+			if res.StructuredContent != nil {
+				b, _ := jsonMarshal(res.StructuredContent)
+				sc = string(b)
+			}
+			if (tt.wantSC == "") != (sc == "") || !strings.Contains(sc, tt.wantSC) {
+				t.Errorf("structuredContent = %q, want %q", sc, tt.wantSC)
+			}
+		})
+	}
+}
+
+func TestMapResponseImage(t *testing.T) {
+	res := mapResponse(entryWith(t, "", false), respond(200, "image/png"), pixelPNG)
+	if len(res.Content) != 1 {
+		t.Fatalf("content = %#v", res.Content)
+	}
+	img, ok := mcp.AsImageContent(res.Content[0])
+	if !ok || img.MIMEType != "image/png" || img.Data == "" || res.IsError {
+		t.Errorf("content = %#v, want image/png", res.Content[0])
+	}
+}
+
+func TestCut(t *testing.T) {
+	body := strings.Repeat("é", 10) // 20 bytes
+	got := cut([]byte(body), 5)
+	if !strings.HasPrefix(got, "éé\n") || !strings.Contains(got, "16 more bytes") {
+		t.Errorf("cut(%q, 5) = %q", body, got)
+	}
+	if got := cut([]byte("short"), 10); got != "short" {
+		t.Errorf("cut(short) = %q", got)
+	}
+	big := strings.Repeat("x", 2*maxErrorBody)
+	res := mapResponse(entryWith(t, "", false), respond(500, "text/plain"), []byte(big))
+	if n := len(text(res)); n > maxErrorBody+200 {
+		t.Errorf("500 with a %d-byte body gave %d bytes of text, want it cut near %d", len(big), n, maxErrorBody)
+	}
+}
+
+func TestCompileSchemaRefusesExternalRefs(t *testing.T) {
+	if _, err := compileSchema([]byte(`{"$ref":"file:///etc/passwd"}`)); err == nil {
+		t.Error("compileSchema with a file $ref succeeded, want an error")
+	}
+	if _, err := compileSchema([]byte(`{"type":"string","pattern":"^(?=a)"}`)); err != nil {
+		t.Errorf("compileSchema with an ECMA-only pattern: %v, want it accepted", err)
+	}
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,136 @@
+package mcp
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/jfnhq/jfn/openapi"
+)
+
+// toolSet is one generation of tools. It is replaced whole, never changed in place.
+type toolSet struct {
+	byName      map[string]*toolEntry
+	list        []server.ServerTool
+	fingerprint [32]byte // of the tools as clients see them in tools/list
+}
+
+// toolEntry is what the call handler needs about one tool.
+type toolEntry struct {
+	def    openapi.Tool
+	output *jsonschema.Schema // nil when the tool declares no (usable) output schema
+	// wrap is true when the output schema is {"type":"object","properties":{"result":…}}
+	// around a non-object response, whose body must then be wrapped the same way.
+	wrap bool
+}
+
+// buildTools turns spec into a toolSet. A tool whose schema is not valid JSON, does not
+// compile, or that mcp-go refuses is left out and logged: one bad operation must not take
+// tools/list down (mcp-go marshals the whole list at once, and one invalid raw schema
+// fails it).
+func (b *Bridge) buildTools(spec *openapi.Spec) *toolSet {
+	ts := &toolSet{byName: map[string]*toolEntry{}}
+	if spec == nil {
+		ts.fingerprint = sha256.Sum256(nil)
+		return ts
+	}
+	nextCache := map[[32]byte]*jsonschema.Schema{}
+	scratch := server.NewMCPServer("check", "1") // a tool mcp-go panics on is caught here
+	h := sha256.New()
+	for _, def := range spec.Tools() {
+		skip := func(reason string, err error) {
+			b.logger.Warn().Err(err).Str("tool", def.Name).Msg("tool left out: " + reason)
+		}
+		if _, dup := ts.byName[def.Name]; dup {
+			skip("duplicate name", nil)
+			continue
+		}
+		if !json.Valid(def.InputSchema) {
+			skip("input schema is not valid JSON", nil)
+			continue
+		}
+		if _, err := b.schemas.compile(def.InputSchema, nextCache); err != nil {
+			skip("input schema does not compile", err)
+			continue
+		}
+		tool := mcp.NewToolWithRawSchema(def.Name, def.Description, def.InputSchema)
+		tool.Title = def.Title
+		tool.Annotations = annotations(def.Annotations)
+		entry := &toolEntry{def: def}
+		if len(def.OutputSchema) > 0 {
+			out, err := b.outputSchema(def.OutputSchema, nextCache)
+			if err != nil {
+				// Without an output schema the tool still works; with a broken one it would not.
+				b.logger.Warn().Err(err).Str("tool", def.Name).Msg("output schema left out")
+			} else {
+				tool.RawOutputSchema = def.OutputSchema
+				entry.output = out
+				entry.wrap = def.WrapResult
+			}
+		}
+		listed, err := json.Marshal(tool)
+		if err != nil {
+			skip("tool does not marshal", err)
+			continue
+		}
+		if err := tryRegister(scratch, tool); err != nil {
+			skip("mcp-go refuses the tool", err)
+			continue
+		}
+		h.Write(listed)
+		h.Write([]byte{0})
+		ts.byName[def.Name] = entry
+		ts.list = append(ts.list, server.ServerTool{Tool: tool, Handler: b.callTool})
+	}
+	copy(ts.fingerprint[:], h.Sum(nil))
+	b.schemas.m = nextCache
+	return ts
+}
+
+func (b *Bridge) outputSchema(doc json.RawMessage, cache map[[32]byte]*jsonschema.Schema) (*jsonschema.Schema, error) {
+	if !json.Valid(doc) {
+		return nil, fmt.Errorf("not valid JSON")
+	}
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &root); err != nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	return b.schemas.compile(doc, cache)
+}
+
+// annotations states all three hints explicitly: MCP's defaults (destructive unless said
+// otherwise) would otherwise call every POST destructive. openWorldHint is left out: a
+// function may well reach the outside world, and the default (true) says so.
+func annotations(a openapi.Annotations) mcp.ToolAnnotation {
+	return mcp.ToolAnnotation{
+		ReadOnlyHint:    &a.ReadOnly,
+		DestructiveHint: &a.Destructive,
+		IdempotentHint:  &a.Idempotent,
+	}
+}
+
+// register swaps the tools mcp-go lists; mcp-go then sends notifications/tools/list_changed
+// to every open session.
+func (b *Bridge) register(ts *toolSet) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.logger.Error().Interface("panic", p).Msg("mcp-go refused the tool set; the previous tools stay listed")
+		}
+	}()
+	b.srv.SetTools(ts.list...)
+}
+
+func tryRegister(scratch *server.MCPServer, tool mcp.Tool) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	scratch.AddTools(server.ServerTool{Tool: tool})
+	scratch.DeleteTools(tool.Name)
+	return nil
+}
