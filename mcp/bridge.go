@@ -32,8 +32,9 @@ type Options struct {
 	// Timeout bounds each tool call, from sending the request to reading the whole
 	// response. Zero means DefaultTimeout.
 	Timeout time.Duration
-	// Client sends tool calls upstream; http.DefaultClient when nil. Its own Timeout, if any,
-	// applies as well.
+	// Client sends tool calls upstream; http.DefaultClient's transport when nil. Its own
+	// Timeout, if any, applies as well. Redirects are never followed unless the client has
+	// its own CheckRedirect: like the proxy, a tool call reports a 3xx as it is.
 	Client *http.Client
 	// Sessions keeps the MCP sessions, shared by every replica.
 	Sessions SessionStore
@@ -86,16 +87,20 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	b := &Bridge{
 		opts:    *opts,
 		timeout: opts.Timeout,
-		client:  opts.Client,
 		logger:  opts.Logger.With().Str("function", opts.Function).Logger(),
 		schemas: newSchemaCache(),
 	}
 	if b.timeout <= 0 {
 		b.timeout = DefaultTimeout
 	}
-	if b.client == nil {
-		b.client = http.DefaultClient
+	client := http.Client{}
+	if opts.Client != nil {
+		client = *opts.Client
 	}
+	if client.CheckRedirect == nil {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	b.client = &client
 	b.streams.init()
 	b.tools.Store(&toolSet{})
 
@@ -132,7 +137,11 @@ func (b *Bridge) SetSpec(spec *openapi.Spec) (changed bool) {
 	if b.closed.Load() {
 		return false
 	}
-	next := b.buildTools(spec)
+	var defs []openapi.Tool
+	if spec != nil {
+		defs = spec.Tools()
+	}
+	next := b.buildTools(defs)
 	prev := b.tools.Load()
 	// The handler finds tools through b.tools, so storing it first means a call never sees a
 	// tool listed but unknown to the handler for longer than this function runs.
@@ -140,6 +149,7 @@ func (b *Bridge) SetSpec(spec *openapi.Spec) (changed bool) {
 	if prev.fingerprint == next.fingerprint {
 		return false
 	}
+	b.logSkipped(next) // once per change, not on every refresh
 	b.register(next)
 	return true
 }

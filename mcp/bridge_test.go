@@ -2,6 +2,8 @@ package mcp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -146,6 +148,15 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		res := callTool(t, c, "getPet", map[string]any{"id": "7"})
 		if !res.IsError || !strings.Contains(text(res), "HTTP 404 Not Found") || !strings.Contains(text(res), "no such pet") {
 			t.Errorf("getPet(7) = isError %v, text %q; want isError with HTTP 404 and the body", res.IsError, text(res))
+		}
+	})
+	t.Run("redirect reported, not followed", func(t *testing.T) {
+		res := callTool(t, c, "getPet", map[string]any{"id": "42"})
+		if !res.IsError || !strings.Contains(text(res), "HTTP 302 Found") {
+			t.Errorf("getPet(42) = isError %v, text %q; want isError with HTTP 302", res.IsError, text(res))
+		}
+		if got := h.up.last(t); got.path != "/pets/42" {
+			t.Errorf("upstream last saw %s, want the redirect not followed", got.path)
 		}
 	})
 	t.Run("invalid arguments", func(t *testing.T) {
@@ -330,5 +341,30 @@ func TestListChangedOnGetStream(t *testing.T) {
 	}
 	if res := callTool(t, c, "listToys", nil); res.IsError {
 		t.Errorf("listToys after SetSpec = isError, text %q", text(res))
+	}
+}
+
+func TestSignerSeesExactBody(t *testing.T) {
+	h := newHarness(t, func(o *Options) {
+		o.Signer = func(r *http.Request, body []byte) {
+			sum := sha256.Sum256(body)
+			r.Header.Set("X-Jelou-Signature", hex.EncodeToString(sum[:]))
+		}
+	})
+	c := h.sessionClient(t, h.tokA)
+	if res := callTool(t, c, "createPet", map[string]any{"name": "Tom", "age": 2}); res.IsError {
+		t.Fatalf("createPet isError, text %q", text(res))
+	}
+	got := h.up.last(t)
+	sum := sha256.Sum256([]byte(got.body))
+	if got.body == "" || got.header.Get("X-Jelou-Signature") != hex.EncodeToString(sum[:]) {
+		t.Errorf("upstream body %q with signature %q; want the signature of that exact body", got.body, got.header.Get("X-Jelou-Signature"))
+	}
+	if res := callTool(t, c, "getPet", map[string]any{"id": "1"}); res.IsError {
+		t.Fatalf("getPet isError, text %q", text(res))
+	}
+	empty := sha256.Sum256(nil)
+	if sig := h.up.last(t).header.Get("X-Jelou-Signature"); sig != hex.EncodeToString(empty[:]) {
+		t.Errorf("GET signature %q, want the signature of an empty body", sig)
 	}
 }

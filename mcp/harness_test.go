@@ -51,7 +51,7 @@ func (u *upstream) requests() []seenRequest {
 	return append([]seenRequest(nil), u.seen...)
 }
 
-func (u *upstream) last(t *testing.T) seenRequest {
+func (u *upstream) last(t testing.TB) seenRequest {
 	t.Helper()
 	reqs := u.requests()
 	if len(reqs) == 0 {
@@ -63,7 +63,7 @@ func (u *upstream) last(t *testing.T) seenRequest {
 // pixelPNG is a 1×1 PNG.
 var pixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
-func newUpstream(t *testing.T) *upstream {
+func newUpstream(t testing.TB) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -85,6 +85,8 @@ func newUpstream(t *testing.T) *upstream {
 			js(201, string(out))
 		case r.Method == "GET" && r.URL.Path == "/pets/1":
 			js(200, `{"id":"1","name":"Rex","age":3}`)
+		case r.Method == "GET" && r.URL.Path == "/pets/42":
+			http.Redirect(w, r, "/pets/1", http.StatusFound)
 		case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/pets/"):
 			js(404, `{"error":"no such pet"}`)
 		case r.Method == "DELETE" && strings.HasPrefix(r.URL.Path, "/pets/"):
@@ -120,7 +122,7 @@ type tokens struct {
 	m  map[[32]byte]auth.Info
 }
 
-func (k *tokens) add(t *testing.T, id string) string {
+func (k *tokens) add(t testing.TB, id string) string {
 	t.Helper()
 	tok, err := auth.New()
 	if err != nil {
@@ -154,7 +156,7 @@ type harness struct {
 	tokA, tokB string
 }
 
-func loadSpec(t *testing.T, data []byte) *openapi.Spec {
+func loadSpec(t testing.TB, data []byte) *openapi.Spec {
 	t.Helper()
 	spec, err := openapi.Load(data)
 	if err != nil {
@@ -163,7 +165,7 @@ func loadSpec(t *testing.T, data []byte) *openapi.Spec {
 	return spec
 }
 
-func petsDoc(t *testing.T) []byte {
+func petsDoc(t testing.TB) []byte {
 	t.Helper()
 	data, err := os.ReadFile("testdata/pets.json")
 	if err != nil {
@@ -174,7 +176,7 @@ func petsDoc(t *testing.T) []byte {
 
 // newHarness starts an upstream, a Bridge for it and the gateway stand-in. mod may adjust
 // the options before New.
-func newHarness(t *testing.T, mod func(*Options)) *harness {
+func newHarness(t testing.TB, mod func(*Options)) *harness {
 	t.Helper()
 	h := &harness{up: newUpstream(t), toks: &tokens{m: map[[32]byte]auth.Info{}}}
 	h.tokA = h.toks.add(t, "tok_a")
@@ -209,7 +211,7 @@ func newHarness(t *testing.T, mod func(*Options)) *harness {
 }
 
 // sessionClient starts an mcp-go client on a session-based revision, with the GET stream.
-func (h *harness) sessionClient(t *testing.T, token string) *client.Client {
+func (h *harness) sessionClient(t testing.TB, token string) *client.Client {
 	t.Helper()
 	tr, err := transport.NewStreamableHTTP(h.url,
 		transport.WithHTTPHeaders(map[string]string{auth.Header: token}),
@@ -223,7 +225,7 @@ func (h *harness) sessionClient(t *testing.T, token string) *client.Client {
 	return c
 }
 
-func initialize(t *testing.T, c *client.Client) *mcp.InitializeResult {
+func initialize(t testing.TB, c *client.Client) *mcp.InitializeResult {
 	t.Helper()
 	// Start's context must outlive this function: it carries the client's GET stream.
 	if err := c.Start(t.Context()); err != nil {
@@ -243,7 +245,7 @@ func initialize(t *testing.T, c *client.Client) *mcp.InitializeResult {
 
 // rawRequest sends one HTTP request to /mcp. Empty token, session or version leave the
 // header out.
-func (h *harness) rawRequest(t *testing.T, method, token, session, version, body string, extra http.Header) (*http.Response, string) {
+func (h *harness) rawRequest(t testing.TB, method, token, session, version, body string, extra http.Header) (*http.Response, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -281,7 +283,7 @@ func (h *harness) rawRequest(t *testing.T, method, token, session, version, body
 const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
 
 // openSession initializes a session with raw HTTP and returns its id.
-func (h *harness) openSession(t *testing.T, token string) string {
+func (h *harness) openSession(t testing.TB, token string) string {
 	t.Helper()
 	resp, body := h.rawRequest(t, "POST", token, "", "", initializeBody, nil)
 	if resp.StatusCode != http.StatusOK {
@@ -299,7 +301,7 @@ func (h *harness) openSession(t *testing.T, token string) string {
 }
 
 // waitFor polls cond until it holds or 5 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {

@@ -17,6 +17,13 @@ type toolSet struct {
 	byName      map[string]*toolEntry
 	list        []server.ServerTool
 	fingerprint [32]byte // of the tools as clients see them in tools/list
+	skipped     []skippedTool
+}
+
+// skippedTool is a tool left out of the set, logged when the set changes.
+type skippedTool struct {
+	name, reason string
+	err          error
 }
 
 // toolEntry is what the call handler needs about one tool.
@@ -28,22 +35,18 @@ type toolEntry struct {
 	wrap bool
 }
 
-// buildTools turns spec into a toolSet. A tool whose schema is not valid JSON, does not
+// buildTools turns a document's tools into a toolSet. A tool whose schema is not valid JSON, does not
 // compile, or that mcp-go refuses is left out and logged: one bad operation must not take
 // tools/list down (mcp-go marshals the whole list at once, and one invalid raw schema
 // fails it).
-func (b *Bridge) buildTools(spec *openapi.Spec) *toolSet {
+func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 	ts := &toolSet{byName: map[string]*toolEntry{}}
-	if spec == nil {
-		ts.fingerprint = sha256.Sum256(nil)
-		return ts
-	}
 	nextCache := map[[32]byte]*jsonschema.Schema{}
 	scratch := server.NewMCPServer("check", "1") // a tool mcp-go panics on is caught here
 	h := sha256.New()
-	for _, def := range spec.Tools() {
+	for _, def := range defs {
 		skip := func(reason string, err error) {
-			b.logger.Warn().Err(err).Str("tool", def.Name).Msg("tool left out: " + reason)
+			ts.skipped = append(ts.skipped, skippedTool{def.Name, "tool left out: " + reason, err})
 		}
 		if _, dup := ts.byName[def.Name]; dup {
 			skip("duplicate name", nil)
@@ -65,7 +68,7 @@ func (b *Bridge) buildTools(spec *openapi.Spec) *toolSet {
 			out, err := b.outputSchema(def.OutputSchema, nextCache)
 			if err != nil {
 				// Without an output schema the tool still works; with a broken one it would not.
-				b.logger.Warn().Err(err).Str("tool", def.Name).Msg("output schema left out")
+				ts.skipped = append(ts.skipped, skippedTool{def.Name, "output schema left out", err})
 			} else {
 				tool.RawOutputSchema = def.OutputSchema
 				entry.output = out
@@ -110,6 +113,13 @@ func annotations(a openapi.Annotations) mcp.ToolAnnotation {
 		ReadOnlyHint:    &a.ReadOnly,
 		DestructiveHint: &a.Destructive,
 		IdempotentHint:  &a.Idempotent,
+	}
+}
+
+// logSkipped reports what buildTools left out.
+func (b *Bridge) logSkipped(ts *toolSet) {
+	for _, s := range ts.skipped {
+		b.logger.Warn().Err(s.err).Str("tool", s.name).Msg(s.reason)
 	}
 }
 
