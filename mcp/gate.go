@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -25,7 +26,8 @@ const allowedMethods = "GET, POST, DELETE"
 //     token's auth.Info in the request context; else 401 with auth.UnauthorizedBody.
 //  3. Method: POST, GET or DELETE; else 405 with Allow.
 //  4. MCP-Protocol-Version: absent or a version mcp-go knows; else 400.
-//  5. Session: stateless 2026-07-28 requests (that header value, or a later one) carry none.
+//  5. Body: a POST body over 4 MiB gets 413.
+//  6. Session: stateless 2026-07-28 requests (that header value, or a later one) carry none.
 //     Otherwise an initialize POST opens a session bound to the function and the token's
 //     hash; every other request needs Mcp-Session-Id (400 without) naming a live session of
 //     this function opened by this same token (404 otherwise).
@@ -42,78 +44,26 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if !originAllowed(r, b.opts.AllowedOrigins) {
-		writeError(w, http.StatusForbidden, "Origin not allowed.")
-		return
+	info, binding, v := b.check(r)
+	var body []byte
+	if v == nil && r.Method == http.MethodPost {
+		body, v = readMessage(r)
 	}
-	info, hasToken := auth.FromContext(r.Context())
-	if !b.opts.Public && !hasToken {
+	ctx := r.Context()
+	if v == nil {
+		ctx, v = b.session(ctx, r, body, binding)
+	}
+	switch {
+	case v == nil:
+	case v.status == http.StatusUnauthorized:
 		auth.WriteUnauthorized(w)
 		return
-	}
-	var binding [32]byte // a public function's sessions are bound to "no token"
-	if !b.opts.Public {
-		binding = info.Hash
-	}
-	switch r.Method {
-	case http.MethodPost, http.MethodGet, http.MethodDelete:
 	default:
-		w.Header().Set("Allow", allowedMethods)
-		writeError(w, http.StatusMethodNotAllowed, "Use POST, GET or DELETE on /mcp.")
+		if v.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", allowedMethods)
+		}
+		writeError(w, v.status, v.message)
 		return
-	}
-	version := r.Header.Get(mcp.HeaderProtocolVersion)
-	if version != "" && !mcp.IsValidProtocolVersion(version) && !mcp.IsModernProtocol(version) {
-		// A later-than-known version is left to mcp-go, whose 400 lists the versions it serves.
-		writeError(w, http.StatusBadRequest, "Unsupported MCP-Protocol-Version.")
-		return
-	}
-
-	var body []byte
-	if r.Method == http.MethodPost {
-		var err error
-		body, err = readBody(r.Body, maxRequestBody)
-		var tooLarge *http.MaxBytesError
-		if errors.Is(err, errBodyTooLarge) || errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, "The MCP message is over 4 MiB.")
-			return
-		}
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "The request body could not be read.")
-			return
-		}
-	}
-
-	ctx := r.Context()
-	switch {
-	case mcp.IsModernProtocol(version):
-		// Stateless revision: mcp-go ignores Mcp-Session-Id and answers GET and DELETE with
-		// 405 itself, so there is no session to check. The token was checked above.
-	case r.Method == http.MethodPost && isJSON(r) && peekMethod(body) == string(mcp.MethodInitialize):
-		id := newSessionID()
-		if err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding); err != nil {
-			b.logger.Error().Err(err).Msg("create mcp session")
-			writeError(w, http.StatusServiceUnavailable, "The session could not be created; try again.")
-			return
-		}
-		ctx = context.WithValue(ctx, mintedKey{}, id)
-	default:
-		id := r.Header.Get(mcp.HeaderSessionID)
-		if id == "" {
-			writeError(w, http.StatusBadRequest, "Missing Mcp-Session-Id header; send initialize first.")
-			return
-		}
-		ok, err := lookupSession(ctx, b.opts.Sessions, id, b.opts.Function, binding)
-		if err != nil {
-			b.logger.Error().Err(err).Msg("look up mcp session")
-			writeError(w, http.StatusServiceUnavailable, "The session could not be checked; try again.")
-			return
-		}
-		if !ok {
-			writeError(w, http.StatusNotFound, "Unknown or ended MCP session; initialize a new one.")
-			return
-		}
-		ctx = context.WithValue(ctx, checkedKey{}, id)
 	}
 	ctx = withCaller(ctx, r, info)
 
@@ -122,7 +72,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// revoked (EndTokenSessions): later requests are refused before they get here, but an
 		// open stream has to be ended from this side.
 		var cancel context.CancelFunc
-		if hasToken && !info.ExpiresAt.IsZero() {
+		if !info.ExpiresAt.IsZero() {
 			ctx, cancel = context.WithDeadline(ctx, info.ExpiresAt)
 		} else {
 			ctx, cancel = context.WithCancel(ctx)
@@ -137,6 +87,97 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.ContentLength = int64(len(body))
 	}
 	b.http.ServeHTTP(w, r2)
+}
+
+// verdict is the gate's refusal of a request: a status and one sentence for the client.
+type verdict struct {
+	status  int
+	message string
+}
+
+// check applies the rules that need nothing but the request (steps 1 to 4 of ServeHTTP).
+// It returns the token the gateway verified and the hash sessions are bound to.
+func (b *Bridge) check(r *http.Request) (auth.Info, [32]byte, *verdict) {
+	if !originAllowed(r, b.opts.AllowedOrigins) {
+		return auth.Info{}, [32]byte{}, &verdict{http.StatusForbidden, "Origin not allowed."}
+	}
+	info, hasToken := auth.FromContext(r.Context())
+	if !b.opts.Public && !hasToken {
+		return auth.Info{}, [32]byte{}, &verdict{http.StatusUnauthorized, ""}
+	}
+	var binding [32]byte // a public function's sessions are bound to "no token"
+	if !b.opts.Public {
+		binding = info.Hash
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodGet, http.MethodDelete:
+	default:
+		return info, binding, &verdict{http.StatusMethodNotAllowed, "Use POST, GET or DELETE on /mcp."}
+	}
+	version := r.Header.Get(mcp.HeaderProtocolVersion)
+	if version != "" && !mcp.IsValidProtocolVersion(version) && !statelessVersion(version) {
+		return info, binding, &verdict{http.StatusBadRequest, "Unsupported MCP-Protocol-Version."}
+	}
+	return info, binding, nil
+}
+
+// statelessVersion reports whether an MCP-Protocol-Version value names the stateless
+// revision 2026-07-28 or a later date. A later date is left to mcp-go, whose 400 then lists
+// the versions it serves; mcp-go alone would also take any non-date string ("latest") as
+// later, which the gate refuses instead.
+func statelessVersion(v string) bool {
+	if len(v) != len("2006-01-02") {
+		return false
+	}
+	if _, err := time.Parse("2006-01-02", v); err != nil {
+		return false
+	}
+	return mcp.IsModernProtocol(v)
+}
+
+// readMessage reads a POST body, at most maxRequestBody bytes of it.
+func readMessage(r *http.Request) ([]byte, *verdict) {
+	body, err := readBody(r.Body, maxRequestBody)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, errBodyTooLarge) || errors.As(err, &tooLarge):
+		return nil, &verdict{http.StatusRequestEntityTooLarge, "The MCP message is over 4 MiB."}
+	case err != nil:
+		return nil, &verdict{http.StatusBadRequest, "The request body could not be read."}
+	}
+	return body, nil
+}
+
+// session applies the session rule (step 6 of ServeHTTP). It returns the context mcp-go
+// must serve the request with: it tells the session manager (sessions.go) which id was
+// created or checked here.
+func (b *Bridge) session(ctx context.Context, r *http.Request, body []byte, binding [32]byte) (context.Context, *verdict) {
+	switch {
+	case statelessVersion(r.Header.Get(mcp.HeaderProtocolVersion)):
+		// Stateless revision: mcp-go ignores Mcp-Session-Id and answers GET and DELETE with
+		// 405 itself, so there is no session to check. The token was checked already.
+		return ctx, nil
+	case r.Method == http.MethodPost && isJSON(r) && peekMethod(body) == string(mcp.MethodInitialize):
+		id := newSessionID()
+		if err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding); err != nil {
+			b.logger.Error().Err(err).Msg("create mcp session")
+			return ctx, &verdict{http.StatusServiceUnavailable, "The session could not be created; try again."}
+		}
+		return context.WithValue(ctx, mintedKey{}, id), nil
+	}
+	id := r.Header.Get(mcp.HeaderSessionID)
+	if id == "" {
+		return ctx, &verdict{http.StatusBadRequest, "Missing Mcp-Session-Id header; send initialize first."}
+	}
+	ok, err := lookupSession(ctx, b.opts.Sessions, id, b.opts.Function, binding)
+	if err != nil {
+		b.logger.Error().Err(err).Msg("look up mcp session")
+		return ctx, &verdict{http.StatusServiceUnavailable, "The session could not be checked; try again."}
+	}
+	if !ok {
+		return ctx, &verdict{http.StatusNotFound, "Unknown or ended MCP session; initialize a new one."}
+	}
+	return context.WithValue(ctx, checkedKey{}, id), nil
 }
 
 // isJSON reports whether r declares a JSON body; mcp-go refuses other POSTs with 400, and

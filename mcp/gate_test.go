@@ -219,3 +219,75 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestCheck drives the request-level rules without a server.
+func TestCheck(t *testing.T) {
+	info := auth.Info{ID: "tok_a", Function: testFunction, Hash: [32]byte{1}}
+	tests := []struct {
+		name       string
+		public     bool
+		method     string
+		withToken  bool
+		origin     string
+		version    string
+		wantStatus int // 0: admitted
+		wantBind   [32]byte
+	}{
+		{"token", false, "POST", true, "", "", 0, info.Hash},
+		{"no token", false, "POST", false, "", "", 401, [32]byte{}},
+		{"public without token", true, "POST", false, "", "", 0, [32]byte{}},
+		{"public ignores a token", true, "GET", true, "", "", 0, [32]byte{}},
+		{"origin before token", false, "POST", false, "https://evil.example", "", 403, [32]byte{}},
+		{"token before method", false, "PUT", false, "", "", 401, [32]byte{}},
+		{"method", false, "HEAD", true, "", "", 405, info.Hash},
+		{"known version", false, "DELETE", true, "", "2025-03-26", 0, info.Hash},
+		{"modern version", false, "POST", true, "", "2026-07-28", 0, info.Hash},
+		{"future version left to mcp-go", false, "POST", true, "", "2027-01-01", 0, info.Hash},
+		{"bad version", false, "POST", true, "", "latest", 400, info.Hash},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &Bridge{opts: Options{Public: tt.public}}
+			r := httptest.NewRequest(tt.method, "http://fn.example/mcp", nil)
+			if tt.withToken {
+				r = r.WithContext(auth.NewContext(r.Context(), info))
+			}
+			if tt.origin != "" {
+				r.Header.Set("Origin", tt.origin)
+			}
+			if tt.version != "" {
+				r.Header.Set(mcp.HeaderProtocolVersion, tt.version)
+			}
+			_, bind, v := b.check(r)
+			status := 0
+			if v != nil {
+				status = v.status
+			}
+			if status != tt.wantStatus {
+				t.Fatalf("check(%s) status = %d, want %d", tt.name, status, tt.wantStatus)
+			}
+			if v == nil && bind != tt.wantBind {
+				t.Errorf("check(%s) binding = %x, want %x", tt.name, bind[:2], tt.wantBind[:2])
+			}
+		})
+	}
+}
+
+func TestOversizedMessage(t *testing.T) {
+	h := newHarness(t, nil)
+	big := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"x":"` + strings.Repeat("a", maxRequestBody) + `"}}`
+	if resp, _ := h.rawRequest(t, "POST", h.tokA, "", "", big, nil); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST over 4 MiB: status %d, want 413", resp.StatusCode)
+	}
+}
+
+func TestStreamEndsWhenTokenExpires(t *testing.T) {
+	h := newHarness(t, nil)
+	tok, _ := auth.New()
+	h.toks.mu.Lock()
+	h.toks.m[auth.Hash(tok)] = auth.Info{ID: "tok_x", Function: testFunction, Hash: auth.Hash(tok), ExpiresAt: time.Now().Add(time.Second)}
+	h.toks.mu.Unlock()
+	h.sessionClient(t, tok)
+	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	waitFor(t, "the GET stream to end at expiry", func() bool { return h.bridge.openStreams() == 0 })
+}
