@@ -21,7 +21,9 @@ import (
 // ns/op it reports cpu-ns/op: the process CPU time per request, client and upstream
 // included (the same for both), so the difference between the two is the gateway's cost.
 //
-//	go test -run '^$' -bench BenchmarkProxy -benchtime 20000x ./internal/gateway/
+//	go test -run '^$' -bench BenchmarkProxy -benchtime 20000x -v ./internal/gateway/
+//
+// (-v prints the ratio line.)
 func BenchmarkProxy(b *testing.B) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/openapi.json" {
@@ -66,6 +68,7 @@ func BenchmarkProxy(b *testing.B) {
 	defer jfn.Close()
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	var cpuPerReq float64 // of the last sub-benchmark run
 	run := func(b *testing.B, url string, header http.Header) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		req.Header = header
@@ -93,14 +96,22 @@ func BenchmarkProxy(b *testing.B) {
 			resp.Body.Close()
 		}
 		b.StopTimer()
-		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		cpuPerReq = float64((cpuTime() - cpu0).Nanoseconds()) / float64(b.N)
+		b.ReportMetric(cpuPerReq, "cpu-ns/op")
 	}
+	var bareCPU, jfnCPU float64
 	b.Run("bare", func(b *testing.B) {
 		run(b, bare.URL+"/x?y=1", http.Header{"X-Request-Id": {"bench"}})
+		bareCPU = cpuPerReq
 	})
 	b.Run("jfn", func(b *testing.B) {
 		run(b, jfn.URL+"/balance/x?y=1", http.Header{"X-Request-Id": {"bench"}, auth.Header: {tok}})
+		jfnCPU = cpuPerReq
 	})
+	if bareCPU > 0 && jfnCPU > 0 {
+		b.Logf("CPU per request: bare %.1f µs, jfn %.1f µs, ratio %.2f (client and upstream included in both)",
+			bareCPU/1000, jfnCPU/1000, jfnCPU/bareCPU)
+	}
 }
 
 // cpuTime is the CPU time (user + system) this process has used.

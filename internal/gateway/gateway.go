@@ -38,6 +38,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/openapi"
 	"github.com/rs/zerolog"
 )
 
@@ -70,13 +71,19 @@ type Options struct {
 	// MaxBodyBytes bounds request bodies (413 beyond it); 10 MiB when zero.
 	MaxBodyBytes int64
 	// MCP builds the handler of a function's /mcp endpoint from the function and its parsed
-	// document (nil while none could be loaded). It is called again whenever the function's
-	// settings or its document change; an implementation may return the same handler,
-	// updated in place, to keep its sessions. The handler receives requests whose path is
-	// relative to the function ("/mcp"), whose X-Jelou-Token header has been checked and
-	// removed, and whose context carries the token's auth.Info (auth.FromContext; absent for
-	// public functions). When MCP is nil, /mcp answers 404.
-	MCP func(fn store.Function, spec *apiSpec) http.Handler
+	// document (nil while none has loaded). It is called when a function with MCP on
+	// appears, and again when its upstream, timeout or public flag change. A new document
+	// goes to the running handler through its SetSpec(*openapi.Spec) bool method when it has
+	// one (so sessions survive a refresh), else MCP is called again. When a token is revoked
+	// or deleted, EndTokenSessions([32]byte), if present, ends its open streams; a handler
+	// the gateway stops serving is released with Close(), if present. mcp.Bridge has all
+	// three methods.
+	//
+	// The handler receives requests whose path is relative to the function ("/mcp"), whose
+	// X-Jelou-Token header has been checked and removed, and whose context carries the
+	// token's auth.Info (auth.FromContext; absent for public functions and OPTIONS). When
+	// MCP is nil, /mcp answers 404.
+	MCP func(fn store.Function, spec *openapi.Spec) http.Handler
 	// AllowedOrigins is kept for the MCP layer.
 	AllowedOrigins []string
 }

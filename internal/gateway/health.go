@@ -123,7 +123,7 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t
 	st := stateFrom(r.Context())
 	var h http.Handler
 	if hp := t.fn.mcp.Load(); hp != nil && t.fn.fn.MCP {
-		h = *hp
+		h = hp.h
 	}
 	if h == nil {
 		fail(w, st, &httpError{status: http.StatusNotFound, message: "MCP is not enabled for this function."})

@@ -28,7 +28,7 @@ type function struct {
 	proxy   *httputil.ReverseProxy // nil when the upstream URL is unusable
 	badURL  error                  // why proxy is nil
 	spec    *specEntry
-	mcp     atomic.Pointer[http.Handler] // nil when MCP is off or not plugged in
+	mcp     atomic.Pointer[mcpHandler] // nil when MCP is off or not plugged in
 }
 
 // tokenEntry is an active token and the slot where its last use is recorded.
@@ -67,21 +67,33 @@ func recordUse(idx *index, hash [sha256.Size]byte, now time.Time) {
 // keep their proxy, document and MCP handler.
 func (g *Gateway) apply(snap store.Snapshot) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-
 	old := g.idx.Load()
 	next := &index{
 		functions: make(map[string]*function, len(snap.Functions)),
 		tokens:    make(map[[sha256.Size]byte]tokenEntry, len(snap.Tokens)),
 	}
+	var retired []http.Handler
 	changed := false
 	for _, f := range snap.Functions {
-		if prev, ok := old.functions[f.Name]; ok && sameFunction(prev.fn, f) {
+		prev := old.functions[f.Name]
+		if prev != nil && sameFunction(prev.fn, f) {
 			next.functions[f.Name] = prev
 			continue
 		}
-		next.functions[f.Name] = g.newFunction(f)
+		fn := g.newFunction(f)
+		if h := g.setupMCP(fn, prev); h != nil {
+			retired = append(retired, h)
+		}
+		next.functions[f.Name] = fn
 		changed = true
+	}
+	for name, prev := range old.functions {
+		if _, ok := next.functions[name]; ok {
+			continue
+		}
+		if p := prev.mcp.Load(); p != nil {
+			retired = append(retired, p.h)
+		}
 	}
 	for name, e := range g.specs {
 		if _, ok := next.functions[name]; !ok {
@@ -116,7 +128,17 @@ func (g *Gateway) apply(snap store.Snapshot) {
 			delete(g.usage, id)
 		}
 	}
+	var ended []auth.Info
+	for hash, e := range old.tokens {
+		if _, ok := next.tokens[hash]; !ok {
+			ended = append(ended, e.info)
+		}
+	}
 	g.idx.Store(next)
+	g.mu.Unlock()
+
+	endSessions(next, ended)
+	closeHandlers(retired)
 	if changed {
 		g.wakeSpecs()
 	}
@@ -144,29 +166,10 @@ func (g *Gateway) newFunction(f store.Function) *function {
 	} else {
 		// A redeploy re-fetches the document even when its URL did not change.
 		e.next = time.Time{}
+		e.again = e.inFlight
 	}
 	fn.spec = e
-	if f.MCP && g.mcpFactory != nil {
-		g.buildMCP(fn, e.current())
-	}
 	return fn
-}
-
-// buildMCP asks the MCP layer for fn's handler. A panic there disables /mcp for this
-// function only.
-func (g *Gateway) buildMCP(fn *function, s *specState) {
-	var doc *apiSpec
-	if s != nil {
-		doc = s.doc
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			g.log.Error().Str("function", fn.fn.Name).Interface("panic", p).Msg("building the MCP handler panicked")
-		}
-	}()
-	if h := g.mcpFactory(fn.fn, doc); h != nil {
-		fn.mcp.Store(&h)
-	}
 }
 
 // functionTimeout applies the default and the cap to a function's timeout.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, idx *index, 
 	// that a path the upstream would normalise differently ("/hook/..", "/a%2Fb") cannot
 	// borrow a public operation's exemption.
 	if publicOps && t.raw == "" && canonical(t.path) {
-		if s := g.waitSpec(r.Context(), fn.spec); s != nil && s.doc != nil && s.doc.IsPublic(r.Method, t.path) {
+		if s := g.waitSpec(r.Context(), fn.spec); s != nil && s.doc != nil && s.doc.IsPublic(r.Method, escapedPath(t.path)) {
 			r.Header.Del(auth.Header)
 			return auth.Info{}, true
 		}
@@ -173,4 +174,10 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, idx *index, 
 func canonical(p string) bool {
 	c := path.Clean(p)
 	return c == p || (p != "/" && c+"/" == p)
+}
+
+// escapedPath is the default escaping of a decoded path, as openapi.Spec.IsPublic expects.
+func escapedPath(p string) string {
+	u := url.URL{Path: p}
+	return u.EscapedPath()
 }

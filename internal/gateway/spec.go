@@ -38,6 +38,7 @@ type specEntry struct {
 	// Scheduling, guarded by Gateway.mu.
 	next     time.Time
 	inFlight bool
+	again    bool // fetch again as soon as the fetch in flight ends
 	failures int
 	retired  bool
 }
@@ -78,12 +79,17 @@ func (e *specEntry) markReady()          { e.once.Do(func() { close(e.ready) }) 
 // with Gateway.mu held.
 func (e *specEntry) retire() { e.retired = true }
 
-// specURL is where f's document is fetched from.
+// specURL is where f's document is fetched from: OpenAPIURL, resolved against the upstream
+// when it is a path, or <upstream>/openapi.json.
 func specURL(f store.Function) string {
-	if f.OpenAPIURL != "" {
-		return f.OpenAPIURL
+	base := strings.TrimRight(f.Upstream, "/")
+	switch {
+	case f.OpenAPIURL == "":
+		return base + "/openapi.json"
+	case strings.HasPrefix(f.OpenAPIURL, "/") && !strings.HasPrefix(f.OpenAPIURL, "//"):
+		return base + f.OpenAPIURL
 	}
-	return strings.TrimRight(f.Upstream, "/") + "/openapi.json"
+	return f.OpenAPIURL
 }
 
 // waitSpec returns e's state, first waiting (within g.specWait and ctx) for the first fetch
@@ -184,13 +190,20 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 		}
 		e.next = now.Add(interval)
 	}
+	if e.again {
+		e.again, e.next = false, time.Time{}
+	}
+	var retired http.Handler
 	if changed {
-		if fn := g.idx.Load().functions[e.name]; fn != nil && fn.spec == e && fn.fn.MCP && g.mcpFactory != nil {
-			g.buildMCP(fn, next)
+		if fn := g.idx.Load().functions[e.name]; fn != nil && fn.spec == e {
+			retired = g.updateMCPSpec(fn, next)
 		}
 	}
 	g.mu.Unlock()
 	e.markReady()
+	if retired != nil {
+		closeHandlers([]http.Handler{retired})
+	}
 
 	switch {
 	case next.err != nil:
