@@ -114,7 +114,7 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	)
 	b.http = server.NewStreamableHTTPServer(b.srv,
 		server.WithDisableLocalhostProtection(true), // our own Origin rule replaces it
-		server.WithSessionIdManagerResolver(sessionResolver{store: opts.Sessions, logger: &b.logger}),
+		server.WithSessionIdManagerResolver(sessionResolver{store: opts.Sessions, streams: &b.streams, logger: &b.logger}),
 		// A ping on idle GET streams keeps proxies from cutting them, and marks the session
 		// active for the idle sweep, which frees mcp-go's memory of sessions whose client
 		// left without DELETE (the store keeps the session itself).
@@ -178,21 +178,26 @@ func (b *Bridge) EndTokenSessions(tokenHash [32]byte) {
 type streamRegistry struct {
 	mu   sync.Mutex
 	next uint64
-	m    map[[32]byte]map[uint64]context.CancelFunc
+	m    map[[32]byte]map[uint64]openStream
 }
 
-func (s *streamRegistry) init() { s.m = make(map[[32]byte]map[uint64]context.CancelFunc) }
+type openStream struct {
+	session string
+	cancel  context.CancelFunc
+}
 
-// add registers cancel under hash and returns the function that removes it again.
-func (s *streamRegistry) add(hash [32]byte, cancel context.CancelFunc) (remove func()) {
+func (s *streamRegistry) init() { s.m = make(map[[32]byte]map[uint64]openStream) }
+
+// add registers a stream of session under hash and returns the function that removes it.
+func (s *streamRegistry) add(hash [32]byte, session string, cancel context.CancelFunc) (remove func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next++
 	id := s.next
 	if s.m[hash] == nil {
-		s.m[hash] = make(map[uint64]context.CancelFunc)
+		s.m[hash] = make(map[uint64]openStream)
 	}
-	s.m[hash][id] = cancel
+	s.m[hash][id] = openStream{session, cancel}
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -206,8 +211,21 @@ func (s *streamRegistry) add(hash [32]byte, cancel context.CancelFunc) (remove f
 func (s *streamRegistry) closeToken(hash [32]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, cancel := range s.m[hash] {
-		cancel()
+	for _, st := range s.m[hash] {
+		st.cancel()
+	}
+}
+
+// closeSession ends the streams of one session, after its DELETE.
+func (s *streamRegistry) closeSession(session string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, set := range s.m {
+		for _, st := range set {
+			if st.session == session {
+				st.cancel()
+			}
+		}
 	}
 }
 
@@ -215,8 +233,8 @@ func (s *streamRegistry) closeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, set := range s.m {
-		for _, cancel := range set {
-			cancel()
+		for _, st := range set {
+			st.cancel()
 		}
 	}
 }

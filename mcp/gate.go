@@ -78,7 +78,8 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel = context.WithCancel(ctx)
 		}
 		defer cancel()
-		defer b.streams.add(binding, cancel)()
+		session, _ := ctx.Value(checkedKey{}).(string) // "" for a stateless GET, refused by mcp-go
+		defer b.streams.add(binding, session, cancel)()
 	}
 
 	r2 := r.WithContext(ctx)

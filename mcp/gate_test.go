@@ -70,7 +70,9 @@ func TestGateStatusCodes(t *testing.T) {
 
 func TestDeleteThenReuse(t *testing.T) {
 	h := newHarness(t, nil)
-	sess := h.openSession(t, h.tokA)
+	c := h.sessionClient(t, h.tokA) // its GET stream must end with the session
+	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	sess := c.GetSessionId()
 	if resp, body := h.rawRequest(t, "DELETE", h.tokB, sess, "", "", nil); resp.StatusCode != 404 {
 		t.Errorf("DELETE with another token: status %d, want 404 (body %s)", resp.StatusCode, body)
 	}
@@ -82,6 +84,7 @@ func TestDeleteThenReuse(t *testing.T) {
 			t.Errorf("%s after DELETE: status %d, want 404", m, resp.StatusCode)
 		}
 	}
+	waitFor(t, "the deleted session's GET stream to end", func() bool { return h.bridge.openStreams() == 0 })
 }
 
 func TestRevokedTokenStopsSession(t *testing.T) {

@@ -112,8 +112,9 @@ type (
 // sessionResolver hands mcp-go a session manager bound to the request being served.
 // mcp-go's SessionIdManager methods take no context, so the manager carries the request's.
 type sessionResolver struct {
-	store  SessionStore
-	logger *zerolog.Logger
+	store   SessionStore
+	streams *streamRegistry
+	logger  *zerolog.Logger
 }
 
 func (s sessionResolver) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
@@ -122,14 +123,15 @@ func (s sessionResolver) ResolveSessionIdManager(r *http.Request) server.Session
 		// shared store and may continue on another replica, so that must not delete them.
 		return shutdownManager{}
 	}
-	return &sessionManager{ctx: r.Context(), store: s.store, logger: s.logger}
+	return &sessionManager{ctx: r.Context(), store: s.store, streams: s.streams, logger: s.logger}
 }
 
 // sessionManager implements server.SessionIdManager for one request.
 type sessionManager struct {
-	ctx    context.Context
-	store  SessionStore
-	logger *zerolog.Logger
+	ctx     context.Context
+	store   SessionStore
+	streams *streamRegistry
+	logger  *zerolog.Logger
 }
 
 // Generate returns the id the gate created in the store for this initialize request. The
@@ -154,7 +156,9 @@ func (m *sessionManager) Validate(id string) (isTerminated bool, err error) {
 	return false, ErrSessionNotFound
 }
 
-// Terminate ends the session for a client's DELETE. The gate checked the id first.
+// Terminate ends the session for a client's DELETE, and its open GET streams on this
+// replica (mcp-go forgets the session but would leave its stream open). The gate checked
+// the id first.
 func (m *sessionManager) Terminate(id string) (isNotAllowed bool, err error) {
 	if checked, _ := m.ctx.Value(checkedKey{}).(string); checked == "" || checked != id {
 		return false, ErrSessionNotFound
@@ -162,6 +166,7 @@ func (m *sessionManager) Terminate(id string) (isNotAllowed bool, err error) {
 	if err := m.store.Delete(m.ctx, id); err != nil && !errors.Is(err, ErrSessionNotFound) {
 		return false, err
 	}
+	m.streams.closeSession(id)
 	return false, nil
 }
 
