@@ -1,0 +1,62 @@
+package openapi
+
+import (
+	"os"
+	"testing"
+)
+
+func TestIsPublic(t *testing.T) {
+	data, err := os.ReadFile("testdata/public.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Load(data)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	tests := []struct {
+		method, path string
+		want         bool
+	}{
+		{"POST", "/webhooks/stripe", true},
+		{"post", "/webhooks/stripe", true},
+		{"POST", "/webhooks/stripe?x=1", true},
+		{"GET", "/webhooks/stripe", false},   // method not declared
+		{"POST", "/webhooks/stripe/", false}, // trailing slash: another path
+		{"POST", "/webhooks/../webhooks/stripe", false},
+		{"POST", "/webhooks/%2e%2e/stripe", false},
+		{"DELETE", "/users/42", true},  // template match
+		{"DELETE", "/users/me", false}, // concrete path wins over the template
+		{"GET", "/users/42", false},    // inherits top-level security
+		{"DELETE", "/users/", false},   // empty segment does not match {id}
+		{"DELETE", "/users/42/extra", false},
+		{"GET", "/optional", false}, // [{}] is not security: []
+		{"GET", "/unknown", false},
+		{"GET", "", false},
+	}
+	for _, tt := range tests {
+		if got := spec.IsPublic(tt.method, tt.path); got != tt.want {
+			t.Errorf("IsPublic(%q, %q) = %v, want %v", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestIsPublicTopLevel(t *testing.T) {
+	doc := `{"openapi":"3.1.0","info":{"title":"t","version":"1"},"security":[],
+	"paths":{"/a":{"get":{"responses":{}}},"/b":{"get":{"security":[{"k":[]}],"responses":{}}}},
+	"components":{"securitySchemes":{"k":{"type":"apiKey","in":"header","name":"K"}}}}`
+	spec, err := Load([]byte(doc))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !spec.IsPublic("GET", "/a") {
+		t.Errorf(`IsPublic("GET", "/a") = false, want true (top-level security: [])`)
+	}
+	if spec.IsPublic("GET", "/b") {
+		t.Errorf(`IsPublic("GET", "/b") = true, want false (operation overrides)`)
+	}
+	var nilSpec *Spec
+	if nilSpec.IsPublic("GET", "/a") {
+		t.Errorf("nil Spec: IsPublic = true, want false")
+	}
+}
