@@ -4,12 +4,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/examples/shop"
 )
 
 func TestJSONOutput(t *testing.T) {
@@ -86,6 +88,31 @@ func TestJSONOutput(t *testing.T) {
 	m = decodeObject(t, "functions list --json", r.stdout, "functions")
 	if fns := m["functions"].([]any); len(fns) != 1 {
 		t.Errorf("functions list --json = %s, want one function", r.stdout)
+	}
+}
+
+func TestFunctionsInfoTools(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "jfn.db")
+	up := httptest.NewServer(shop.Handler())
+	defer up.Close()
+	mustCLI(t, db, "deploy", "shop", "--url", up.URL)
+	r := mustCLI(t, db, "functions", "info", "shop", "--json")
+	m := decodeObject(t, "functions info --json", r.stdout, "name", "url", "upstream", "openapi_url", "public", "timeout_ms", "mcp", "tools", "spec")
+	var got []string
+	for _, v := range m["tools"].([]any) {
+		got = append(got, v.(string))
+	}
+	slices.Sort(got)
+	// streamEvents is marked x-jelou-mcp: false.
+	want := []string{"createOrder", "getOrderStatus", "getProduct", "listProducts", "paymentWebhook"}
+	if !slices.Equal(got, want) {
+		t.Errorf("functions info shop: tools = %v, want %v", got, want)
+	}
+	r = mustCLI(t, db, "functions", "info", "shop")
+	for _, line := range []string{"▸ Tools     5", "getOrderStatus", "▸ MCP       on (http://127.0.0.1:8080/shop/mcp)"} {
+		if !strings.Contains(r.stdout, line) {
+			t.Errorf("functions info shop printed\n%s\nwant a line with %q", r.stdout, line)
+		}
 	}
 }
 

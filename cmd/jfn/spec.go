@@ -2,21 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"sort"
 	"time"
 
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // maxSpecBytes bounds the OpenAPI document 'functions info' downloads.
-const maxSpecBytes = 10 << 20
+const maxSpecBytes = openapi.MaxDocumentSize
 
 // fetchTools downloads f's OpenAPI document (without credentials, as the gateway does) and
 // returns the names of the MCP tools it turns into.
@@ -48,41 +46,13 @@ func fetchTools(ctx context.Context, f store.Function) ([]string, error) {
 	if len(data) > maxSpecBytes {
 		return nil, fmt.Errorf("fetch %s: the document is larger than %d bytes", u, maxSpecBytes)
 	}
-	names, err := toolNames(data)
+	spec, err := openapi.Load(data)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", u, err)
 	}
-	return names, nil
-}
-
-// toolNames is a TEMPORARY stand-in for openapi.Load(data) and Spec.Tools, which are being
-// written: it lists the operationIds of a JSON document's visible operations, sorted.
-func toolNames(data []byte) ([]string, error) {
-	var doc struct {
-		OpenAPI string                                `json:"openapi"`
-		Swagger string                                `json:"swagger"`
-		Paths   map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not a JSON OpenAPI document: %w", err)
-	}
-	if doc.OpenAPI == "" && doc.Swagger == "" {
-		return nil, errors.New("not an OpenAPI document: no openapi or swagger field")
-	}
 	names := []string{}
-	for _, item := range doc.Paths {
-		for method, raw := range item {
-			var op struct {
-				OperationID string `json:"operationId"`
-				MCP         *bool  `json:"x-jelou-mcp"`
-			}
-			if !slices.Contains([]string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}, method) ||
-				json.Unmarshal(raw, &op) != nil || op.OperationID == "" || (op.MCP != nil && !*op.MCP) {
-				continue
-			}
-			names = append(names, op.OperationID)
-		}
+	for _, t := range spec.Tools() {
+		names = append(names, t.Name)
 	}
-	sort.Strings(names)
 	return names, nil
 }
