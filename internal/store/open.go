@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// errPostgresUnavailable is returned by Open for PostgreSQL DSNs until that store lands.
-var errPostgresUnavailable = errors.New("PostgreSQL store is not available in this build yet")
-
 // Open opens the store that dsn names: a postgres:// or postgresql:// URL selects
 // PostgreSQL, anything else is the path of an embedded SQLite file (see OpenSQLite).
 func Open(ctx context.Context, dsn string) (Store, error) {
@@ -17,7 +14,7 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	}
 	lower := strings.ToLower(dsn)
 	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
-		return nil, errPostgresUnavailable
+		return openPostgres(ctx, dsn)
 	}
 	s, err := OpenSQLite(ctx, dsn)
 	if err != nil {
