@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -39,7 +40,8 @@ type reqState struct {
 	timer     *time.Timer   // the upstream timeout, stopped when the answer starts
 	timeout   time.Duration // the function's timeout, for the 504 message
 	stateFlags
-	clientGone bool // the client hung up before the answer
+	clientGone bool   // the client hung up before the answer
+	stack      []byte // of a handler's panic
 }
 
 type stateKey struct{}
@@ -73,6 +75,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 				}
 			default:
 				st.err = fmt.Errorf("panic: %v", p)
+				st.stack = debug.Stack()
 				if !st.w.wroteHeader {
 					fail(&st.w, st, &httpError{status: http.StatusInternalServerError, message: "The gateway could not handle the request.", cause: st.err})
 					g.logRequest(st, r)
@@ -124,6 +127,9 @@ func (g *Gateway) logRequest(st *reqState, r *http.Request) {
 	ev = ev.Int64("bytes", st.w.bytes)
 	if st.err != nil {
 		ev = ev.Str("error", st.err.Error())
+	}
+	if st.stack != nil {
+		ev = ev.Bytes("stack", st.stack)
 	}
 	ev.Msg("request")
 }

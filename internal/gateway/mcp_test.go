@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,4 +124,28 @@ func TestMCPLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "bridge closed on delete", func() bool { _, _, closed := second.state(); return closed })
+}
+
+func TestHandlerPanicIsA500(t *testing.T) {
+	up := newUpstream(t, defineDoc, nil)
+	h := newHarness(t)
+	tok := h.deploy("fn", up, nil)
+	h.start(func(o *Options) {
+		o.MCP = func(store.Function, *apiSpec) http.Handler {
+			return http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+		}
+	})
+	resp, body := h.do(http.MethodPost, "/fn/mcp", tokenHeader(tok), nil)
+	want := `{"error":"Internal Server Error","message":"The gateway could not handle the request."}`
+	if resp.StatusCode != 500 || body != want {
+		t.Errorf("POST /fn/mcp with a panicking handler = %d %s, want 500 %s", resp.StatusCode, body, want)
+	}
+	eventually(t, time.Second, "panic logged", func() bool {
+		l := h.logs.String()
+		return strings.Contains(l, `"error":"panic: boom"`) && strings.Contains(l, `"stack":`)
+	})
+	// The server goes on serving.
+	if resp, _ := h.do(http.MethodGet, "/fn/x", tokenHeader(tok), nil); resp.StatusCode != 200 {
+		t.Errorf("GET /fn/x after a panic = %d, want 200", resp.StatusCode)
+	}
 }
