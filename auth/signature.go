@@ -128,4 +128,3 @@ func verifySignature(secret, header string, body []byte, tolerance time.Duration
 	}
 	return nil
 }
-
