@@ -101,6 +101,9 @@ func (b *builder) build() {
 func (b *builder) safeTool(method, path string, item, op *object) (t *Tool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if panicsForTest {
+				panic(r)
+			}
 			b.c.reset()
 			t, err = nil, fmt.Errorf("internal error while converting: %v", r)
 		}

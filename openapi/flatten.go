@@ -132,6 +132,10 @@ func (f *flatSchema) merge(g *flatSchema, variant bool) {
 		if treeEqual(old, nv) {
 			continue
 		}
+		if merged, ok := mergeSimilar(old, nv, variant); ok {
+			f.props.set(k, merged)
+			continue
+		}
 		kw := "allOf"
 		if variant {
 			kw = "anyOf"
@@ -150,6 +154,48 @@ func (f *flatSchema) merge(g *flatSchema, variant bool) {
 	if f.additional == nil && g.additional != nil {
 		f.additional = g.additional
 	}
+}
+
+// mergeSimilar combines two declarations of one property without a
+// combinator when one is simply a refinement of the other: allOf keeps the
+// more detailed one, variants keep the less constrained one, and variants
+// that differ only by their enum get the union of the enums (the common
+// discriminator case).
+func mergeSimilar(a, b any, variant bool) (any, bool) {
+	ao, ok1 := a.(*object)
+	bo, ok2 := b.(*object)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	aInB, bInA := subsetOf(ao, bo), subsetOf(bo, ao)
+	switch {
+	case aInB && !variant, bInA && variant:
+		return bo, true
+	case bInA && !variant, aInB && variant:
+		return ao, true
+	}
+	if variant && ao.has("enum") && bo.has("enum") {
+		ae, be := ao.clone(), bo.clone()
+		ae.del("enum")
+		be.del("enum")
+		if treeEqual(ae, be) {
+			u := ao.clone()
+			u.set("enum", cleanEnum(append(append([]any(nil), ao.arr("enum")...), bo.arr("enum")...)))
+			return u, true
+		}
+	}
+	return nil, false
+}
+
+// subsetOf reports whether every keyword of a is in b with the same value.
+func subsetOf(a, b *object) bool {
+	for i, k := range a.keys {
+		v, ok := b.get(k)
+		if !ok || !treeEqual(a.vals[i], v) {
+			return false
+		}
+	}
+	return true
 }
 
 // onlyKeys returns a copy of o holding only the given keys.

@@ -23,7 +23,7 @@ func toolName(operationID, method, path string) string {
 	if s := sanitiseName(operationID); s != "" {
 		return capName(s)
 	}
-	s := sanitiseName(strings.ToLower(method) + "_" + path)
+	s := sanitiseName(strings.ToLower(method) + "_" + strings.Trim(path, "/"))
 	if s == "" {
 		s = "operation"
 	}

@@ -309,18 +309,20 @@ func queryPairs(p paramBinding, v any) []string {
 			}
 			return out
 		}
+		// Values are escaped, commas included, so that the delimiter stays
+		// the only literal one.
 		sep := ","
 		switch p.style {
 		case "spaceDelimited":
-			sep = " "
+			sep = "%20"
 		case "pipeDelimited":
-			sep = "|"
+			sep = "%7C"
 		}
 		parts := make([]string, len(v))
 		for i, e := range v {
 			parts[i] = esc(scalarString(e))
 		}
-		return []string{name + "=" + strings.Join(parts, esc(sep))}
+		return []string{name + "=" + strings.Join(parts, sep)}
 	case map[string]any:
 		keys := sortedMapKeys(v)
 		switch {

@@ -16,6 +16,10 @@ const MaxDocumentSize = 16 << 20
 // not an OpenAPI or Swagger document at all.
 var ErrNotOpenAPI = errors.New("not an OpenAPI or Swagger document")
 
+// panicsForTest makes the recover() safety nets re-panic, so that fuzzing
+// finds the bugs they would hide.
+var panicsForTest = false
+
 // methodOrder is the order operations are visited in within a path item.
 var methodOrder = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "QUERY"}
 
@@ -45,14 +49,14 @@ type Skipped struct {
 // Schedule is one entry of an operation's x-jelou-cron extension, as written.
 // The gateway validates the expression and time zone.
 type Schedule struct {
-	Name       string
-	Expression string
-	Timezone   string
-	Method     string
-	Path       string
+	Name       string `json:"name"`
+	Expression string `json:"expression"`
+	Timezone   string `json:"timezone"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
 	// Tool is the name of the tool the operation became, "" when it is not
 	// a tool (x-jelou-mcp: false, or skipped).
-	Tool string
+	Tool string `json:"tool"`
 }
 
 // Title returns info.title.
@@ -100,6 +104,9 @@ func Load(data []byte) (spec *Spec, err error) {
 		// A converter bug must never take the gateway down: operations are
 		// already isolated; this catches the rest.
 		if r := recover(); r != nil {
+			if panicsForTest {
+				panic(r)
+			}
 			spec, err = nil, fmt.Errorf("openapi: internal error while loading: %v", r)
 		}
 	}()

@@ -180,16 +180,24 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 			s := r.schema
 			if body.kind == bodyRaw {
 				if t := typeList(s.val("type")); !(len(t) == 0 && !s.has("$ref") || slices.Contains(t, "string")) {
+					// A body that is not JSON is sent as the text given.
 					s = newObject(2)
 					s.set("type", "string")
+					s.set("description", "Request body as "+body.mediaType+".")
 				}
 			}
 			if body.description != "" && !s.has("description") {
 				s = s.clone()
 				s.set("description", body.description)
 			}
+			if body.kind == bodyMultipart {
+				s = describeFiles(c, s, binaryFields(c, body.schema))
+			}
 			props.set("body", s)
-			if body.required {
+			// A form whose fields are required must be sent (Swagger 2.0's
+			// required formData parameters become exactly that).
+			formRequired := (body.kind == bodyForm || body.kind == bodyMultipart) && len(c.deref(s, modeInput).arr("required")) > 0
+			if body.required || formRequired {
 				required = append(required, "body")
 			}
 		}
@@ -556,6 +564,33 @@ func binaryFields(c *converter, schema any) map[string]bool {
 		}
 	}
 	return out
+}
+
+// fileNote tells an agent how to pass a file it cannot attach.
+const fileNote = "File content: text as is, or a data: URL (data:<type>;base64,<data>) for binary content."
+
+// describeFiles adds fileNote to the description of multipart file fields.
+func describeFiles(c *converter, s *object, files map[string]bool) *object {
+	props := s.obj("properties")
+	if len(files) == 0 || props == nil {
+		return s
+	}
+	s, props = s.clone(), props.clone()
+	for i, k := range props.keys {
+		p, ok := props.vals[i].(*object)
+		if !ok || !files[k] {
+			continue
+		}
+		p = p.clone()
+		if d := p.str("description"); d != "" {
+			p.set("description", d+" "+fileNote)
+		} else {
+			p.set("description", fileNote)
+		}
+		props.vals[i] = p
+	}
+	s.set("properties", props)
+	return s
 }
 
 func isDigits(s string) bool {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -77,8 +79,52 @@ func collectProblems(e *jsonschema.ValidationError, out *[]string) {
 	case *kind.Enum:
 		*out = append(*out, orArgs(loc)+": must be one of "+enumList(k.Want))
 		return
+	case *kind.Const:
+		*out = append(*out, orArgs(loc)+": must be "+enumList([]any{k.Want}))
+		return
+	case *kind.MinLength:
+		*out = append(*out, fmt.Sprintf("%s: must be at least %d characters long, not %d", orArgs(loc), k.Want, k.Got))
+		return
+	case *kind.MaxLength:
+		*out = append(*out, fmt.Sprintf("%s: must be at most %d characters long, not %d", orArgs(loc), k.Want, k.Got))
+		return
+	case *kind.MinItems:
+		*out = append(*out, fmt.Sprintf("%s: must have at least %d items, not %d", orArgs(loc), k.Want, k.Got))
+		return
+	case *kind.MaxItems:
+		*out = append(*out, fmt.Sprintf("%s: must have at most %d items, not %d", orArgs(loc), k.Want, k.Got))
+		return
+	case *kind.Pattern:
+		*out = append(*out, fmt.Sprintf("%s: must match the pattern %s", orArgs(loc), k.Want))
+		return
+	case *kind.Minimum:
+		*out = append(*out, fmt.Sprintf("%s: must be at least %s", orArgs(loc), ratString(k.Want)))
+		return
+	case *kind.Maximum:
+		*out = append(*out, fmt.Sprintf("%s: must be at most %s", orArgs(loc), ratString(k.Want)))
+		return
+	case *kind.ExclusiveMinimum:
+		*out = append(*out, fmt.Sprintf("%s: must be greater than %s", orArgs(loc), ratString(k.Want)))
+		return
+	case *kind.ExclusiveMaximum:
+		*out = append(*out, fmt.Sprintf("%s: must be less than %s", orArgs(loc), ratString(k.Want)))
+		return
+	case *kind.FalseSchema:
+		*out = append(*out, orArgs(loc)+": is not allowed")
+		return
 	}
 	*out = append(*out, orArgs(loc)+": "+e.ErrorKind.LocalizedString(printer))
+}
+
+func ratString(r *big.Rat) string {
+	if r == nil {
+		return "?"
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 func enumList(want []any) string {

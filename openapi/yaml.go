@@ -27,7 +27,7 @@ func parseYAML(data []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("yaml: %w", err)
 	}
-	c := &yamlConverter{memo: map[*yaml.Node]any{}, sizes: map[*yaml.Node]int{}}
+	c := &yamlConverter{memo: map[*yaml.Node]any{}, busy: map[*yaml.Node]bool{}, sizes: map[*yaml.Node]int{}}
 	if n := c.size(&doc, 0); n > maxExpandedNodes {
 		return nil, errors.New("yaml: document expands to too many nodes (aliases)")
 	}
@@ -36,6 +36,7 @@ func parseYAML(data []byte) (any, error) {
 
 type yamlConverter struct {
 	memo  map[*yaml.Node]any // converted anchors, so an alias is converted once
+	busy  map[*yaml.Node]bool
 	sizes map[*yaml.Node]int
 }
 
@@ -77,6 +78,10 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		}
 		return c.convert(n.Content[0], depth)
 	case yaml.AliasNode:
+		if c.busy[n.Alias] {
+			// An alias inside its own anchor: JSON has no cycles.
+			return nil, errors.New("yaml: recursive alias")
+		}
 		if v, ok := c.memo[n.Alias]; ok {
 			return v, nil
 		}
@@ -88,10 +93,8 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		return v, nil
 	case yaml.MappingNode:
 		o := newObject(len(n.Content) / 2)
-		if n.Anchor != "" {
-			// A mapping that contains an alias to itself: stop the cycle here.
-			c.memo[n] = o
-		}
+		c.busy[n] = true
+		defer delete(c.busy, n)
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -116,6 +119,8 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		}
 		return o, nil
 	case yaml.SequenceNode:
+		c.busy[n] = true
+		defer delete(c.busy, n)
 		a := make([]any, 0, len(n.Content))
 		for _, e := range n.Content {
 			cv, err := c.convert(e, depth+1)

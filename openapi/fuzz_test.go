@@ -1,0 +1,95 @@
+package openapi
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzLoad feeds arbitrary documents to Load and Publish: they must never
+// panic or hang, and what Load returns must keep the tool invariants.
+func FuzzLoad(f *testing.F) {
+	files, _ := filepath.Glob("testdata/golden/*.yaml")
+	files = append(files, "testdata/public.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		`{"openapi":"3.0.0","paths":{"/a/{b}":{"get":{"operationId":"x","parameters":[{"$ref":"#/p"}]}}},"p":{"$ref":"#/p"}}`,
+		`{"swagger":"2.0","paths":{"/a":{"post":{"parameters":[{"in":"body","name":"b","schema":{"items":[{"$ref":"#/definitions/A"}]}}]}}},"definitions":{"A":{"$ref":"#/definitions/A"}}}`,
+		"openapi: 3.1.0\npaths:\n  /x:\n    get:\n      responses:\n        200:\n          content:\n            application/json:\n              schema: &a {type: object, properties: {s: *a}}\n",
+		`{"openapi":"3.0.0","paths":{"/{a}":{"put":{"requestBody":{"content":{"application/json":{"schema":{"oneOf":[{"$ref":"#"}]}}}}}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	panicsForTest = true
+	f.Fuzz(func(t *testing.T, data []byte) {
+		done := make(chan bool)
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				// The fuzzing engine keeps the input that crashed a worker.
+				panic("Load or Publish took longer than 10s")
+			}
+		}()
+		spec, err := Load(data)
+		if err == nil {
+			names := map[string]bool{}
+			for _, tool := range spec.Tools() {
+				if !validToolName.MatchString(tool.Name) || names[tool.Name] {
+					t.Fatalf("bad or duplicate tool name %q", tool.Name)
+				}
+				names[tool.Name] = true
+				if strings.TrimSpace(tool.Description) == "" {
+					t.Fatalf("%s: empty description", tool.Name)
+				}
+				if !strings.HasPrefix(string(tool.InputSchema), `{"type":"object"`) {
+					t.Fatalf("%s: input schema %s", tool.Name, tool.InputSchema)
+				}
+				_ = tool.Validate(map[string]any{"a": 1})
+			}
+			_ = spec.IsPublic("GET", "/a/b")
+		}
+		_, _ = Publish(data, "http://x", false)
+	})
+}
+
+// FuzzToolName checks that any operationId, method and path give a valid
+// tool name, the same one every time, and that uniqueNames keeps names
+// valid and distinct.
+func FuzzToolName(f *testing.F) {
+	f.Add("listUsers", "GET", "/users")
+	f.Add("", "DELETE", "/users/{id}")
+	f.Add("users.list (v2)!", "post", "/")
+	f.Add(strings.Repeat("a", 80), "GET", "/x")
+	f.Add("取得", "GET", "/取得/{id}")
+	f.Add("_-_", "PATCH", "")
+	f.Fuzz(func(t *testing.T, opID, method, path string) {
+		name := toolName(opID, method, path)
+		if !validToolName.MatchString(name) {
+			t.Fatalf("toolName(%q, %q, %q) = %q: not a valid tool name", opID, method, path, name)
+		}
+		if again := toolName(opID, method, path); again != name {
+			t.Fatalf("toolName is not deterministic: %q then %q", name, again)
+		}
+		if validToolName.MatchString(opID) && name != opID {
+			t.Fatalf("toolName(%q, …) = %q, want the operationId itself", opID, name)
+		}
+		names := uniqueNames([]string{name, name, capName(name + "_2"), name, toolName(path, method, opID)})
+		seen := map[string]bool{}
+		for _, n := range names {
+			if !validToolName.MatchString(n) || seen[n] {
+				t.Fatalf("uniqueNames gave %q (all: %q)", n, names)
+			}
+			seen[n] = true
+		}
+	})
+}
