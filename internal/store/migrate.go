@@ -9,7 +9,7 @@ import (
 
 // migration is one numbered, append-only step of the SQLite schema. Versions start at 1 and
 // have no gaps; a released migration is never edited, only followed by a new one. Later
-// features (mcp_sessions, cron runs, signing secrets) arrive as migrations 2, 3, ….
+// features (cron runs, signing secrets) arrive as migrations 3, 4, ….
 type migration struct {
 	version int
 	name    string
@@ -94,6 +94,24 @@ CREATE TRIGGER tokens_generation_delete AFTER DELETE ON tokens
 BEGIN
 	UPDATE change_generation SET value = value + 1 WHERE id = 1;
 END;
+`,
+	},
+	{
+		// Sessions have no change trigger: servers read a session when a request names it, so
+		// opening, touching and ending one must not make every server reload its snapshot.
+		version: 2,
+		name:    "mcp sessions",
+		sql: `
+CREATE TABLE mcp_sessions (
+	id           TEXT    NOT NULL PRIMARY KEY,
+	function     TEXT    NOT NULL REFERENCES functions (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	token_hash   BLOB    NOT NULL CHECK (length(token_hash) = 32),
+	created_at   INTEGER NOT NULL,
+	last_seen_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX mcp_sessions_function ON mcp_sessions (function);
+CREATE INDEX mcp_sessions_last_seen ON mcp_sessions (last_seen_at);
 `,
 	},
 }

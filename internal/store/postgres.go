@@ -235,7 +235,8 @@ func (s *Postgres) ListFunctions(ctx context.Context) ([]Function, error) {
 	return fs, nil
 }
 
-// DeleteFunction removes the function and, by ON DELETE CASCADE, all its tokens. It returns
+// DeleteFunction removes the function and, by ON DELETE CASCADE, all its tokens and MCP
+// sessions. It returns
 // ErrNotFound when the function does not exist.
 func (s *Postgres) DeleteFunction(ctx context.Context, name string) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM functions WHERE name = $1`, name)

@@ -102,6 +102,25 @@ CREATE TRIGGER tokens_truncated AFTER TRUNCATE ON tokens
 FOR EACH STATEMENT EXECUTE FUNCTION jfn_note_change();
 `,
 	},
+	{
+		// Sessions have no change trigger: servers read a session when a request names it, so
+		// opening, touching and ending one must not make every replica reload its snapshot.
+		version: 2,
+		name:    "mcp sessions",
+		sql: `
+CREATE TABLE mcp_sessions (
+	id           text COLLATE "C" NOT NULL PRIMARY KEY,
+	function     text COLLATE "C" NOT NULL
+	             REFERENCES functions (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	token_hash   bytea       NOT NULL CHECK (length(token_hash) = 32),
+	created_at   timestamptz NOT NULL,
+	last_seen_at timestamptz NOT NULL
+);
+
+CREATE INDEX mcp_sessions_function ON mcp_sessions (function);
+CREATE INDEX mcp_sessions_last_seen ON mcp_sessions (last_seen_at);
+`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

@@ -182,7 +182,8 @@ func (s *SQLite) ListFunctions(ctx context.Context) ([]Function, error) {
 	return fs, nil
 }
 
-// DeleteFunction removes the function and, by ON DELETE CASCADE, all its tokens. It returns
+// DeleteFunction removes the function and, by ON DELETE CASCADE, all its tokens and MCP
+// sessions. It returns
 // ErrNotFound when the function does not exist.
 func (s *SQLite) DeleteFunction(ctx context.Context, name string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {

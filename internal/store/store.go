@@ -1,5 +1,5 @@
-// Package store keeps jfn's state: functions and their runtime tokens (and, later, MCP
-// sessions and cron runs). The embedded implementation is SQLite (pure Go, WAL mode), which
+// Package store keeps jfn's state: functions, their runtime tokens and the MCP sessions
+// opened with them (and, later, cron runs). The embedded implementation is SQLite (pure Go, WAL mode), which
 // the CLI and a running server share through one file. A PostgreSQL implementation satisfies
 // the same Store interface for running several replicas.
 //
@@ -51,6 +51,17 @@ func (t Token) Active(now time.Time) bool {
 	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
+// Session is an MCP session: the function it belongs to and the SHA-256 hash of the runtime
+// token that opened it (all zeros for a public function). Any server sharing the store can
+// check a session another one opened; the token itself is never stored.
+type Session struct {
+	ID         string
+	Function   string
+	TokenHash  [sha256.Size]byte
+	CreatedAt  time.Time
+	LastSeenAt time.Time // the latest use recorded by TouchSessions; CreatedAt until then
+}
+
 // Snapshot is everything a server needs in memory: all functions and all unrevoked tokens.
 type Snapshot struct {
 	Functions []Function
@@ -67,7 +78,8 @@ type Store interface {
 	GetFunction(ctx context.Context, name string) (Function, error)
 	// ListFunctions returns all functions ordered by name.
 	ListFunctions(ctx context.Context) ([]Function, error)
-	// DeleteFunction removes the function and all its tokens; ErrNotFound when absent.
+	// DeleteFunction removes the function and all its tokens and sessions; ErrNotFound when
+	// absent.
 	DeleteFunction(ctx context.Context, name string) error
 
 	// CreateToken stores t (t.ID, t.Function, t.Hash, t.Prefix and t.Name set by the caller;
@@ -93,3 +105,33 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Sessions keeps MCP sessions. Both implementations (SQLite and PostgreSQL) satisfy it
+// alongside Store. Sessions are not part of Snapshot and none of these calls wakes Watch:
+// servers look a session up when a request names it, so opening, using and ending sessions
+// never makes every server reload.
+//
+// It is a separate interface for now so that in-memory Store fakes in other packages' tests
+// keep compiling; Store will embed it once they implement it.
+type Sessions interface {
+	// CreateSession stores s (s.ID, s.Function and s.TokenHash set by the caller; CreatedAt
+	// defaults to now and LastSeenAt to CreatedAt). It returns an error wrapping ErrNotFound
+	// when the function does not exist, and a plain error when the id is taken.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session with id, or ErrNotFound when it is unknown, was deleted,
+	// or was removed as idle (or with its function).
+	GetSession(ctx context.Context, id string) (Session, error)
+	// DeleteSession removes the session; ErrNotFound when there is none with that id.
+	DeleteSession(ctx context.Context, id string) error
+	// TouchSessions records last-seen times in one batch (session id → time). Unknown ids and
+	// zero times are ignored, and a stored time never moves backwards.
+	TouchSessions(ctx context.Context, seen map[string]time.Time) error
+	// DeleteIdleSessions removes every session last seen before idleBefore and returns how
+	// many it removed.
+	DeleteIdleSessions(ctx context.Context, idleBefore time.Time) (int, error)
+}
+
+var (
+	_ Sessions = (*SQLite)(nil)
+	_ Sessions = (*Postgres)(nil)
+)

@@ -14,8 +14,9 @@
 //	}
 //
 // The suite pins down the contract callers rely on: which calls return store.ErrNotFound,
-// that times come back in UTC truncated to the millisecond, and that Watch reports every
-// change to functions and tokens within one second but not last-used updates.
+// that times come back in UTC truncated to the millisecond, that Watch reports every
+// change to functions and tokens within one second but not last-used updates, and that
+// MCP sessions (store.Sessions, which every implementation also satisfies) never wake it.
 package storetest
 
 import (
@@ -63,6 +64,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WatchIgnoresTouchTokens", testWatchIgnoresTouchTokens},
 		{"WatchEachCaller", testWatchEachCaller},
 		{"WatchClosesOnCancel", testWatchClosesOnCancel},
+		{"SessionRoundTrip", testSessionRoundTrip},
+		{"SessionDefaults", testSessionDefaults},
+		{"CreateSessionErrors", testCreateSessionErrors},
+		{"DeleteSession", testDeleteSession},
+		{"DeleteFunctionDeletesSessions", testDeleteFunctionDeletesSessions},
+		{"TouchSessions", testTouchSessions},
+		{"DeleteIdleSessions", testDeleteIdleSessions},
+		{"WatchIgnoresSessions", testWatchIgnoresSessions},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CreateSession stores s. CreatedAt defaults to now and LastSeenAt to CreatedAt. It returns
+// an error wrapping ErrNotFound when the function does not exist, and a plain error when the
+// id is taken.
+func (s *SQLite) CreateSession(ctx context.Context, sess Session) error {
+	if sess.ID == "" {
+		return errors.New("create session: empty id")
+	}
+	if sess.CreatedAt.IsZero() {
+		sess.CreatedAt = time.Now()
+	}
+	if sess.LastSeenAt.IsZero() {
+		sess.LastSeenAt = sess.CreatedAt
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var exists int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM functions WHERE name = ?`, sess.Function).Scan(&exists)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("function %q: %w", sess.Function, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+INSERT INTO mcp_sessions (id, function, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
+			sess.ID, sess.Function, sess.TokenHash[:], sess.CreatedAt.UnixMilli(), sess.LastSeenAt.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create session: %w", err) // the id is a credential of sorts: not in errors
+	}
+	return nil
+}
+
+// GetSession returns the session with id, or ErrNotFound.
+func (s *SQLite) GetSession(ctx context.Context, id string) (Session, error) {
+	var (
+		sess                Session
+		hash                []byte
+		createdAt, lastSeen int64
+	)
+	err := s.db.QueryRowContext(ctx, `
+SELECT id, function, token_hash, created_at, last_seen_at FROM mcp_sessions WHERE id = ?`, id).
+		Scan(&sess.ID, &sess.Function, &hash, &createdAt, &lastSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("get session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("get session: %w", classify(err))
+	}
+	if len(hash) != sha256.Size {
+		return Session{}, fmt.Errorf("get session: stored token hash has %d bytes, want %d", len(hash), sha256.Size)
+	}
+	copy(sess.TokenHash[:], hash)
+	sess.CreatedAt = fromMillis(createdAt)
+	sess.LastSeenAt = fromMillis(lastSeen)
+	return sess, nil
+}
+
+// DeleteSession removes the session; ErrNotFound when there is none with that id.
+func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM mcp_sessions WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// TouchSessions records last-seen times in one transaction. A stored time never moves
+// backwards; unknown ids and zero times are ignored.
+func (s *SQLite) TouchSessions(ctx context.Context, seen map[string]time.Time) error {
+	if len(seen) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE mcp_sessions
+SET last_seen_at = max(last_seen_at, ?1) WHERE id = ?2`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for id, at := range seen {
+			if at.IsZero() {
+				continue
+			}
+			if _, err := stmt.ExecContext(ctx, at.UnixMilli(), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("touch sessions: %w", err)
+	}
+	return nil
+}
+
+// DeleteIdleSessions removes every session last seen before idleBefore.
+func (s *SQLite) DeleteIdleSessions(ctx context.Context, idleBefore time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM mcp_sessions WHERE last_seen_at < ?`, idleBefore.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete idle sessions: %w", err)
+	}
+	return int(n), nil
+}
