@@ -1,0 +1,424 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jfnhq/jfn/openapi"
+)
+
+const toolsUsage = `Usage: jfn tools FILE|URL [--json]
+
+Prints the MCP tools an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML) turns into, and the
+operations it skipped and why, without deploying anything. FILE may be - for standard input;
+a URL is fetched (http or https, without credentials).
+
+With --json it prints one object:
+  {"tools":[{"name","title","description","inputSchema","outputSchema","annotations"}…],
+   "skipped":[{"operation","reason"}…]}
+"title" is left out when the operation has no summary and "outputSchema" when it declares no
+JSON response, as in an MCP tools/list result.
+
+Exits 0 for any document that reads as OpenAPI, even one with no operations; 1 when the input
+cannot be read or is not an OpenAPI or Swagger document.
+`
+
+// toolsFetchTimeout bounds the download of a document given by URL.
+const toolsFetchTimeout = 30 * time.Second
+
+// toolsJSON is the output of 'jfn tools --json'. Its keys are MCP's (camelCase), not the
+// CLI's usual snake_case, so that the tools read exactly as in a tools/list result.
+type toolsJSON struct {
+	Tools   []toolJSON        `json:"tools"`
+	Skipped []openapi.Skipped `json:"skipped"`
+}
+
+// toolJSON is one tool as MCP's tools/list shows it.
+type toolJSON struct {
+	Name         string          `json:"name"`
+	Title        string          `json:"title,omitempty"`
+	Description  string          `json:"description"`
+	InputSchema  json.RawMessage `json:"inputSchema"`
+	OutputSchema json.RawMessage `json:"outputSchema,omitempty"`
+	Annotations  annotationsJSON `json:"annotations"`
+}
+
+// annotationsJSON states all three hints, as the bridge does: left out, MCP's defaults would
+// call every POST destructive.
+type annotationsJSON struct {
+	ReadOnlyHint    bool `json:"readOnlyHint"`
+	DestructiveHint bool `json:"destructiveHint"`
+	IdempotentHint  bool `json:"idempotentHint"`
+}
+
+func cmdTools(ctx context.Context, e *env, args []string) error {
+	flags := newFlagSet("tools")
+	pos, err := parseArgs(flags, args, toolsUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("tools", pos, "FILE|URL"); err != nil {
+		return err
+	}
+	src := pos[0]
+	if strings.TrimSpace(src) == "" {
+		return usagef("jfn tools: the FILE|URL argument is empty; run 'jfn tools --help'")
+	}
+	if scheme, _, ok := strings.Cut(src, "://"); ok && isURLScheme(scheme) && !isHTTP(src) {
+		return usagef("jfn tools: unsupported URL scheme %q: want a file path, http:// or https://", scheme)
+	}
+	data, err := readDocument(ctx, e.stdin, src)
+	if err != nil {
+		return err
+	}
+	spec, err := openapi.Load(data)
+	if err != nil {
+		return fmt.Errorf("cannot load %s: %w", sourceName(src), err)
+	}
+	out := toolsOutput(spec)
+	if e.json {
+		return printJSON(e.stdout, out)
+	}
+	printTools(e.stdout, src, spec, out)
+	return nil
+}
+
+// toolsOutput converts spec's tools and skipped operations to their JSON form.
+func toolsOutput(spec *openapi.Spec) toolsJSON {
+	out := toolsJSON{Tools: []toolJSON{}, Skipped: spec.Skipped()}
+	if out.Skipped == nil {
+		out.Skipped = []openapi.Skipped{}
+	}
+	for _, t := range spec.Tools() {
+		out.Tools = append(out.Tools, toolJSON{
+			Name:         t.Name,
+			Title:        t.Title,
+			Description:  t.Description,
+			InputSchema:  t.InputSchema,
+			OutputSchema: t.OutputSchema,
+			Annotations: annotationsJSON{
+				ReadOnlyHint:    t.Annotations.ReadOnly,
+				DestructiveHint: t.Annotations.Destructive,
+				IdempotentHint:  t.Annotations.Idempotent,
+			},
+		})
+	}
+	return out
+}
+
+// sourceName names src in messages.
+func sourceName(src string) string {
+	if src == "-" {
+		return "standard input"
+	}
+	return src
+}
+
+func isHTTP(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// isURLScheme reports whether s could be a URL scheme (RFC 3986: a letter, then letters,
+// digits, +, - or .), so that "ftp://x" is refused while "./a://b" stays a file path.
+func isURLScheme(s string) bool {
+	if s == "" || !('a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
+		return false
+	}
+	for _, c := range []byte(s) {
+		lc := c | 0x20
+		if !('a' <= lc && lc <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// readDocument returns the bytes of the document src names: an http(s) URL, "-" for stdin,
+// or a file path. It refuses anything over openapi.MaxDocumentSize.
+func readDocument(ctx context.Context, stdin io.Reader, src string) ([]byte, error) {
+	if isHTTP(src) {
+		return fetchDocument(ctx, src)
+	}
+	var r io.Reader
+	if src == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(src)
+		if err != nil {
+			var perr *fs.PathError
+			if errors.As(err, &perr) {
+				err = perr.Err // its message repeats the path
+			}
+			return nil, fmt.Errorf("cannot read %s: %w", src, err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, fmt.Errorf("cannot read %s: it is a directory, not an OpenAPI document", src)
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, openapi.MaxDocumentSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", sourceName(src), err)
+	}
+	if len(data) > openapi.MaxDocumentSize {
+		return nil, fmt.Errorf("cannot read %s: the document is larger than %d bytes", sourceName(src), openapi.MaxDocumentSize)
+	}
+	return data, nil
+}
+
+// fetchDocument downloads the document at u, without credentials, within toolsFetchTimeout.
+func fetchDocument(ctx context.Context, u string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, toolsFetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // its message repeats the URL
+		}
+		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("cannot fetch %s: HTTP %s", u, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, openapi.MaxDocumentSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
+	}
+	if len(data) > openapi.MaxDocumentSize {
+		return nil, fmt.Errorf("cannot fetch %s: the document is larger than %d bytes", u, openapi.MaxDocumentSize)
+	}
+	return data, nil
+}
+
+// printTools writes the human-readable preview: each tool, the skipped operations, and a
+// closing count.
+func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
+	about := spec.Title()
+	if about == "" {
+		about = sourceName(src)
+	}
+	kind := "OpenAPI"
+	if spec.Version() == "2.0" {
+		kind = "Swagger"
+	}
+	info(w, "%s (%s %s)", about, kind, spec.Version())
+	for _, t := range out.Tools {
+		fmt.Fprintln(w)
+		if t.Title != "" {
+			fmt.Fprintf(w, "%s — %s\n", t.Name, t.Title)
+		} else {
+			fmt.Fprintln(w, t.Name)
+		}
+		if d := descriptionLine(t.Description, t.Title, 100); d != "" {
+			fmt.Fprintf(w, "  %s\n", d)
+		}
+		fmt.Fprintf(w, "  Input:  %s\n", inputSummary(t.InputSchema, 8))
+		if len(t.OutputSchema) > 0 {
+			fmt.Fprintf(w, "  Output: %s\n", outputSummary(t.OutputSchema, 8))
+		} else {
+			fmt.Fprintln(w, "  Output: no schema (the result is text)")
+		}
+		if h := hintWords(t.Annotations); h != "" {
+			fmt.Fprintf(w, "  Hints:  %s\n", h)
+		}
+	}
+	if len(out.Skipped) > 0 {
+		fmt.Fprintln(w)
+		warn(w, "Skipped")
+		tw := table(w)
+		for _, s := range out.Skipped {
+			fmt.Fprintf(tw, "  %s\t%s\n", s.Operation, joinLines(s.Reason))
+		}
+		_ = tw.Flush()
+	}
+	fmt.Fprintln(w)
+	n, ops := len(out.Tools), len(out.Tools)+len(out.Skipped)
+	summary := countOf(n, "tool") + " from " + countOf(ops, "operation")
+	if len(out.Skipped) > 0 {
+		summary += fmt.Sprintf(" (%d skipped)", len(out.Skipped))
+	}
+	if n == 0 {
+		warn(w, "%s", summary)
+		return
+	}
+	ok(w, "%s", summary)
+}
+
+// countOf returns "1 tool", "2 tools".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// hintWords renders the annotations as words.
+func hintWords(a annotationsJSON) string {
+	var h []string
+	if a.ReadOnlyHint {
+		h = append(h, "read-only")
+	}
+	if a.DestructiveHint {
+		h = append(h, "destructive")
+	}
+	if a.IdempotentHint {
+		h = append(h, "idempotent")
+	}
+	return strings.Join(h, ", ")
+}
+
+// joinLines joins s's lines with spaces.
+func joinLines(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// descriptionLine returns the first non-empty line of a tool's description other than its
+// title (descriptions start with the summary, which the preview already shows), cut to max
+// runes with an ellipsis; "" when there is none.
+func descriptionLine(desc, title string, max int) string {
+	for _, l := range strings.Split(desc, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || l == strings.TrimSpace(title) {
+			continue
+		}
+		if r := []rune(l); len(r) > max {
+			return string(r[:max-1]) + "…"
+		}
+		return l
+	}
+	return ""
+}
+
+// schemaProperty is what the preview shows of one property.
+type schemaProperty struct {
+	name, typ string
+}
+
+// schemaProperties returns the top-level properties of a schema in document order, and its
+// required names.
+func schemaProperties(schema json.RawMessage) ([]schemaProperty, map[string]bool) {
+	var s struct {
+		Properties json.RawMessage `json:"properties"`
+		Required   []string        `json:"required"`
+	}
+	if json.Unmarshal(schema, &s) != nil {
+		return nil, nil
+	}
+	required := map[string]bool{}
+	for _, r := range s.Required {
+		required[r] = true
+	}
+	var props []schemaProperty
+	dec := json.NewDecoder(bytes.NewReader(s.Properties))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, required
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		name, _ := tok.(string)
+		var p struct {
+			Type  any             `json:"type"`
+			Items json.RawMessage `json:"items"`
+			Ref   string          `json:"$ref"`
+		}
+		if dec.Decode(&p) != nil {
+			break
+		}
+		props = append(props, schemaProperty{name: name, typ: schemaType(p.Type, p.Items, p.Ref)})
+	}
+	return props, required
+}
+
+// schemaType renders a JSON Schema type: "string", "string|null", "array of integer", "any".
+func schemaType(t any, items json.RawMessage, ref string) string {
+	var name string
+	switch t := t.(type) {
+	case string:
+		name = t
+	case []any:
+		var parts []string
+		for _, p := range t {
+			if s, ok := p.(string); ok {
+				parts = append(parts, s)
+			}
+		}
+		name = strings.Join(parts, "|")
+	}
+	if name == "" && ref != "" {
+		name = "object"
+	}
+	if name == "array" && len(items) > 0 {
+		var it struct {
+			Type any    `json:"type"`
+			Ref  string `json:"$ref"`
+		}
+		if json.Unmarshal(items, &it) == nil {
+			if inner := schemaType(it.Type, nil, it.Ref); inner != "any" {
+				return "array of " + inner
+			}
+		}
+	}
+	if name == "" {
+		return "any"
+	}
+	return name
+}
+
+// inputSummary lists the input properties ("phone* string, limit integer"; * marks required),
+// at most max of them.
+func inputSummary(schema json.RawMessage, max int) string {
+	props, required := schemaProperties(schema)
+	if len(props) == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, min(len(props), max)+1)
+	for i, p := range props {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("+%d more", len(props)-max))
+			break
+		}
+		star := ""
+		if required[p.name] {
+			star = "*"
+		}
+		parts = append(parts, p.name+star+" "+p.typ)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// outputSummary names the output's top-level properties, at most max of them.
+func outputSummary(schema json.RawMessage, max int) string {
+	props, _ := schemaProperties(schema)
+	if len(props) == 0 {
+		return "object"
+	}
+	names := make([]string, 0, min(len(props), max)+1)
+	for i, p := range props {
+		if i == max {
+			names = append(names, fmt.Sprintf("+%d more", len(props)-max))
+			break
+		}
+		names = append(names, p.name)
+	}
+	return "object (" + strings.Join(names, ", ") + ")"
+}
