@@ -112,7 +112,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 	cfg := serveConfig{
 		DB: db, Listen: *listen, AdminListen: "127.0.0.1:0",
-		SpecRefresh: 60 * time.Second, MaxBodyBytes: 10 << 20, ShutdownTimeout: 5 * time.Second,
+		SpecRefresh: 60 * time.Second, SessionTTL: defaultSessionTTL, MaxBodyBytes: 10 << 20,
+		ShutdownTimeout: 5 * time.Second,
 	}
 	logger := newLogger(e.stderr)
 	s := NewServer(cfg, logger)

@@ -231,3 +231,69 @@ func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	ok(e.stdout, "Function deleted")
 	return nil
 }
+
+const functionsRefreshUsage = `Usage: jfn functions refresh NAME
+
+Fetches function NAME's OpenAPI document now and reports how many MCP tools it turns into,
+and makes every running server fetch it again (within a second), so that open MCP sessions
+see the new tools.
+`
+
+func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("functions refresh")
+	pos, err := parseArgs(fs, args, functionsRefreshUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("functions refresh", pos, "NAME"); err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := checkName("functions refresh", name); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	f, err := st.GetFunction(ctx, name)
+	if err != nil {
+		return notFound(err, name)
+	}
+	// Writing the function back unchanged moves its updated_at, which the change feed carries
+	// to every server; a server that sees a function's UpdatedAt move fetches its document
+	// again. This goes first, so that servers fetch while this command does.
+	if _, err := st.PutFunction(ctx, f); err != nil {
+		return fmt.Errorf("cannot ask running servers to refresh %s: %w", name, err)
+	}
+	tools, fetchErr := fetchTools(ctx, f)
+	if tools == nil {
+		tools = []string{}
+	}
+	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
+	if fetchErr != nil {
+		msg := fetchErr.Error()
+		spec = specJSON{Status: "error", Error: &msg}
+		fetchErr = fmt.Errorf("cannot load the OpenAPI document of %s: %w (running servers keep their last good tools and retry)", name, fetchErr)
+	}
+	if e.json {
+		if err := printJSON(e.stdout, struct {
+			Name  string   `json:"name"`
+			Tools []string `json:"tools"`
+			Spec  specJSON `json:"spec"`
+		}{name, tools, spec}); err != nil {
+			return err
+		}
+		return fetchErr
+	}
+	if fetchErr != nil {
+		return fetchErr
+	}
+	noun := "tools"
+	if len(tools) == 1 {
+		noun = "tool"
+	}
+	ok(e.stdout, "Refreshed: %d %s", len(tools), noun)
+	return nil
+}

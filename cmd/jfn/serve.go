@@ -30,6 +30,7 @@ Runs the gateway. Flags beat their environment variables.
   --public-url U         base URL callers use, e.g. https://gw.example.com (env JFN_PUBLIC_URL)
   --allowed-origins L    comma-separated browser origins allowed on /mcp (env JFN_ALLOWED_ORIGINS)
   --spec-refresh D       how often OpenAPI documents are re-fetched (env JFN_SPEC_REFRESH, default 60s)
+  --session-ttl D        MCP sessions unused this long are removed (env JFN_SESSION_TTL, default 24h)
   --max-body-bytes N     largest request body proxied (env JFN_MAX_BODY_BYTES, default 10485760)
   --shutdown-timeout D   how long open requests may finish on SIGINT/SIGTERM (default 10s)
   --db PATH              the store (env JFN_DB, default ./jfn.db)
@@ -49,6 +50,7 @@ type serveConfig struct {
 	PublicURL       string // "" means http://<listen address>
 	AllowedOrigins  []string
 	SpecRefresh     time.Duration
+	SessionTTL      time.Duration
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
 }
@@ -63,6 +65,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	publicURL := fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), "")
 	origins := fs.String("allowed-origins", e.getenv("JFN_ALLOWED_ORIGINS"), "")
 	refresh := fs.String("spec-refresh", envOr(e, "JFN_SPEC_REFRESH", "60s"), "")
+	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", defaultSessionTTL.String()), "")
 	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"), "")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "")
 	pos, err := parseArgs(fs, args, serveUsage)
@@ -87,6 +90,9 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	}
 	if cfg.SpecRefresh, err = parseDuration(*refresh); err != nil || cfg.SpecRefresh <= 0 {
 		return cfg, usagef("jfn serve: invalid --spec-refresh %q: want a positive duration such as 60s", *refresh)
+	}
+	if cfg.SessionTTL, err = parseDuration(*sessionTTL); err != nil || cfg.SessionTTL <= 0 {
+		return cfg, usagef("jfn serve: invalid --session-ttl %q: want a positive duration such as 24h or 7d", *sessionTTL)
 	}
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBodyBytes <= 0 {
 		return cfg, usagef("jfn serve: invalid --max-body-bytes %q: want a positive number of bytes", *maxBody)
@@ -209,6 +215,12 @@ type Server struct {
 	adminSrv  *http.Server
 	publicURL string
 
+	sessions *storeSessions
+
+	// How often MCP session use is written to the store and idle sessions are removed;
+	// NewServer sets the defaults and tests shorten them before Open.
+	sessionFlush, sessionSweep time.Duration
+
 	stop    context.CancelFunc // ends the gateway's background loops
 	wg      sync.WaitGroup
 	errc    chan error
@@ -218,7 +230,10 @@ type Server struct {
 
 // NewServer returns a Server for cfg that logs to logger. It does nothing until Open.
 func NewServer(cfg serveConfig, logger zerolog.Logger) *Server {
-	return &Server{cfg: cfg, logger: logger, errc: make(chan error, 3)}
+	return &Server{
+		cfg: cfg, logger: logger, errc: make(chan error, 3),
+		sessionFlush: sessionFlushEvery, sessionSweep: sessionSweepEvery,
+	}
 }
 
 // Open opens the store, listens on both addresses, and starts serving.
@@ -241,6 +256,16 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.publicURL == "" {
 		s.publicURL = baseURL(s.ln.Addr().String())
 	}
+	ss, ok := s.store.(store.Sessions)
+	if !ok {
+		return fmt.Errorf("the store %s cannot keep MCP sessions", redactDSN(s.cfg.DB))
+	}
+	ttl := s.cfg.SessionTTL
+	if ttl <= 0 {
+		ttl = defaultSessionTTL
+	}
+	s.sessions = newStoreSessions(ss, ttl)
+	mcpHandlers := newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.logger)
 	gw, err := gateway.New(ctx, &gateway.Options{
 		Store:  s.store,
 		Logger: s.logger,
@@ -251,6 +276,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		SpecRefresh:    s.cfg.SpecRefresh,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		AllowedOrigins: s.cfg.AllowedOrigins,
+		MCP:            mcpHandlers.handler,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot start the gateway: %w", err)
@@ -276,12 +302,16 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go func() {
 		defer s.wg.Done()
 		if err := gw.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 			s.errc <- fmt.Errorf("gateway stopped: %w", err)
 		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.sessions.run(runCtx, s.logger, s.sessionFlush, s.sessionSweep)
 	}()
 	for _, p := range []struct {
 		srv *http.Server
