@@ -246,3 +246,38 @@ func TestMCPOff(t *testing.T) {
 		t.Errorf("/mcp never answered 200 after 'deploy --no-mcp=false'")
 	}
 }
+
+// TestCloseEndsMCPStreams: an open GET stream does not hold a stopping server for its whole
+// shutdown timeout, and its session stays in the store for another server.
+func TestCloseEndsMCPStreams(t *testing.T) {
+	db := t.TempDir() + "/jfn.db"
+	up := newRecorder(t)
+	tok := deployed(t, db, "balance", up.URL)
+	s := startServerOn(t, db, nil, "--shutdown-timeout", "10s")
+	s.waitFunctions(t, "balance")
+	s.waitHealthy(t, "balance")
+	url := s.URL() + "/balance/mcp"
+	s.waitToken(t, url, tok)
+	id := openRawSession(t, url, tok)
+	ended := openStream(t, url, tok, id)
+
+	start := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Close with an open MCP GET stream took %v, want well under the 10 s shutdown timeout", d)
+	}
+	select {
+	case <-ended:
+	case <-time.After(time.Second):
+		t.Errorf("the GET stream was still open after Close")
+	}
+
+	next := startServerOn(t, db, nil)
+	next.waitHealthy(t, "balance")
+	next.waitToken(t, next.URL()+"/balance/mcp", tok)
+	if code := sessionStatus(t, next.URL()+"/balance/mcp", tok, id); code != http.StatusOK {
+		t.Errorf("the session on the next server after Close = %d, want 200", code)
+	}
+}

@@ -164,6 +164,37 @@ type mcpFactory struct {
 	client         *http.Client
 	allowedOrigins []string
 	logger         zerolog.Logger
+
+	mu   sync.Mutex
+	live map[*mcp.Bridge]struct{} // built and not yet closed, for closeAll
+}
+
+// trackedBridge is an mcp.Bridge that leaves the factory's live set when the gateway closes
+// it. SetSpec, EndTokenSessions and ServeHTTP, which the gateway uses, are the Bridge's.
+type trackedBridge struct {
+	*mcp.Bridge
+	f *mcpFactory
+}
+
+// Close releases the bridge (the gateway calls it when it stops serving one).
+func (b *trackedBridge) Close() {
+	b.f.mu.Lock()
+	delete(b.f.live, b.Bridge)
+	b.f.mu.Unlock()
+	b.Bridge.Close()
+}
+
+// closeAll closes every bridge still served. Open GET streams never end on their own, so a
+// server shutting down calls it to let them go instead of waiting out its shutdown timeout;
+// the sessions stay in the store for another server to carry on.
+func (m *mcpFactory) closeAll() {
+	m.mu.Lock()
+	live := m.live
+	m.live = make(map[*mcp.Bridge]struct{})
+	m.mu.Unlock()
+	for b := range live {
+		b.Close()
+	}
 }
 
 func newMCPFactory(sessions mcp.SessionStore, allowedOrigins []string, logger zerolog.Logger) *mcpFactory {
@@ -174,6 +205,7 @@ func newMCPFactory(sessions mcp.SessionStore, allowedOrigins []string, logger ze
 		client:         &http.Client{Transport: tr},
 		allowedOrigins: allowedOrigins,
 		logger:         logger,
+		live:           make(map[*mcp.Bridge]struct{}),
 	}
 }
 
@@ -184,7 +216,10 @@ func (m *mcpFactory) handler(fn store.Function, spec *openapi.Spec) http.Handler
 		m.logger.Error().Str("function", fn.Name).Err(err).Msg("MCP endpoint unavailable")
 		return nil // an untyped nil: the gateway then has no handler, not a nil *Bridge
 	}
-	return b
+	m.mu.Lock()
+	m.live[b] = struct{}{}
+	m.mu.Unlock()
+	return &trackedBridge{Bridge: b, f: m}
 }
 
 func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge, error) {

@@ -216,6 +216,7 @@ type Server struct {
 	publicURL string
 
 	sessions *storeSessions
+	mcp      *mcpFactory
 
 	// How often MCP session use is written to the store and idle sessions are removed;
 	// NewServer sets the defaults and tests shorten them before Open.
@@ -265,7 +266,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		ttl = defaultSessionTTL
 	}
 	s.sessions = newStoreSessions(ss, ttl)
-	mcpHandlers := newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.logger)
+	s.mcp = newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.logger)
 	gw, err := gateway.New(ctx, &gateway.Options{
 		Store:  s.store,
 		Logger: s.logger,
@@ -276,7 +277,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		SpecRefresh:    s.cfg.SpecRefresh,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		AllowedOrigins: s.cfg.AllowedOrigins,
-		MCP:            mcpHandlers.handler,
+		MCP:            s.mcp.handler,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot start the gateway: %w", err)
@@ -344,8 +345,8 @@ func (s *Server) PublicURL() string { return s.publicURL }
 // Err reports a failure that stopped the server while it was running.
 func (s *Server) Err() <-chan error { return s.errc }
 
-// Close stops accepting connections, lets open requests finish within the shutdown timeout,
-// stops the background loops and closes the store.
+// Close stops accepting connections, ends open MCP streams, lets open requests finish within
+// the shutdown timeout, stops the background loops and closes the store.
 func (s *Server) Close() error {
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
@@ -355,16 +356,31 @@ func (s *Server) Close() error {
 	s.closed = true
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	var errs []error
+	var (
+		errs     []error
+		mu       sync.Mutex
+		shutting sync.WaitGroup
+	)
 	for _, srv := range []*http.Server{s.srv, s.adminSrv} {
-		if err := srv.Shutdown(ctx); err != nil {
-			// Streams still open at the deadline are cut.
-			_ = srv.Close()
-			if !errors.Is(err, context.DeadlineExceeded) {
-				errs = append(errs, err)
+		shutting.Add(1)
+		go func() {
+			defer shutting.Done()
+			if err := srv.Shutdown(ctx); err != nil {
+				// Streams still open at the deadline are cut.
+				_ = srv.Close()
+				if !errors.Is(err, context.DeadlineExceeded) {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
 			}
-		}
+		}()
 	}
+	// Shutdown closes the listeners at once and then waits for open requests. MCP GET streams
+	// never end by themselves: end them, so that Shutdown waits only for real requests. Their
+	// sessions stay in the store, and the clients carry on with another server.
+	s.mcp.closeAll()
+	shutting.Wait()
 	s.stop()
 	s.wg.Wait()
 	if err := s.store.Close(); err != nil {
