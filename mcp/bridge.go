@@ -48,6 +48,9 @@ type Options struct {
 	// Signer, when set, signs every request sent upstream (X-Jelou-Signature); it gets the
 	// request and its exact body.
 	Signer func(r *http.Request, body []byte)
+	// Observer, when set, receives tool calls, sessions and streams for metrics (see
+	// Observer); Bridge.SetObserver replaces it.
+	Observer Observer
 }
 
 // Bridge serves one function's OpenAPI operations as MCP tools over Streamable HTTP.
@@ -66,8 +69,10 @@ type Bridge struct {
 	tools   atomic.Pointer[toolSet]
 	schemas *schemaCache
 
-	streams streamRegistry
-	closed  atomic.Bool
+	obs      observerSlot
+	streams  streamRegistry
+	sessions sessionTracker
+	closed   atomic.Bool
 }
 
 // New returns a Bridge serving the tools of spec (which may be nil: no tools until SetSpec).
@@ -101,7 +106,9 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
 	b.client = &client
-	b.streams.init()
+	b.obs.set(opts.Observer)
+	b.streams.init(&b.obs)
+	b.sessions.init(&b.obs)
 	b.tools.Store(&toolSet{})
 
 	// Input validation stays off in mcp-go: the handler validates with openapi's Validate,
@@ -114,7 +121,7 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	)
 	b.http = server.NewStreamableHTTPServer(b.srv,
 		server.WithDisableLocalhostProtection(true), // our own Origin rule replaces it
-		server.WithSessionIdManagerResolver(sessionResolver{store: opts.Sessions, streams: &b.streams, logger: &b.logger}),
+		server.WithSessionIdManagerResolver(sessionResolver{store: opts.Sessions, streams: &b.streams, tracker: &b.sessions, logger: &b.logger}),
 		// A ping on idle GET streams keeps proxies from cutting them, and marks the session
 		// active for the idle sweep, which frees mcp-go's memory of sessions whose client
 		// left without DELETE (the store keeps the session itself).
@@ -161,6 +168,7 @@ func (b *Bridge) Close() {
 		return
 	}
 	b.streams.closeAll()
+	b.sessions.endAll()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.http.Shutdown(ctx) // no http.Server of its own: this only closes its sessions
@@ -169,13 +177,17 @@ func (b *Bridge) Close() {
 // EndTokenSessions closes the open streams of every session this replica serves for the
 // token with hash tokenHash. The gateway calls it when that token is revoked or expires,
 // so that a GET stream opened before the revocation stops too; every later request of that
-// token is refused by the token check before it reaches the Bridge.
+// token is refused by the token check before it reaches the Bridge. Its sessions no longer
+// count as open (Observer.Sessions).
 func (b *Bridge) EndTokenSessions(tokenHash [32]byte) {
 	b.streams.closeToken(tokenHash)
+	b.sessions.endToken(tokenHash)
 }
 
-// streamRegistry tracks the open GET streams by token, so they can be ended at once.
+// streamRegistry tracks the open GET streams by token, so they can be ended at once, and
+// reports them to the Observer.
 type streamRegistry struct {
+	obs  *observerSlot
 	mu   sync.Mutex
 	next uint64
 	m    map[[32]byte]map[uint64]openStream
@@ -186,7 +198,10 @@ type openStream struct {
 	cancel  context.CancelFunc
 }
 
-func (s *streamRegistry) init() { s.m = make(map[[32]byte]map[uint64]openStream) }
+func (s *streamRegistry) init(obs *observerSlot) {
+	s.obs = obs
+	s.m = make(map[[32]byte]map[uint64]openStream)
+}
 
 // add registers a stream of session under hash and returns the function that removes it.
 func (s *streamRegistry) add(hash [32]byte, session string, cancel context.CancelFunc) (remove func()) {
@@ -198,13 +213,15 @@ func (s *streamRegistry) add(hash [32]byte, session string, cancel context.Cance
 		s.m[hash] = make(map[uint64]openStream)
 	}
 	s.m[hash][id] = openStream{session, cancel}
+	s.obs.get().Streams(1)
 	return func() {
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		delete(s.m[hash], id)
 		if len(s.m[hash]) == 0 {
 			delete(s.m, hash)
 		}
+		s.mu.Unlock()
+		s.obs.get().Streams(-1)
 	}
 }
 

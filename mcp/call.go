@@ -31,15 +31,25 @@ func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	if entry == nil {
 		return nil, fmt.Errorf("tool %q not found", req.Params.Name)
 	}
-	args, ok := req.Params.Arguments.(map[string]any)
+	res, outcome, upstream := b.call(ctx, entry, req.Params.Arguments)
+	if outcome != "" {
+		b.obs.get().ToolCall(entry.def.Name, outcome, upstream)
+	}
+	return res, nil
+}
+
+// call runs one tool call. It returns the result, the outcome to report (empty when the
+// client cancelled the call) and the time spent on the upstream call.
+func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *mcp.CallToolResult, outcome string, upstream time.Duration) {
+	args, ok := arguments.(map[string]any)
 	switch {
-	case req.Params.Arguments == nil:
+	case arguments == nil:
 		args = map[string]any{}
 	case !ok:
-		return toolError("The arguments must be a JSON object."), nil
+		return toolError("The arguments must be a JSON object."), OutcomeInvalidArguments, 0
 	}
 	if problems := entry.def.Validate(args); len(problems) > 0 {
-		return invalidArguments(problems), nil
+		return invalidArguments(problems), OutcomeInvalidArguments, 0
 	}
 
 	// The caller's context, so a client that goes away cancels the upstream call too.
@@ -47,7 +57,7 @@ func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	defer cancel()
 	up, err := entry.def.NewRequest(callCtx, b.opts.Upstream, args)
 	if err != nil {
-		return toolError("The arguments could not be turned into an HTTP request: " + err.Error()), nil
+		return toolError("The arguments could not be turned into an HTTP request: " + err.Error()), OutcomeInvalidArguments, 0
 	}
 	requestID := uuid.NewString()
 	c := callerFrom(ctx)
@@ -68,7 +78,7 @@ func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	if b.opts.Signer != nil {
 		body, err := takeBody(up)
 		if err != nil {
-			return toolError("The request body could not be prepared: " + err.Error()), nil
+			return toolError("The request body could not be prepared: " + err.Error()), OutcomeToolError, 0
 		}
 		b.opts.Signer(up, body)
 	}
@@ -77,42 +87,48 @@ func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	start := time.Now()
 	resp, err := b.client.Do(up)
 	if err != nil {
-		return b.failure(ctx, callCtx, err, &log, start), nil
+		res, outcome := b.failure(ctx, callCtx, err, &log, start)
+		return res, outcome, time.Since(start)
 	}
 	defer resp.Body.Close()
 	data, err := readBody(resp.Body, maxResponseBody)
+	upstream = time.Since(start)
 	if errors.Is(err, errBodyTooLarge) {
 		log.Warn().Int("status", resp.StatusCode).Msg("tool call: upstream response over the limit")
-		return toolError(fmt.Sprintf("The function answered HTTP %d with a body over %d MiB, which is more than a tool result may carry.", resp.StatusCode, maxResponseBody>>20)), nil
+		return toolError(fmt.Sprintf("The function answered HTTP %d with a body over %d MiB, which is more than a tool result may carry.", resp.StatusCode, maxResponseBody>>20)), OutcomeToolError, upstream
 	}
 	if err != nil {
-		return b.failure(ctx, callCtx, err, &log, start), nil
+		res, outcome := b.failure(ctx, callCtx, err, &log, start)
+		return res, outcome, upstream
 	}
 	result := mapResponse(entry, resp, data)
 	ev := log.Debug()
+	outcome = OutcomeOK
 	if result.IsError {
 		ev = log.Info()
+		outcome = OutcomeToolError
 	}
-	ev.Int("status", resp.StatusCode).Int64("duration_ms", time.Since(start).Milliseconds()).
+	ev.Int("status", resp.StatusCode).Int64("duration_ms", upstream.Milliseconds()).
 		Bool("is_error", result.IsError).Msg("tool call")
-	return result, nil
+	return result, outcome, upstream
 }
 
-// failure maps an error from sending the request or reading the answer.
-func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.Logger, start time.Time) *mcp.CallToolResult {
+// failure maps an error from sending the request or reading the answer, and names its
+// outcome (empty when the client cancelled).
+func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.Logger, start time.Time) (*mcp.CallToolResult, string) {
 	ms := time.Since(start).Milliseconds()
 	var ue *url.Error
 	timedOut := errors.Is(callCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ue) && ue.Timeout())
 	switch {
 	case ctx.Err() != nil:
 		log.Info().Int64("duration_ms", ms).Msg("tool call cancelled by the client")
-		return toolError("The call was cancelled.")
+		return toolError("The call was cancelled."), ""
 	case timedOut:
 		log.Warn().Int64("duration_ms", ms).Msg("tool call timed out")
-		return toolError(fmt.Sprintf("The function did not answer within %s.", seconds(b.timeout)))
+		return toolError(fmt.Sprintf("The function did not answer within %s.", seconds(b.timeout))), OutcomeTimeout
 	default:
 		log.Warn().Err(err).Int64("duration_ms", ms).Msg("tool call: upstream unreachable")
-		return toolError("The function's upstream could not be reached: " + reason(err) + ".")
+		return toolError("The function's upstream could not be reached: " + reason(err) + "."), OutcomeUpstreamError
 	}
 }
 

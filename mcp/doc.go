@@ -47,4 +47,11 @@
 // carries X-Request-Id, X-Jelou-Function, X-Jelou-Token-Id, X-Jelou-Trigger: mcp and the
 // X-Forwarded-* headers, is signed by Options.Signer, and its answer becomes a tool result
 // as PRODUCT.md describes (see mapResponse).
+//
+// # Metrics
+//
+// The package imports no metrics library. Options.Observer (or Bridge.SetObserver, which the
+// gateway calls) receives each finished tool call with its outcome (OutcomeOK,
+// OutcomeToolError, OutcomeUpstreamError, OutcomeTimeout, OutcomeInvalidArguments) and the
+// time spent upstream, the sessions this Bridge opens and ends, and its GET streams.
 package mcp

@@ -164,6 +164,7 @@ func (b *Bridge) session(ctx context.Context, r *http.Request, body []byte, bind
 			b.logger.Error().Err(err).Msg("create mcp session")
 			return ctx, &verdict{http.StatusServiceUnavailable, "The session could not be created; try again."}
 		}
+		b.sessions.opened(id, binding)
 		return context.WithValue(ctx, mintedKey{}, id), nil
 	}
 	id := r.Header.Get(mcp.HeaderSessionID)

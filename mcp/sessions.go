@@ -114,6 +114,7 @@ type (
 type sessionResolver struct {
 	store   SessionStore
 	streams *streamRegistry
+	tracker *sessionTracker
 	logger  *zerolog.Logger
 }
 
@@ -121,9 +122,9 @@ func (s sessionResolver) ResolveSessionIdManager(r *http.Request) server.Session
 	if r == nil {
 		// mcp-go asks without a request when it shuts down (CloseSessions). Sessions live in a
 		// shared store and may continue on another replica, so that must not delete them.
-		return shutdownManager{}
+		return shutdownManager{s.tracker}
 	}
-	return &sessionManager{ctx: r.Context(), store: s.store, streams: s.streams, logger: s.logger}
+	return &sessionManager{ctx: r.Context(), store: s.store, streams: s.streams, tracker: s.tracker, logger: s.logger}
 }
 
 // sessionManager implements server.SessionIdManager for one request.
@@ -131,6 +132,7 @@ type sessionManager struct {
 	ctx     context.Context
 	store   SessionStore
 	streams *streamRegistry
+	tracker *sessionTracker
 	logger  *zerolog.Logger
 }
 
@@ -167,12 +169,19 @@ func (m *sessionManager) Terminate(id string) (isNotAllowed bool, err error) {
 		return false, err
 	}
 	m.streams.closeSession(id)
+	m.tracker.ended(id)
 	return false, nil
 }
 
-// shutdownManager is used by mcp-go outside any request; it keeps the store untouched.
-type shutdownManager struct{}
+// shutdownManager is used by mcp-go outside any request: when it shuts down, and when its
+// idle sweep drops a session whose client left without DELETE. It keeps the store
+// untouched (the session may go on through another replica) but no longer counts the
+// session as open here.
+type shutdownManager struct{ tracker *sessionTracker }
 
-func (shutdownManager) Generate() string               { return "" }
-func (shutdownManager) Validate(string) (bool, error)  { return false, ErrSessionNotFound }
-func (shutdownManager) Terminate(string) (bool, error) { return false, nil }
+func (shutdownManager) Generate() string              { return "" }
+func (shutdownManager) Validate(string) (bool, error) { return false, ErrSessionNotFound }
+func (m shutdownManager) Terminate(id string) (bool, error) {
+	m.tracker.ended(id)
+	return false, nil
+}

@@ -12,6 +12,9 @@
 //     /mcp to the MCP layer, and sends everything else through the token check to the
 //     reverse proxy (proxy.go).
 //
+// The admin handler (AdminHandler) serves /healthz, /readyz and the Prometheus metrics at
+// /metrics (metrics.go), from a registry of the Gateway's own.
+//
 // Nothing on the hot path touches the store or the network besides the upstream call: tokens
 // are looked up in an in-memory index (index.go) that Run rebuilds whenever the store reports
 // a change, last-use times are flushed in batches, and OpenAPI documents are fetched and
@@ -76,8 +79,10 @@ type Options struct {
 	// goes to the running handler through its SetSpec(*openapi.Spec) bool method when it has
 	// one (so sessions survive a refresh), else MCP is called again. When a token is revoked
 	// or deleted, EndTokenSessions([32]byte), if present, ends its open streams; a handler
-	// the gateway stops serving is released with Close(), if present. mcp.Bridge has all
-	// three methods.
+	// the gateway stops serving is released with Close(), if present, and
+	// SetObserver(mcp.Observer), if present, is called before the handler serves anything so
+	// that its tool calls, sessions and streams reach the metrics. mcp.Bridge has all four
+	// methods.
 	//
 	// The handler receives requests whose path is relative to the function ("/mcp"), whose
 	// X-Jelou-Token header has been checked and removed, and whose context carries the
@@ -106,11 +111,14 @@ type Gateway struct {
 	handler   http.Handler
 	admin     http.Handler
 
-	idx atomic.Pointer[index]
+	idx        atomic.Pointer[index]
+	reloadedAt atomic.Int64 // Unix nanoseconds of the last index rebuild from a snapshot
+	metrics    *metrics
 
 	mu    sync.Mutex            // guards the maps below and spec scheduling
 	usage map[string]*usage     // token id → last use, kept across index rebuilds
 	specs map[string]*specEntry // function name → its document
+	fnm   map[string]*fnMetrics // function name → its metric series
 	kick  chan struct{}         // wakes the spec scheduler
 
 	fetchSem chan struct{} // bounds concurrent document fetches
@@ -141,6 +149,7 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 		mcpFactory:  opts.MCP,
 		usage:       make(map[string]*usage),
 		specs:       make(map[string]*specEntry),
+		fnm:         make(map[string]*fnMetrics),
 		kick:        make(chan struct{}, 1),
 		fetchSem:    make(chan struct{}, maxSpecFetches),
 		flushEvery:  5 * time.Second,
@@ -169,6 +178,7 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 	g.transport = newTransport()
 	g.bufPool = newBufferPool()
 	g.lookup = g.lookupToken
+	g.metrics = newMetrics(g)
 	g.idx.Store(&index{functions: map[string]*function{}, tokens: map[[32]byte]tokenEntry{}})
 
 	snap, err := g.store.Snapshot(ctx)
@@ -184,8 +194,10 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 // Handler returns the public handler: every function's routes.
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
-// AdminHandler returns the operator's handler: /healthz (the process is up) and /readyz (the
-// store answers). Serve it on a separate, private listener.
+// AdminHandler returns the operator's handler: /healthz (the process is up), /readyz (the
+// store answers and every function's OpenAPI document has loaded once) and /metrics
+// (Prometheus text format; see metrics.go for the series). Serve it on a separate, private
+// listener: the public handler never serves metrics.
 func (g *Gateway) AdminHandler() http.Handler { return g.admin }
 
 // Run does the background work until ctx ends: it reloads the in-memory index whenever the

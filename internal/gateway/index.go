@@ -29,6 +29,7 @@ type function struct {
 	badURL  error                  // why proxy is nil
 	spec    *specEntry
 	mcp     atomic.Pointer[mcpHandler] // nil when MCP is off or not plugged in
+	metrics *fnMetrics                 // the function's series, shared by its redeploys
 }
 
 // tokenEntry is an active token and the slot where its last use is recorded.
@@ -95,6 +96,12 @@ func (g *Gateway) apply(snap store.Snapshot) {
 			retired = append(retired, p.h)
 		}
 	}
+	for name, fm := range g.fnm {
+		if _, ok := next.functions[name]; !ok {
+			g.metrics.forget(fm)
+			delete(g.fnm, name)
+		}
+	}
 	for name, e := range g.specs {
 		if _, ok := next.functions[name]; !ok {
 			e.retire()
@@ -135,6 +142,7 @@ func (g *Gateway) apply(snap store.Snapshot) {
 		}
 	}
 	g.idx.Store(next)
+	g.reloadedAt.Store(time.Now().UnixNano())
 	g.mu.Unlock()
 
 	endSessions(next, ended)
@@ -147,6 +155,10 @@ func (g *Gateway) apply(snap store.Snapshot) {
 // newFunction builds the serving state of f. It is called with g.mu held.
 func (g *Gateway) newFunction(f store.Function) *function {
 	fn := &function{fn: f, timeout: functionTimeout(f.Timeout)}
+	if fn.metrics = g.fnm[f.Name]; fn.metrics == nil {
+		fn.metrics = g.metrics.forFunction(f.Name)
+		g.fnm[f.Name] = fn.metrics
+	}
 	target, err := parseUpstream(f.Upstream)
 	if err != nil {
 		fn.badURL = err

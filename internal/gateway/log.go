@@ -36,6 +36,8 @@ type reqState struct {
 	function  string
 	route     string
 	tokenID   string
+	metrics   *fnMetrics    // the function's series; nil until a function is resolved
+	upstream  time.Time     // when the proxy started the upstream call
 	err       error         // the cause of a failure, logged once with the access line
 	timer     *time.Timer   // the upstream timeout, stopped when the answer starts
 	timeout   time.Duration // the function's timeout, for the 504 message
@@ -100,6 +102,7 @@ func (g *Gateway) logRequest(st *reqState, r *http.Request) {
 	if st.clientGone {
 		status = statusClientClosed
 	}
+	g.observeRequest(st, status)
 	var ev *zerolog.Event
 	switch {
 	case st.err != nil && status >= 500:

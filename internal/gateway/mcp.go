@@ -6,11 +6,13 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/mcp"
 )
 
-// Optional methods of an MCP handler (mcp.Bridge has all three). The gateway uses them to
+// Optional methods of an MCP handler (mcp.Bridge has all four). The gateway uses them to
 // keep sessions across document refreshes, to end a revoked token's open streams at once,
-// and to release a handler it no longer serves.
+// to release a handler it no longer serves, and to feed the function's metrics (tool calls,
+// sessions, streams).
 type (
 	specSetter interface {
 		SetSpec(spec *apiSpec) (changed bool)
@@ -18,7 +20,8 @@ type (
 	tokenSessionEnder interface {
 		EndTokenSessions(tokenHash [sha256.Size]byte)
 	}
-	closer interface{ Close() }
+	closer         interface{ Close() }
+	observerSetter interface{ SetObserver(mcp.Observer) }
 )
 
 // mcpHandler holds a function's /mcp handler for an atomic.Pointer.
@@ -65,6 +68,9 @@ func (g *Gateway) buildMCP(fn *function, s *specState) {
 		}
 	}()
 	if h := g.mcpFactory(fn.fn, doc); h != nil {
+		if o, ok := h.(observerSetter); ok {
+			o.SetObserver(fn.metrics) // before it serves anything
+		}
 		fn.mcp.Store(&mcpHandler{h})
 	}
 }

@@ -128,6 +128,7 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 	// The proxy adds the upstream's headers to w's: modifyResponse sets the id on the
 	// upstream's answer instead, so that it appears once.
 	w.Header().Del("X-Request-Id")
+	st.upstream = time.Now()
 	fn.proxy.ServeHTTP(w, out)
 }
 
@@ -143,14 +144,26 @@ func modifyResponse(res *http.Response) error {
 	if st.tooLarge.Load() {
 		return errBodyTooLarge
 	}
+	st.observeUpstream()
 	res.Header["X-Request-Id"] = []string{st.requestID}
 	return nil
+}
+
+// observeUpstream records the time the proxy's upstream call took, once.
+func (st *reqState) observeUpstream() {
+	if st.metrics != nil && !st.upstream.IsZero() {
+		st.metrics.proxyTime.Observe(time.Since(st.upstream).Seconds())
+		st.upstream = time.Time{}
+	}
 }
 
 // proxyError classifies a failed upstream call: body over the limit → 413, timeout → 504,
 // client gone → nothing to answer, anything else → 502.
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st := stateFrom(r.Context())
+	if r.Context().Err() == nil || errors.Is(context.Cause(r.Context()), errUpstreamTimeout) {
+		st.observeUpstream() // a failed call took time too; a client that left did not wait
+	}
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe) || errors.Is(err, errBodyTooLarge) || st.tooLarge.Load():

@@ -99,6 +99,7 @@ func (g *Gateway) serveFunction(w http.ResponseWriter, r *http.Request, name str
 		return
 	}
 	st.function = name
+	st.metrics = fn.metrics
 	t.fn = fn
 
 	switch t.path {
@@ -165,6 +166,7 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, idx *index, 
 			return auth.Info{}, true
 		}
 	}
+	fn.metrics.authFailures.Inc()
 	auth.WriteUnauthorized(w)
 	return auth.Info{}, false
 }

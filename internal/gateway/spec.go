@@ -177,6 +177,20 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 		g.mu.Unlock()
 		return
 	}
+	fm := g.fnm[e.name]
+	if fm != nil {
+		switch {
+		case res.err != nil || next.err != nil:
+			fm.refresh[refreshError].Inc()
+		case res.notModified:
+			fm.refresh[refreshNotModified].Inc()
+		default:
+			fm.refresh[refreshOK].Inc()
+		}
+		if changed {
+			fm.setTools(next.doc)
+		}
+	}
 	e.state.Store(next)
 	if next.err != nil {
 		e.failures++
