@@ -251,10 +251,27 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
 		_ = tw.Flush()
 	}
 	fmt.Fprintln(w)
-	n, ops := len(out.Tools), len(out.Tools)+len(out.Skipped)
-	summary := countOf(n, "tool") + " from " + countOf(ops, "operation")
-	if len(out.Skipped) > 0 {
-		summary += fmt.Sprintf(" (%d skipped)", len(out.Skipped))
+	// A skipped entry is an operation ("GET /x", "webhook …"), or a whole path item ("/x")
+	// that could not be read, whose operations are unknown.
+	var skippedOps, skippedPaths int
+	for _, s := range out.Skipped {
+		if strings.HasPrefix(s.Operation, "/") {
+			skippedPaths++
+		} else {
+			skippedOps++
+		}
+	}
+	n := len(out.Tools)
+	summary := countOf(n, "tool") + " from " + countOf(n+skippedOps, "operation")
+	var notes []string
+	if skippedOps > 0 {
+		notes = append(notes, fmt.Sprintf("%d skipped", skippedOps))
+	}
+	if skippedPaths > 0 {
+		notes = append(notes, countOf(skippedPaths, "path item")+" skipped")
+	}
+	if len(notes) > 0 {
+		summary += " (" + strings.Join(notes, ", ") + ")"
 	}
 	if n == 0 {
 		warn(w, "%s", summary)
