@@ -8,8 +8,7 @@ import (
 )
 
 // migration is one numbered, append-only step of the SQLite schema. Versions start at 1 and
-// have no gaps; a released migration is never edited, only followed by a new one. Later
-// features (cron runs, signing secrets) arrive as migrations 3, 4, ….
+// have no gaps; a released migration is never edited, only followed by a new one.
 type migration struct {
 	version int
 	name    string
@@ -112,6 +111,42 @@ CREATE TABLE mcp_sessions (
 
 CREATE INDEX mcp_sessions_function ON mcp_sessions (function);
 CREATE INDEX mcp_sessions_last_seen ON mcp_sessions (last_seen_at);
+`,
+	},
+	{
+		// Every function gets a signing secret; functions deployed before this migration get
+		// one here (randomblob is SQLite's CSPRNG), so no function is ever unsigned. The
+		// secrets are read with the function, so the change feed carries rotations.
+		version: 3,
+		name:    "signing secrets",
+		sql: `
+ALTER TABLE functions ADD COLUMN signing_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN previous_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN previous_secret_expires_at INTEGER;
+UPDATE functions SET signing_secret = 'jfn_ss_' || lower(hex(randomblob(32))) WHERE signing_secret = '';
+`,
+	},
+	{
+		// Cron runs have no change trigger: recording a run must not make servers reload. The
+		// unique key is the claim: one run per function, schedule and fire time.
+		version: 4,
+		name:    "cron runs",
+		sql: `
+CREATE TABLE cron_runs (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	function    TEXT    NOT NULL REFERENCES functions (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	schedule    TEXT    NOT NULL,
+	expression  TEXT    NOT NULL DEFAULT '',
+	fired_at    INTEGER NOT NULL,
+	started_at  INTEGER NOT NULL,
+	state       TEXT    NOT NULL CHECK (state IN ('RUNNING', 'OK', 'ERROR')),
+	status      INTEGER NOT NULL DEFAULT 0,
+	duration_ms INTEGER NOT NULL DEFAULT 0,
+	error       TEXT    NOT NULL DEFAULT '',
+	UNIQUE (function, schedule, fired_at)
+) STRICT;
+
+CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
 `,
 	},
 }

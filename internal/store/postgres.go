@@ -179,8 +179,8 @@ func fromPgTime(t *time.Time) time.Time {
 
 // PutFunction inserts or updates f, matched by name, in one statement, so two replicas
 // deploying the same new name at once cannot both insert. On insert CreatedAt is
-// f.CreatedAt, or now when zero; on update the stored CreatedAt is kept. UpdatedAt is
-// always now.
+// f.CreatedAt, or now when zero, and the signing secret is f.SigningSecret, or a new one
+// when empty; on update the stored CreatedAt and secrets are kept. UpdatedAt is always now.
 func (s *Postgres) PutFunction(ctx context.Context, f Function) (created bool, err error) {
 	if f.Name == "" {
 		return false, errors.New("put function: empty name")
@@ -193,16 +193,23 @@ func (s *Postgres) PutFunction(ctx context.Context, f Function) (created bool, e
 	if !f.CreatedAt.IsZero() {
 		createdAt = pgTime(f.CreatedAt)
 	}
+	secret := f.SigningSecret
+	if secret == "" {
+		secret = newSigningSecret()
+	}
 	// xmax is 0 on a row version that the statement inserted and non-zero on one that ON
-	// CONFLICT updated: the usual way to learn which of the two happened.
+	// CONFLICT updated: the usual way to learn which of the two happened. An update keeps the
+	// stored secret (a row without one, which migration 3 leaves none of, gets this one).
 	err = s.pool.QueryRow(ctx, `
-INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at, signing_secret)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (name) DO UPDATE SET
 	upstream = excluded.upstream, openapi_url = excluded.openapi_url, public = excluded.public,
-	timeout_ms = excluded.timeout_ms, mcp = excluded.mcp, updated_at = excluded.updated_at
+	timeout_ms = excluded.timeout_ms, mcp = excluded.mcp, updated_at = excluded.updated_at,
+	signing_secret = CASE WHEN functions.signing_secret = '' THEN excluded.signing_secret
+	                      ELSE functions.signing_secret END
 RETURNING xmax = 0`,
-		f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, createdAt, now,
+		f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, createdAt, now, secret,
 	).Scan(&created)
 	if err != nil {
 		return false, fmt.Errorf("put function %q: %w", f.Name, pgClassify(ctx, err))
@@ -210,7 +217,8 @@ RETURNING xmax = 0`,
 	return created, nil
 }
 
-const pgFunctionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at`
+const pgFunctionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
+signing_secret, previous_secret, previous_secret_expires_at`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *Postgres) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -420,14 +428,16 @@ func pgScanFunction(r scanner) (Function, error) {
 		f                    Function
 		timeoutMS            int64
 		createdAt, updatedAt time.Time
+		previousExpires      *time.Time
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt); err != nil {
+		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires); err != nil {
 		return Function{}, err
 	}
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = pgTime(createdAt)
 	f.UpdatedAt = pgTime(updatedAt)
+	f.PreviousSecretExpiresAt = fromPgTime(previousExpires)
 	return f, nil
 }
 

@@ -121,6 +121,46 @@ CREATE INDEX mcp_sessions_function ON mcp_sessions (function);
 CREATE INDEX mcp_sessions_last_seen ON mcp_sessions (last_seen_at);
 `,
 	},
+	{
+		// Functions deployed before this migration get a secret here: two gen_random_uuid()
+		// (built in since PostgreSQL 13, from the server's strong random source) give 244
+		// random bits without the pgcrypto extension.
+		version: 3,
+		name:    "signing secrets",
+		sql: `
+ALTER TABLE functions
+	ADD COLUMN signing_secret             text NOT NULL DEFAULT '',
+	ADD COLUMN previous_secret            text NOT NULL DEFAULT '',
+	ADD COLUMN previous_secret_expires_at timestamptz;
+UPDATE functions
+SET signing_secret = 'jfn_ss_' || replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')
+WHERE signing_secret = '';
+`,
+	},
+	{
+		// No change trigger: recording a run must not make every replica reload. The unique
+		// key is the claim that makes each fire time run on exactly one replica.
+		version: 4,
+		name:    "cron runs",
+		sql: `
+CREATE TABLE cron_runs (
+	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	function    text COLLATE "C" NOT NULL
+	            REFERENCES functions (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	schedule    text COLLATE "C" NOT NULL,
+	expression  text        NOT NULL DEFAULT '',
+	fired_at    timestamptz NOT NULL,
+	started_at  timestamptz NOT NULL,
+	state       text        NOT NULL CHECK (state IN ('RUNNING', 'OK', 'ERROR')),
+	status      integer     NOT NULL DEFAULT 0,
+	duration_ms bigint      NOT NULL DEFAULT 0,
+	error       text        NOT NULL DEFAULT '',
+	UNIQUE (function, schedule, fired_at)
+);
+
+CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
+`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

@@ -116,7 +116,8 @@ func (s *SQLite) Ping(ctx context.Context) error {
 }
 
 // PutFunction inserts or updates f, matched by name. On insert CreatedAt is f.CreatedAt, or
-// now when zero; on update the stored CreatedAt is kept. UpdatedAt is always now.
+// now when zero, and the signing secret is f.SigningSecret, or a new one when empty; on update
+// the stored CreatedAt and secrets are kept. UpdatedAt is always now.
 func (s *SQLite) PutFunction(ctx context.Context, f Function) (created bool, err error) {
 	if f.Name == "" {
 		return false, errors.New("put function: empty name")
@@ -124,13 +125,19 @@ func (s *SQLite) PutFunction(ctx context.Context, f Function) (created bool, err
 	if f.Timeout < 0 {
 		return false, fmt.Errorf("put function %q: negative timeout %v", f.Name, f.Timeout)
 	}
+	secret := f.SigningSecret
+	if secret == "" {
+		secret = newSigningSecret()
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := time.Now().UnixMilli()
+		// A row without a secret (none should exist after migration 3) gets one on update.
 		res, err := tx.ExecContext(ctx, `
 UPDATE functions
-SET upstream = ?, openapi_url = ?, public = ?, timeout_ms = ?, mcp = ?, updated_at = ?
+SET upstream = ?, openapi_url = ?, public = ?, timeout_ms = ?, mcp = ?, updated_at = ?,
+	signing_secret = CASE WHEN signing_secret = '' THEN ? ELSE signing_secret END
 WHERE name = ?`,
-			f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, now, f.Name)
+			f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, now, secret, f.Name)
 		if err != nil {
 			return err
 		}
@@ -144,9 +151,9 @@ WHERE name = ?`,
 			createdAt = f.CreatedAt.UnixMilli()
 		}
 		if _, err := tx.ExecContext(ctx, `
-INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, createdAt, now); err != nil {
+INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at, signing_secret)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, createdAt, now, secret); err != nil {
 			return err
 		}
 		created = true
@@ -158,7 +165,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	return created, nil
 }
 
-const functionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at`
+const functionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
+signing_secret, previous_secret, previous_secret_expires_at`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -387,14 +395,16 @@ func scanFunction(r scanner) (Function, error) {
 		f                    Function
 		timeoutMS            int64
 		createdAt, updatedAt int64
+		previousExpires      sql.NullInt64
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt); err != nil {
+		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires); err != nil {
 		return Function{}, err
 	}
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = fromMillis(createdAt)
 	f.UpdatedAt = fromMillis(updatedAt)
+	f.PreviousSecretExpiresAt = fromNullMillis(previousExpires)
 	return f, nil
 }
 

@@ -1,5 +1,5 @@
 // Package store keeps jfn's state: functions, their runtime tokens and the MCP sessions
-// opened with them (and, later, cron runs). The embedded implementation is SQLite (pure Go, WAL mode), which
+// opened with them, and the runs of their cron schedules. The embedded implementation is SQLite (pure Go, WAL mode), which
 // the CLI and a running server share through one file. A PostgreSQL implementation satisfies
 // the same Store interface for running several replicas.
 //
@@ -31,6 +31,29 @@ type Function struct {
 	MCP        bool          // serve /mcp
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+
+	// SigningSecret is the key the gateway signs every upstream request with
+	// (X-Jelou-Signature): the HMAC key is this string's bytes. The store creates it with the
+	// function and only RotateSecret changes it. It is a key the gateway must use, so it is
+	// stored as is; it is never logged.
+	SigningSecret string
+	// PreviousSecret is the secret before the last rotation, still used to sign until
+	// PreviousSecretExpiresAt; "" when there is none.
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
+}
+
+// SigningSecrets returns the secrets f's upstream requests are signed with at now: the
+// current one first, then the previous one while its grace period lasts.
+func (f Function) SigningSecrets(now time.Time) []string {
+	var s []string
+	if f.SigningSecret != "" {
+		s = append(s, f.SigningSecret)
+	}
+	if f.PreviousSecret != "" && now.Before(f.PreviousSecretExpiresAt) {
+		s = append(s, f.PreviousSecret)
+	}
+	return s
 }
 
 // Token is a runtime token's stored record. The secret itself is never stored.
@@ -73,6 +96,8 @@ type Snapshot struct {
 // behavioural suite every implementation passes.
 type Store interface {
 	// PutFunction inserts or updates f (matched by name) and reports whether it was created.
+	// On insert the signing secret is f.SigningSecret, or a new random one when it is empty;
+	// an update keeps the stored secrets (RotateSecret changes them).
 	PutFunction(ctx context.Context, f Function) (created bool, err error)
 	// GetFunction returns the named function or ErrNotFound.
 	GetFunction(ctx context.Context, name string) (Function, error)
@@ -134,4 +159,8 @@ type Sessions interface {
 var (
 	_ Sessions = (*SQLite)(nil)
 	_ Sessions = (*Postgres)(nil)
+	_ Secrets  = (*SQLite)(nil)
+	_ Secrets  = (*Postgres)(nil)
+	_ CronRuns = (*SQLite)(nil)
+	_ CronRuns = (*Postgres)(nil)
 )

@@ -16,7 +16,9 @@
 // The suite pins down the contract callers rely on: which calls return store.ErrNotFound,
 // that times come back in UTC truncated to the millisecond, that Watch reports every
 // change to functions and tokens within one second but not last-used updates, and that
-// MCP sessions (store.Sessions, which every implementation also satisfies) never wake it.
+// MCP sessions (store.Sessions, which every implementation also satisfies) never wake it,
+// that every function has a signing secret that store.Secrets rotates, and that
+// store.CronRuns claims each fire time once.
 package storetest
 
 import (
@@ -72,6 +74,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TouchSessions", testTouchSessions},
 		{"DeleteIdleSessions", testDeleteIdleSessions},
 		{"WatchIgnoresSessions", testWatchIgnoresSessions},
+		{"SigningSecretCreated", testSigningSecretCreated},
+		{"RotateSecret", testRotateSecret},
+		{"ClaimCronRun", testClaimCronRun},
+		{"CronRunLog", testCronRunLog},
+		{"CronRunsPruned", testCronRunsPruned},
+		{"WatchIgnoresCronRuns", testWatchIgnoresCronRuns},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {

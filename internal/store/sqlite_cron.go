@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RotateSecret gives function a new signing secret; the old one signs until now+grace.
+func (s *SQLite) RotateSecret(ctx context.Context, function string, grace time.Duration) (Function, error) {
+	now := time.Now()
+	var expires sql.NullInt64
+	if grace > 0 {
+		expires = nullMillis(now.Add(grace))
+	}
+	var f Function
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// SET expressions see the row as it was, so previous_secret gets the old secret.
+		row := tx.QueryRowContext(ctx, `
+UPDATE functions
+SET previous_secret = CASE WHEN ?1 IS NULL THEN '' ELSE signing_secret END,
+	previous_secret_expires_at = ?1, signing_secret = ?2, updated_at = ?3
+WHERE name = ?4 RETURNING `+functionColumns,
+			expires, newSigningSecret(), now.UnixMilli(), function)
+		var err error
+		f, err = scanFunction(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return Function{}, fmt.Errorf("rotate signing secret of %q: %w", function, err)
+	}
+	return f, nil
+}
+
+// ClaimCronRun records r unless its function, schedule and fire time were already claimed.
+func (s *SQLite) ClaimCronRun(ctx context.Context, r CronRun) (claimed bool, err error) {
+	if r.StartedAt.IsZero() {
+		r.StartedAt = time.Now()
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var exists int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM functions WHERE name = ?`, r.Function).Scan(&exists)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("function %q: %w", r.Function, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+INSERT INTO cron_runs (function, schedule, expression, fired_at, started_at, state)
+VALUES (?, ?, ?, ?, ?, 'RUNNING')
+ON CONFLICT (function, schedule, fired_at) DO NOTHING`,
+			r.Function, r.Schedule, r.Expression, r.FiredAt.UnixMilli(), r.StartedAt.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		claimed = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim cron run %q of %q: %w", r.Schedule, r.Function, err)
+	}
+	return claimed, nil
+}
+
+// FinishCronRun stores a claimed run's outcome and prunes the function's oldest runs.
+func (s *SQLite) FinishCronRun(ctx context.Context, r CronRun) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+UPDATE cron_runs SET state = ?, status = ?, duration_ms = ?, error = ?
+WHERE function = ? AND schedule = ? AND fired_at = ?`,
+			r.State, r.Status, r.Duration.Milliseconds(), r.Error, r.Function, r.Schedule, r.FiredAt.UnixMilli())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `
+DELETE FROM cron_runs WHERE function = ?1 AND id NOT IN (
+	SELECT id FROM cron_runs WHERE function = ?1 ORDER BY fired_at DESC, id DESC LIMIT ?2)`,
+			r.Function, MaxCronRuns)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("finish cron run %q of %q: %w", r.Schedule, r.Function, err)
+	}
+	return nil
+}
+
+const cronRunColumns = `function, schedule, expression, fired_at, started_at, state, status, duration_ms, error`
+
+// ListCronRuns returns function's runs, newest first.
+func (s *SQLite) ListCronRuns(ctx context.Context, function string, q CronRunQuery) ([]CronRun, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > MaxCronRuns {
+		limit = MaxCronRuns
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
+	}
+	defer tx.Rollback() // read-only: nothing to commit
+	var exists int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM functions WHERE name = ?`, function).Scan(&exists)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list cron runs of %q: %w", function, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+cronRunColumns+` FROM cron_runs
+WHERE function = ?1 AND (?2 = '' OR state = ?2) ORDER BY fired_at DESC, id DESC LIMIT ?3`,
+		function, q.State, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
+	}
+	defer rows.Close()
+	runs := []CronRun{}
+	for rows.Next() {
+		var (
+			r                  CronRun
+			firedAt, startedAt int64
+			durationMS         int64
+		)
+		if err := rows.Scan(&r.Function, &r.Schedule, &r.Expression, &firedAt, &startedAt,
+			&r.State, &r.Status, &durationMS, &r.Error); err != nil {
+			return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
+		}
+		r.FiredAt, r.StartedAt = fromMillis(firedAt), fromMillis(startedAt)
+		r.Duration = time.Duration(durationMS) * time.Millisecond
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
+	}
+	return runs, nil
+}

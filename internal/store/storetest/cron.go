@@ -1,0 +1,330 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jfnhq/jfn/internal/store"
+)
+
+func secretsOf(t *testing.T, s store.Store) store.Secrets {
+	t.Helper()
+	ss, ok := s.(store.Secrets)
+	if !ok {
+		t.Fatalf("%T does not implement store.Secrets", s)
+	}
+	return ss
+}
+
+func cronOf(t *testing.T, s store.Store) store.CronRuns {
+	t.Helper()
+	cr, ok := s.(store.CronRuns)
+	if !ok {
+		t.Fatalf("%T does not implement store.CronRuns", s)
+	}
+	return cr
+}
+
+// checkSecret fails unless secret has the store's format: the prefix and 43 base62 characters.
+func checkSecret(t *testing.T, what, secret string) {
+	t.Helper()
+	rest, ok := strings.CutPrefix(secret, store.SigningSecretPrefix)
+	if !ok || len(rest) != 43 || strings.Trim(rest, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
+		t.Errorf("%s = %d characters with prefix %v, want %s and 43 base62 characters", what, len(secret), ok, store.SigningSecretPrefix)
+	}
+}
+
+func testSigningSecretCreated(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	putFunction(t, s, "one")
+	putFunction(t, s, "two")
+	one, err := s.GetFunction(ctx, "one")
+	if err != nil {
+		t.Fatalf("GetFunction(%q) error = %v", "one", err)
+	}
+	two, err := s.GetFunction(ctx, "two")
+	if err != nil {
+		t.Fatalf("GetFunction(%q) error = %v", "two", err)
+	}
+	checkSecret(t, "GetFunction(one).SigningSecret", one.SigningSecret)
+	if one.SigningSecret == two.SigningSecret {
+		t.Errorf("two functions got the same signing secret")
+	}
+	if one.PreviousSecret != "" || !one.PreviousSecretExpiresAt.IsZero() {
+		t.Errorf("a new function has a previous secret (expiring %v), want none", one.PreviousSecretExpiresAt)
+	}
+
+	// An update, even one that carries another secret, keeps the stored one.
+	upd := one
+	upd.Upstream = "http://127.0.0.1:9999"
+	upd.SigningSecret = "jfn_ss_ignored"
+	if _, err := s.PutFunction(ctx, upd); err != nil {
+		t.Fatalf("PutFunction(%q) update error = %v", "one", err)
+	}
+	got, err := s.GetFunction(ctx, "one")
+	if err != nil {
+		t.Fatalf("GetFunction(%q) error = %v", "one", err)
+	}
+	if got.SigningSecret != one.SigningSecret {
+		t.Errorf("PutFunction(%q) update changed the signing secret, want it kept", "one")
+	}
+
+	// An insert takes the caller's secret when there is one.
+	given := store.Function{Name: "given", Upstream: "http://127.0.0.1:9001", SigningSecret: "jfn_ss_given0123"}
+	if _, err := s.PutFunction(ctx, given); err != nil {
+		t.Fatalf("PutFunction(%q) error = %v", given.Name, err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("Snapshot() error = %v", err)
+	}
+	secrets := map[string]string{}
+	for _, f := range snap.Functions {
+		secrets[f.Name] = f.SigningSecret
+	}
+	if secrets["given"] != given.SigningSecret || secrets["one"] != one.SigningSecret || secrets["two"] != two.SigningSecret {
+		t.Errorf("Snapshot() does not carry the stored signing secrets")
+	}
+}
+
+func testRotateSecret(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ss := secretsOf(t, s)
+	putFunction(t, s, "probe")
+	before, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	ch := watch(t, s)
+	drain(ch)
+	_ = waitSignal(ch, ChangeDeadline/4) // the put's own signal, if still in flight
+	drain(ch)
+
+	start := time.Now()
+	rotated, err := ss.RotateSecret(ctx, "probe", time.Hour)
+	if err != nil {
+		t.Fatalf("RotateSecret(probe, 1h) error = %v", err)
+	}
+	checkSecret(t, "RotateSecret(probe, 1h).SigningSecret", rotated.SigningSecret)
+	if rotated.SigningSecret == before.SigningSecret {
+		t.Errorf("RotateSecret kept the same secret")
+	}
+	if rotated.PreviousSecret != before.SigningSecret {
+		t.Errorf("RotateSecret(probe, 1h).PreviousSecret is not the secret it replaced")
+	}
+	if d := rotated.PreviousSecretExpiresAt.Sub(start); d < time.Hour-time.Minute || d > time.Hour+time.Minute {
+		t.Errorf("RotateSecret(probe, 1h).PreviousSecretExpiresAt = %v, want about an hour from %v", rotated.PreviousSecretExpiresAt, start)
+	}
+	got, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	if got.SigningSecret != rotated.SigningSecret || got.PreviousSecret != rotated.PreviousSecret ||
+		!got.PreviousSecretExpiresAt.Equal(rotated.PreviousSecretExpiresAt) {
+		t.Errorf("GetFunction after RotateSecret differs from what RotateSecret returned")
+	}
+	if want := []string{rotated.SigningSecret, before.SigningSecret}; fmt.Sprint(got.SigningSecrets(start)) != fmt.Sprint(want) {
+		t.Errorf("SigningSecrets(during grace) = %d secrets, want the new one then the old one", len(got.SigningSecrets(start)))
+	}
+	if after := got.SigningSecrets(start.Add(2 * time.Hour)); len(after) != 1 || after[0] != rotated.SigningSecret {
+		t.Errorf("SigningSecrets(after grace) = %d secrets, want only the new one", len(after))
+	}
+	if err := waitSignal(ch, ChangeDeadline); err != nil {
+		t.Errorf("Watch after RotateSecret: %v", err)
+	}
+
+	again, err := ss.RotateSecret(ctx, "probe", 0)
+	if err != nil {
+		t.Fatalf("RotateSecret(probe, 0) error = %v", err)
+	}
+	if again.PreviousSecret != "" || !again.PreviousSecretExpiresAt.IsZero() {
+		t.Errorf("RotateSecret(probe, 0) kept a previous secret, want none")
+	}
+	if got := again.SigningSecrets(time.Now()); len(got) != 1 || got[0] == rotated.SigningSecret {
+		t.Errorf("SigningSecrets after RotateSecret(probe, 0) = %d secrets, want one new secret", len(got))
+	}
+	if _, err := ss.RotateSecret(ctx, "nope", time.Hour); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RotateSecret(nope) error = %v, want ErrNotFound", err)
+	}
+}
+
+// fireTime returns a millisecond-aligned fire time i seconds after a fixed base.
+func fireTime(i int) time.Time {
+	return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(i) * time.Second)
+}
+
+func claim(t *testing.T, cr store.CronRuns, fn, schedule string, at time.Time) bool {
+	t.Helper()
+	ok, err := cr.ClaimCronRun(t.Context(), store.CronRun{Function: fn, Schedule: schedule, Expression: "@every 1s", FiredAt: at})
+	if err != nil {
+		t.Fatalf("ClaimCronRun(%s, %s, %v) error = %v", fn, schedule, at, err)
+	}
+	return ok
+}
+
+func testClaimCronRun(t *testing.T, s store.Store) {
+	cr := cronOf(t, s)
+	putFunction(t, s, "probe")
+	putFunction(t, s, "other")
+	if !claim(t, cr, "probe", "tick", fireTime(0)) {
+		t.Errorf("ClaimCronRun(probe, tick, t0) = false on a fresh key, want true")
+	}
+	if claim(t, cr, "probe", "tick", fireTime(0)) {
+		t.Errorf("ClaimCronRun(probe, tick, t0) again = true, want false")
+	}
+	if !claim(t, cr, "probe", "tock", fireTime(0)) || !claim(t, cr, "other", "tick", fireTime(0)) ||
+		!claim(t, cr, "probe", "tick", fireTime(1)) {
+		t.Errorf("ClaimCronRun with another schedule, function or fire time = false, want true")
+	}
+	_, err := cr.ClaimCronRun(t.Context(), store.CronRun{Function: "nope", Schedule: "tick", FiredAt: fireTime(0)})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ClaimCronRun(nope) error = %v, want ErrNotFound", err)
+	}
+
+	// Racing claims for one key: exactly one wins.
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := cr.ClaimCronRun(t.Context(), store.CronRun{Function: "probe", Schedule: "race", FiredAt: fireTime(9)})
+			if err != nil {
+				t.Errorf("concurrent ClaimCronRun error = %v", err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := wins.Load(); n != 1 {
+		t.Errorf("8 concurrent ClaimCronRun of one key: %d succeeded, want exactly 1", n)
+	}
+}
+
+func testCronRunLog(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	cr := cronOf(t, s)
+	putFunction(t, s, "probe")
+	if runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{}); err != nil || len(runs) != 0 {
+		t.Fatalf("ListCronRuns(probe) on no runs = %d runs, %v; want 0, nil", len(runs), err)
+	}
+	claim(t, cr, "probe", "a", fireTime(0))
+	claim(t, cr, "probe", "b", fireTime(1))
+	claim(t, cr, "probe", "a", fireTime(2))
+	finish := []store.CronRun{
+		{Function: "probe", Schedule: "a", FiredAt: fireTime(0), State: store.CronOK, Status: 200, Duration: 12 * time.Millisecond},
+		{Function: "probe", Schedule: "b", FiredAt: fireTime(1), State: store.CronError, Status: 0, Duration: 3 * time.Second, Error: "upstream unreachable"},
+	}
+	for _, r := range finish {
+		if err := cr.FinishCronRun(ctx, r); err != nil {
+			t.Fatalf("FinishCronRun(%s, %v) error = %v", r.Schedule, r.FiredAt, err)
+		}
+	}
+	runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{})
+	if err != nil {
+		t.Fatalf("ListCronRuns(probe) error = %v", err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, fmt.Sprintf("%s@%d:%s/%d/%v/%q/%s", r.Schedule, r.FiredAt.Unix()-fireTime(0).Unix(), r.State, r.Status, r.Duration, r.Error, r.Expression))
+	}
+	want := []string{
+		`a@2:RUNNING/0/0s/""/@every 1s`,
+		`b@1:ERROR/0/3s/"upstream unreachable"/@every 1s`,
+		`a@0:OK/200/12ms/""/@every 1s`,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ListCronRuns(probe) = %v, want %v (newest first)", got, want)
+	}
+	for _, r := range runs {
+		checkNow(t, "CronRun.StartedAt", r.StartedAt, time.Now().Add(-time.Minute))
+		if r.FiredAt.Location() != time.UTC {
+			t.Errorf("CronRun.FiredAt location = %v, want UTC", r.FiredAt.Location())
+		}
+	}
+	errs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{State: store.CronError})
+	if err != nil || len(errs) != 1 || errs[0].Schedule != "b" {
+		t.Errorf("ListCronRuns(probe, state ERROR) = %d runs, %v; want the one ERROR run", len(errs), err)
+	}
+	one, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{Limit: 1})
+	if err != nil || len(one) != 1 || !one[0].FiredAt.Equal(fireTime(2)) {
+		t.Errorf("ListCronRuns(probe, limit 1) = %d runs, %v; want the newest", len(one), err)
+	}
+	if _, err := cr.ListCronRuns(ctx, "nope", store.CronRunQuery{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ListCronRuns(nope) error = %v, want ErrNotFound", err)
+	}
+	err = cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "never", FiredAt: fireTime(0), State: store.CronOK})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("FinishCronRun of an unclaimed run error = %v, want ErrNotFound", err)
+	}
+
+	// Deleting the function deletes its runs; a redeploy starts with none.
+	if err := s.DeleteFunction(ctx, "probe"); err != nil {
+		t.Fatalf("DeleteFunction error = %v", err)
+	}
+	putFunction(t, s, "probe")
+	if runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{}); err != nil || len(runs) != 0 {
+		t.Errorf("ListCronRuns(probe) after delete and redeploy = %d runs, %v; want 0, nil", len(runs), err)
+	}
+}
+
+func testCronRunsPruned(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	cr := cronOf(t, s)
+	putFunction(t, s, "probe")
+	putFunction(t, s, "other")
+	claim(t, cr, "other", "a", fireTime(0))
+	const extra = 3
+	for i := range store.MaxCronRuns + extra {
+		claim(t, cr, "probe", "a", fireTime(i))
+		if err := cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "a", FiredAt: fireTime(i), State: store.CronOK, Status: 204}); err != nil {
+			t.Fatalf("FinishCronRun #%d error = %v", i, err)
+		}
+	}
+	runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{Limit: store.MaxCronRuns + 10})
+	if err != nil {
+		t.Fatalf("ListCronRuns error = %v", err)
+	}
+	if len(runs) != store.MaxCronRuns {
+		t.Fatalf("ListCronRuns after %d runs = %d, want %d", store.MaxCronRuns+extra, len(runs), store.MaxCronRuns)
+	}
+	if oldest := runs[len(runs)-1].FiredAt; !oldest.Equal(fireTime(extra)) {
+		t.Errorf("oldest kept run fired at %v, want %v (the oldest pruned first)", oldest, fireTime(extra))
+	}
+	if others, err := cr.ListCronRuns(ctx, "other", store.CronRunQuery{}); err != nil || len(others) != 1 {
+		t.Errorf("ListCronRuns(other) = %d, %v; want its one run untouched by another function's pruning", len(others), err)
+	}
+}
+
+func testWatchIgnoresCronRuns(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	cr := cronOf(t, s)
+	putFunction(t, s, "probe")
+	ch := watch(t, s)
+	drain(ch)
+	_ = waitSignal(ch, ChangeDeadline/4)
+	drain(ch)
+
+	claim(t, cr, "probe", "a", fireTime(0))
+	if err := cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "a", FiredAt: fireTime(0), State: store.CronOK}); err != nil {
+		t.Fatalf("FinishCronRun error = %v", err)
+	}
+	quiet := time.NewTimer(ChangeDeadline + ChangeDeadline/4)
+	defer quiet.Stop()
+	select {
+	case _, ok := <-ch:
+		if ok {
+			t.Errorf("Watch signalled after cron run calls, want no signal")
+		} else {
+			t.Fatalf("Watch channel closed while its context is live")
+		}
+	case <-quiet.C:
+	}
+}
