@@ -112,7 +112,9 @@ type Gateway struct {
 	admin     http.Handler
 
 	idx        atomic.Pointer[index]
-	reloadedAt atomic.Int64 // Unix nanoseconds of the last index rebuild from a snapshot
+	reloadedAt atomic.Int64  // Unix nanoseconds of the last index rebuild from a snapshot
+	storeDown  atomic.Bool   // the last store call that could tell failed (storecheck.go)
+	storeBack  chan struct{} // wakes Run to reload when the store answers again
 	metrics    *metrics
 
 	mu    sync.Mutex            // guards the maps below and spec scheduling
@@ -130,6 +132,7 @@ type Gateway struct {
 	resyncEvery time.Duration
 	specWait    time.Duration // how long a request waits for a function's first document
 	specTick    time.Duration
+	storeCheck  time.Duration
 }
 
 // New builds a Gateway and loads the store's snapshot. It fails when the store is
@@ -151,11 +154,13 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 		specs:       make(map[string]*specEntry),
 		fnm:         make(map[string]*fnMetrics),
 		kick:        make(chan struct{}, 1),
+		storeBack:   make(chan struct{}, 1),
 		fetchSem:    make(chan struct{}, maxSpecFetches),
 		flushEvery:  5 * time.Second,
 		resyncEvery: time.Minute,
 		specWait:    3 * time.Second,
 		specTick:    time.Second,
+		storeCheck:  DefaultStoreCheck,
 	}
 	if g.specRefresh <= 0 {
 		g.specRefresh = DefaultSpecRefresh
@@ -202,14 +207,17 @@ func (g *Gateway) AdminHandler() http.Handler { return g.admin }
 
 // Run does the background work until ctx ends: it reloads the in-memory index whenever the
 // store reports a change (and on a slow periodic resync), flushes last-use times in batches,
-// and fetches and refreshes OpenAPI documents. When ctx ends it flushes once more and returns
-// nil. Run must be called at most once.
+// fetches and refreshes OpenAPI documents, and pings the store every DefaultStoreCheck to
+// log an outage and the recovery (reloading at once when the store answers again). When ctx
+// ends it flushes once more and returns nil. Run must be called at most once.
 func (g *Gateway) Run(ctx context.Context) error {
 	if !g.running.CompareAndSwap(false, true) {
 		return errors.New("gateway: Run called twice")
 	}
-	var fetches sync.WaitGroup
+	var fetches, checker sync.WaitGroup
+	checker.Go(func() { g.checkStore(ctx) })
 	defer func() {
+		checker.Wait()
 		fetches.Wait()
 		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -259,6 +267,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 				retry = time.After(time.Second)
 			}
 			g.scheduleSpecs(ctx, &fetches)
+		case <-g.storeBack:
+			if err := g.reload(ctx); err != nil {
+				retry = time.After(time.Second)
+			}
+			g.scheduleSpecs(ctx, &fetches)
 		case <-resyncT.C:
 			if err := g.reload(ctx); err != nil {
 				retry = time.After(time.Second)
@@ -273,15 +286,21 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 }
 
-// reload replaces the in-memory index with a fresh snapshot of the store.
+// reload replaces the in-memory index with a fresh snapshot of the store. An unreachable
+// store is reported through noteStore, once per outage, though reloads retry every second.
 func (g *Gateway) reload(ctx context.Context) error {
 	snap, err := g.store.Snapshot(ctx)
 	if err != nil {
-		if ctx.Err() == nil {
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, store.ErrUnreachable):
+			g.noteStore(err)
+		default:
 			g.log.Error().Err(err).Msg("reload snapshot failed; keeping the previous index")
 		}
 		return err
 	}
+	g.noteStore(nil)
 	g.apply(snap)
 	return nil
 }

@@ -182,8 +182,11 @@ func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := g.store.Ping(ctx); err != nil {
-		g.log.Warn().Err(err).Msg("readiness check: store unreachable")
+	err := g.store.Ping(ctx)
+	if r.Context().Err() == nil {
+		g.noteStore(err) // logs when the store's state changes, not on every probe
+	}
+	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, notReady{Status: "error", Reason: "The store is unreachable."})
 		return
 	}

@@ -148,6 +148,7 @@ type harness struct {
 	done   chan error
 
 	flushEvery time.Duration // 50 ms unless set before start
+	storeCheck time.Duration // DefaultStoreCheck unless set before start
 }
 
 func newHarness(t *testing.T) *harness {
@@ -189,6 +190,9 @@ func (h *harness) start(mod func(*Options)) {
 		gw.flushEvery = h.flushEvery
 	}
 	gw.specTick = 20 * time.Millisecond
+	if h.storeCheck > 0 {
+		gw.storeCheck = h.storeCheck
+	}
 	h.gw = gw
 	h.srv.Config.Handler = gw.Handler()
 	h.srv.Start()

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -232,7 +233,11 @@ func (g *Gateway) flush(ctx context.Context) {
 		return
 	}
 	if err := g.store.TouchTokens(ctx, batch); err != nil {
-		g.log.Warn().Err(err).Int("tokens", len(batch)).Msg("recording token last use failed; will retry")
+		if errors.Is(err, store.ErrUnreachable) {
+			g.noteStore(err) // the outage is logged once; the times go out when it ends
+		} else {
+			g.log.Warn().Err(err).Int("tokens", len(batch)).Msg("recording token last use failed; will retry")
+		}
 		return
 	}
 	g.mu.Lock()

@@ -111,6 +111,15 @@ func newMetrics(g *Gateway) *metrics {
 			Name: "jfn_store_feed_lag_seconds",
 			Help: "Seconds since the in-memory index of functions and tokens was last rebuilt from a successful store snapshot, computed at scrape time. Every change signal and the periodic resync (each minute) rebuild it, so it stays under about a minute while the store answers and grows while it does not.",
 		}, func() float64 { return time.Since(time.Unix(0, g.reloadedAt.Load())).Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "jfn_store_up",
+			Help: "1 when the store answered the gateway's last ping, snapshot or readiness check, 0 when it did not (the store is pinged every 2 s).",
+		}, func() float64 {
+			if g.storeDown.Load() {
+				return 0
+			}
+			return 1
+		}),
 	)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:      m.reg, // counts its own errors in promhttp_metric_handler_errors_total
