@@ -250,26 +250,6 @@ func (b *builder) isPublic(op *object) bool {
 	return false
 }
 
-// schedules reads an operation's x-jelou-cron entries.
-func (b *builder) schedules(method, path string, op *object) []Schedule {
-	var out []Schedule
-	list, _ := op.val("x-jelou-cron").([]any)
-	for _, e := range list {
-		o, ok := e.(*object)
-		if !ok {
-			continue
-		}
-		out = append(out, Schedule{
-			Name:       o.str("name"),
-			Expression: o.str("expression"),
-			Timezone:   o.str("timezone"),
-			Method:     method,
-			Path:       path,
-		})
-	}
-	return out
-}
-
 func (o *object) keysOrEmpty() []string {
 	if o == nil {
 		return nil

@@ -33,6 +33,8 @@ type Spec struct {
 	skipped   []Skipped
 	routes    []route
 	schedules []Schedule
+	// cronSkipped lists malformed x-jelou-cron entries (cron.go).
+	cronSkipped []Skipped
 	// outputDropped lists tools whose output schema did not compile and was
 	// left out: a converter bug if it ever happens (tests assert none).
 	outputDropped []string
@@ -85,8 +87,9 @@ func (s *Spec) Tool(name string) (*Tool, bool) {
 // Skipped returns the operations that did not become tools, with reasons.
 func (s *Spec) Skipped() []Skipped { return slices.Clone(s.skipped) }
 
-// Schedules returns the x-jelou-cron entries of every operation, including
-// operations that are not tools.
+// Schedules returns the well-formed x-jelou-cron entries of every operation,
+// including operations that are not tools, as written; CronSchedules names
+// them and reports the rest.
 func (s *Spec) Schedules() []Schedule { return slices.Clone(s.schedules) }
 
 // Load parses an OpenAPI 3.0, 3.1 or Swagger 2.0 document, JSON or YAML.
