@@ -20,9 +20,10 @@ const outageLength = 6 * time.Second
 
 // TestClusterPostgresOutage stops the database under three replicas and starts it again.
 // During the outage the replicas keep serving the tokens they know from memory, refuse any
-// other (fail closed), answer 503 on /readyz and log that the store is unreachable; once the
-// database is back they recover without a restart, nothing committed before the outage is
-// lost, and token changes propagate within a second again.
+// other (fail closed), answer 503 on MCP sessions (looked up in the store) and on /readyz,
+// and log that the store is unreachable; once the database is back they recover without a
+// restart, nothing committed before the outage is lost (tokens, the session), and token
+// changes propagate within a second again.
 func TestClusterPostgresOutage(t *testing.T) {
 	pg := startPrivatePostgres(t)
 	db := pg.DSN
@@ -33,6 +34,7 @@ func TestClusterPostgresOutage(t *testing.T) {
 	// without waiting for the replicas to hear of it.
 	tokA := cliToken(t, db, "before-outage")
 	waitAll(t, servers, tokA, http.StatusOK, 2*time.Second, "token A before the outage")
+	session := openRawSession(t, servers[0].URL()+"/balance/mcp", tokA)
 	tokC := cliToken(t, db, "just-before-outage")
 	pg.Stop()
 	stopped := time.Now()
@@ -54,6 +56,10 @@ func TestClusterPostgresOutage(t *testing.T) {
 			}
 			if code := balanceStatus(t, s, unknown); code != http.StatusUnauthorized {
 				t.Errorf("replica %d: an unknown token during the outage = %d, want 401 (fail closed)", i, code)
+			}
+			// A session is looked up in the store: it cannot be checked, and is not ended.
+			if code := sessionStatus(t, s.URL()+"/balance/mcp", tokA, session); code != http.StatusServiceUnavailable {
+				t.Errorf("replica %d: a request on an MCP session during the outage = %d, want 503 (try again)", i, code)
 			}
 			if code, body := readyz(t, s); code != http.StatusServiceUnavailable || !strings.Contains(body, "store is unreachable") {
 				t.Errorf("replica %d: /readyz during the outage = %d %s, want 503 saying the store is unreachable", i, code, body)
@@ -86,6 +92,9 @@ func TestClusterPostgresOutage(t *testing.T) {
 		for i, s := range servers {
 			if code := balanceStatus(t, s, tokA); code != http.StatusOK {
 				t.Errorf("replica %d: token A after the outage = %d, want 200", i, code)
+			}
+			if code := sessionStatus(t, s.URL()+"/balance/mcp", tokA, session); code != http.StatusOK {
+				t.Errorf("replica %d: the MCP session opened before the outage, after it = %d, want 200", i, code)
 			}
 		}
 		waitAll(t, servers, tokC, http.StatusOK, time.Second, "token C (committed just before the stop) after recovery")
