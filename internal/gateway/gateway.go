@@ -91,6 +91,9 @@ type Options struct {
 	MCP func(fn store.Function, spec *openapi.Spec) http.Handler
 	// AllowedOrigins is kept for the MCP layer.
 	AllowedOrigins []string
+	// Cron, when set, is told every function's settings and document as they change (see
+	// Cron in signing.go), so that a scheduler fires the schedules the documents declare.
+	Cron Cron
 }
 
 // Gateway is the HTTP application. Create it with New, serve Handler and AdminHandler, and
@@ -104,6 +107,7 @@ type Gateway struct {
 	client      *http.Client
 	maxBody     int64
 	mcpFactory  func(store.Function, *apiSpec) http.Handler
+	cron        Cron
 
 	transport *http.Transport
 	bufPool   *bufferPool
@@ -150,6 +154,7 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 		client:      opts.Client,
 		maxBody:     opts.MaxBodyBytes,
 		mcpFactory:  opts.MCP,
+		cron:        opts.Cron,
 		usage:       make(map[string]*usage),
 		specs:       make(map[string]*specEntry),
 		fnm:         make(map[string]*fnMetrics),

@@ -86,12 +86,16 @@ func (g *Gateway) apply(snap store.Snapshot) {
 		if h := g.setupMCP(fn, prev); h != nil {
 			retired = append(retired, h)
 		}
+		g.syncCron(fn)
 		next.functions[f.Name] = fn
 		changed = true
 	}
 	for name, prev := range old.functions {
 		if _, ok := next.functions[name]; ok {
 			continue
+		}
+		if g.cron != nil {
+			g.cron.Remove(name)
 		}
 		if p := prev.mcp.Load(); p != nil {
 			retired = append(retired, p.h)
@@ -213,7 +217,9 @@ func parseUpstream(raw string) (*url.URL, error) {
 func sameFunction(a, b store.Function) bool {
 	return a.Name == b.Name && a.Upstream == b.Upstream && a.OpenAPIURL == b.OpenAPIURL &&
 		a.Public == b.Public && a.Timeout == b.Timeout && a.MCP == b.MCP &&
-		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
+		a.SigningSecret == b.SigningSecret && a.PreviousSecret == b.PreviousSecret &&
+		a.PreviousSecretExpiresAt.Equal(b.PreviousSecretExpiresAt)
 }
 
 // flush writes the last-use times recorded since the previous flush in one TouchTokens call.

@@ -23,7 +23,7 @@ var reservedHeaders = []string{
 	"X-Jelou-Token-Id",
 	"X-Jelou-Function",
 	"X-Jelou-Trigger",
-	"X-Jelou-Signature",
+	auth.SignatureHeader,
 }
 
 // errBodyTooLarge marks an upstream answer to a request whose body was cut at the limit.
@@ -92,6 +92,9 @@ func rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
 		if st.tokenID != "" {
 			h["X-Jelou-Token-Id"] = v[3:4:4]
 		}
+		if st.signature != "" {
+			h[auth.SignatureHeader] = []string{st.signature}
+		}
 	}
 }
 
@@ -111,6 +114,15 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, g.maxBody), st: st}
 	}
+	// The signature covers the exact body, so it is read first (signing.go).
+	body, err := bufferBody(r, st, g.maxBody)
+	if err != nil {
+		if !st.clientGone {
+			fail(w, st, err)
+		}
+		return
+	}
+	st.signature = signature(fn.fn, body)
 
 	// The timeout bounds the wait for the answer's headers, not a stream that follows them,
 	// so the timer stops in modifyResponse. It cancels with a cause that proxyError turns

@@ -211,6 +211,7 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 	if changed {
 		if fn := g.idx.Load().functions[e.name]; fn != nil && fn.spec == e {
 			retired = g.updateMCPSpec(fn, next)
+			g.syncCron(fn)
 		}
 	}
 	g.mu.Unlock()

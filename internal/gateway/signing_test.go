@@ -1,0 +1,180 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/openapi"
+)
+
+// TestProxySignsAndRotates runs the gateway on the real SQLite store: proxied calls carry an
+// X-Jelou-Signature that VerifySignature accepts with the function's secret (over the exact
+// body, and over the empty body of a GET), a signature sent by the client never reaches the
+// upstream, and after RotateSecret both secrets verify during the grace period and only the
+// new one after it.
+func TestProxySignsAndRotates(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	up := newUpstream(t, appDoc, nil)
+	if _, err := st.PutFunction(ctx, store.Function{Name: "shop", Upstream: up.URL, Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	fn, err := st.GetFunction(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	gw, err := New(ctx, &Options{Store: st, Logger: zerolog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler())
+	defer srv.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- gw.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	verify := func(what, secret string, r seen) error {
+		t.Helper()
+		return auth.VerifySignature(secret, r.Header.Get(auth.SignatureHeader), r.Body, 0)
+	}
+	body := `{"amount":12.5,"note":"ñandú"}`
+	hdr := http.Header{auth.SignatureHeader: {"t=1,v1=" + strings.Repeat("ab", 32)}, "Content-Type": {"application/json"}}
+	if resp, _ := doRequest(t, srv, "POST", "/shop/products?x=1", hdr, strings.NewReader(body)); resp.StatusCode != 200 {
+		t.Fatalf("POST /shop/products = %d, want 200", resp.StatusCode)
+	}
+	got := up.last(t)
+	if string(got.Body) != body {
+		t.Errorf("upstream body = %q, want %q byte for byte", got.Body, body)
+	}
+	if err := verify("POST", fn.SigningSecret, got); err != nil {
+		t.Errorf("VerifySignature(proxied POST) = %v, want nil", err)
+	}
+	if strings.Count(got.Header.Get(auth.SignatureHeader), "v1=") != 1 {
+		t.Errorf("signature %q: want exactly one v1 (the client's is dropped)", got.Header.Get(auth.SignatureHeader))
+	}
+	if err := verify("POST", "jfn_ss_wrong", got); !errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Errorf("VerifySignature(wrong secret) = %v, want ErrSignatureMismatch", err)
+	}
+	tampered := got
+	tampered.Body = []byte(strings.Replace(body, "12.5", "99", 1))
+	if err := verify("POST", fn.SigningSecret, tampered); !errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Errorf("VerifySignature(tampered body) = %v, want ErrSignatureMismatch", err)
+	}
+	if resp, _ := doRequest(t, srv, "GET", "/shop/products", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("GET /shop/products = %d, want 200", resp.StatusCode)
+	}
+	if got := up.last(t); len(got.Body) != 0 || verify("GET", fn.SigningSecret, got) != nil {
+		t.Errorf("GET: body %q, VerifySignature = %v; want an empty body that verifies", got.Body, verify("GET", fn.SigningSecret, got))
+	}
+
+	// Rotation with a grace period: both secrets verify until it ends.
+	grace := 2 * time.Second
+	rotated, err := st.RotateSecret(ctx, "shop", grace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var during seen
+	eventually(t, 2*time.Second, "the gateway signs with the new secret", func() bool {
+		doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(body))
+		during = up.last(t)
+		return verify("POST", rotated.SigningSecret, during) == nil
+	})
+	if n := strings.Count(during.Header.Get(auth.SignatureHeader), "v1="); n != 2 {
+		t.Errorf("signature during the grace period has %d v1 values, want 2", n)
+	}
+	if err := verify("POST", fn.SigningSecret, during); err != nil {
+		t.Errorf("VerifySignature(old secret, during grace) = %v, want nil", err)
+	}
+	time.Sleep(time.Until(rotated.PreviousSecretExpiresAt) + 50*time.Millisecond)
+	doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(body))
+	after := up.last(t)
+	if err := verify("POST", rotated.SigningSecret, after); err != nil {
+		t.Errorf("VerifySignature(new secret, after grace) = %v, want nil", err)
+	}
+	if err := verify("POST", fn.SigningSecret, after); !errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Errorf("VerifySignature(old secret, after grace) = %v, want ErrSignatureMismatch", err)
+	}
+
+	// Sign (the MCP bridge's signer) uses the current secrets too.
+	req := httptest.NewRequest("POST", "http://up/x", nil)
+	gw.Sign("shop", req, []byte(body))
+	if err := auth.VerifySignature(rotated.SigningSecret, req.Header.Get(auth.SignatureHeader), []byte(body), 0); err != nil {
+		t.Errorf("VerifySignature(Sign) = %v, want nil", err)
+	}
+	for _, s := range []string{fn.SigningSecret, rotated.SigningSecret} {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("the log contains a signing secret")
+		}
+	}
+}
+
+// cronRecorder is a Cron that records what the gateway tells it.
+type cronRecorder struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (c *cronRecorder) Sync(fn store.Function, spec *openapi.Spec) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := "sync " + fn.Name + " nil"
+	if spec != nil {
+		s = "sync " + fn.Name + " " + spec.Title()
+	}
+	c.calls = append(c.calls, s)
+}
+
+func (c *cronRecorder) Remove(function string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, "remove "+function)
+}
+
+func (c *cronRecorder) last() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.calls) == 0 {
+		return ""
+	}
+	return c.calls[len(c.calls)-1]
+}
+
+// TestCronHook checks that the scheduler hears of a function's document when it loads and
+// when it changes, and of its deletion.
+func TestCronHook(t *testing.T) {
+	h := newHarness(t)
+	up := newUpstream(t, defineDoc, nil)
+	h.deploy("balance", up, nil)
+	rec := &cronRecorder{}
+	h.start(func(o *Options) { o.Cron = rec })
+	eventually(t, 2*time.Second, "Sync with the loaded document", func() bool { return rec.last() == "sync balance balance" })
+
+	up.setDoc(strings.Replace(defineDoc, `"title":"balance"`, `"title":"balance v2"`, 1))
+	f, _ := h.store.GetFunction(context.Background(), "balance")
+	if _, err := h.store.PutFunction(context.Background(), f); err != nil { // a refresh: the document is fetched again
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "Sync with the changed document", func() bool { return rec.last() == "sync balance balance v2" })
+
+	if err := h.store.DeleteFunction(context.Background(), "balance"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "Remove after delete", func() bool { return rec.last() == "remove balance" })
+}
