@@ -1,13 +1,14 @@
 package openapi
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
+
+// maxTotalSchemaBytes bounds the memory one document's tools may take. The
+// largest corpus document emits about 10 MB of schemas.
+const maxTotalSchemaBytes = 128 << 20
 
 // builder walks a loaded OpenAPI 3 tree and fills a Spec.
 type builder struct {
@@ -30,6 +31,7 @@ func (b *builder) build() {
 	slices.Sort(keys)
 
 	var tools []*Tool
+	total := 0 // bytes of emitted schemas
 	for _, path := range keys {
 		if !strings.HasPrefix(path, "/") {
 			continue // x-… extensions of the paths object
@@ -61,6 +63,11 @@ func (b *builder) build() {
 			t, err := b.safeTool(method, path, item, op)
 			if err != nil {
 				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: err.Error()})
+				b.spec.schedules = append(b.spec.schedules, schedules...)
+				continue
+			}
+			if total += len(t.InputSchema) + len(t.OutputSchema); total > maxTotalSchemaBytes {
+				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: "the document's tools exceed the total size allowed for their schemas"})
 				b.spec.schedules = append(b.spec.schedules, schedules...)
 				continue
 			}
@@ -121,119 +128,6 @@ func (b *builder) name(tools []*Tool) {
 	for i, t := range tools {
 		t.Name = names[i]
 	}
-}
-
-// compile compiles every input schema once (Validate uses it) and checks
-// every output schema, as JSON Schema 2020-12.
-//
-// Tools share most of their $defs, so compiling each schema on its own
-// repeats the same work many times (and dominates the load time of large
-// documents). Instead all input schemas go into one resource, each under
-// $defs/tool:<name> next to the shared definitions, and are compiled from
-// there: every definition is checked and compiled once. The result is the
-// same as compiling each tool's self-contained schema, because a tool's
-// $defs are exactly the shared definitions it reaches. Should the shared
-// resource fail, each tool is compiled on its own to find the culprit.
-func (b *builder) compile(tools []*Tool) {
-	inputs := b.compileAll(tools, "input", func(t *Tool) *object { return t.inputTree })
-	outputs := b.compileAll(tools, "output", func(t *Tool) *object { return t.outputTree })
-	for _, t := range tools {
-		s, err := inputs[t], error(nil)
-		if s == nil {
-			if s, err = b.compileOne("input/"+t.Name, t.InputSchema); err != nil {
-				b.spec.skipped = append(b.spec.skipped, Skipped{
-					Operation: t.Method + " " + t.Path,
-					Reason:    fmt.Sprintf("input schema is not valid JSON Schema: %v", err),
-				})
-				continue
-			}
-		}
-		t.schema = s
-		if t.OutputSchema != nil && outputs[t] == nil {
-			if _, err := b.compileOne("output/"+t.Name, t.OutputSchema); err != nil {
-				b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": "+err.Error())
-				t.OutputSchema, t.WrapResult = nil, false
-			}
-		}
-		t.inputTree, t.outputTree = nil, nil
-		b.spec.tools = append(b.spec.tools, *t)
-	}
-}
-
-// compileAll compiles the given schema of every tool from one shared
-// resource. It returns nil entries (or nil) where that did not work.
-func (b *builder) compileAll(tools []*Tool, kind string, tree func(*Tool) *object) (out map[*Tool]*jsonschema.Schema) {
-	defer func() {
-		if r := recover(); r != nil {
-			out = nil
-		}
-	}()
-	defs := newObject(len(tools))
-	var withSchema []*Tool
-	for _, t := range tools {
-		root := tree(t)
-		if root == nil {
-			continue
-		}
-		withSchema = append(withSchema, t)
-		root = root.clone()
-		if d := root.obj("$defs"); d != nil {
-			for i, k := range d.keys {
-				defs.set(k, d.vals[i])
-			}
-			root.del("$defs")
-		}
-		defs.set("tool:"+t.Name, root)
-	}
-	if len(withSchema) == 0 {
-		return nil
-	}
-	doc := newObject(1)
-	doc.set("$defs", defs)
-	raw, err := marshalTree(doc)
-	if err != nil {
-		return nil
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	url := "mem:///" + kind + ".json"
-	if err := c.AddResource(url, v); err != nil {
-		return nil
-	}
-	// One Compile per tool: the compiler keeps what it compiled, so each
-	// shared definition is compiled once. (One Compile of a root referring
-	// to every tool would be quadratic: the compiler's queue is a list.)
-	out = map[*Tool]*jsonschema.Schema{}
-	for _, t := range withSchema {
-		if s, err := c.Compile(url + "#/$defs/tool:" + t.Name); err == nil {
-			out[t] = s
-		}
-	}
-	return out
-}
-
-// compileOne compiles one self-contained schema.
-func (b *builder) compileOne(name string, schema []byte) (s *jsonschema.Schema, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("internal error: %v", r)
-		}
-	}()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	url := "mem:///tools/" + name + ".json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(url)
 }
 
 // isPublic reports whether an operation declares `security: []`, itself or

@@ -21,12 +21,17 @@ type flatSchema struct {
 	isObject    bool // declared type object, or has properties
 }
 
+// maxFlattenParts bounds the work of one flatten: nested oneOf of oneOf
+// could otherwise multiply. Past it the body is kept whole under "body".
+const maxFlattenParts = 1000
+
 func (c *converter) flatten(v any, mode schemaMode) (*flatSchema, bool) {
-	return c.flattenDepth(v, mode, map[string]bool{}, 0)
+	budget := maxFlattenParts
+	return c.flattenDepth(v, mode, map[string]bool{}, 0, &budget)
 }
 
-func (c *converter) flattenDepth(v any, mode schemaMode, seen map[string]bool, depth int) (*flatSchema, bool) {
-	if depth > maxInlineRefs*2 {
+func (c *converter) flattenDepth(v any, mode schemaMode, seen map[string]bool, depth int, budget *int) (*flatSchema, bool) {
+	if *budget--; *budget < 0 || depth > maxInlineRefs*2 {
 		return nil, false
 	}
 	target, ptr, err := resolve(c.root, v)
@@ -78,7 +83,7 @@ func (c *converter) flattenDepth(v any, mode schemaMode, seen map[string]bool, d
 	}
 
 	for _, part := range o.arr("allOf") {
-		pf, ok := c.flattenDepth(part, mode, seen, depth+1)
+		pf, ok := c.flattenDepth(part, mode, seen, depth+1, budget)
 		if !ok {
 			return nil, false
 		}
@@ -95,7 +100,7 @@ func (c *converter) flattenDepth(v any, mode schemaMode, seen map[string]bool, d
 		}
 		var common map[string]int
 		for i, variant := range variants {
-			vf, ok := c.flattenDepth(variant, mode, seen, depth+1)
+			vf, ok := c.flattenDepth(variant, mode, seen, depth+1, budget)
 			if !ok {
 				return nil, false
 			}

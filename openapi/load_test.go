@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -130,4 +131,60 @@ func TestLoadNeverFollowsExternalRefs(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the document's URLs were fetched %d times, want never", n)
 	}
+}
+
+// TestLoadAdversarialSchemas checks documents built so that a naive
+// conversion multiplies: they must load quickly and give valid tools.
+func TestLoadAdversarialSchemas(t *testing.T) {
+	var dag, oneOf, allOf strings.Builder
+	const levels = 40
+	for i := 0; i < levels; i++ {
+		next := fmt.Sprintf(`{"$ref":"#/components/schemas/S%d"}`, i+1)
+		fmt.Fprintf(&dag, `"S%d":{"type":"object","properties":{"a":%s,"b":%s,"c":{"type":"array","items":%s}}},`, i, next, next, next)
+		fmt.Fprintf(&oneOf, `"S%d":{"oneOf":[%s,%s,%s,{"type":"object","properties":{"p%d":{"type":"string"}}}]},`, i, next, next, next, i)
+		fmt.Fprintf(&allOf, `"S%d":{"allOf":[%s,%s,{"type":"object","required":["q%d"],"properties":{"q%d":{"type":"string"}}}]},`, i, next, next, i, i)
+	}
+	end := fmt.Sprintf(`"S%d":{"type":"string"}`, levels)
+	yamlAliases := "openapi: 3.0.0\ninfo: {title: t, version: '1'}\nx-a: &a {type: object, properties: {v: {type: string}}}\n"
+	prev := "a"
+	for i := 0; i < 11; i++ {
+		n := fmt.Sprintf("n%d", i)
+		yamlAliases += fmt.Sprintf("x-%s: &%s {type: object, properties: {l: *%s, r: *%s}}\n", n, n, prev, prev)
+		prev = n
+	}
+	yamlAliases += "paths:\n"
+	for i := 0; i < 50; i++ {
+		yamlAliases += fmt.Sprintf("  /p%d:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: *%s\n", i, prev)
+	}
+	for name, doc := range map[string]string{
+		"DAG of references": dag.String() + end,
+		"nested oneOf":      oneOf.String() + end,
+		"nested allOf":      allOf.String() + end,
+	} {
+		full := `{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/x":{"post":{"requestBody":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/S0"}}}},"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/S0"}}}}}}}},"components":{"schemas":{` + doc + `}}}`
+		t.Run(name, func(t *testing.T) { loadQuickly(t, []byte(full)) })
+	}
+	t.Run("YAML aliases", func(t *testing.T) { loadQuickly(t, []byte(yamlAliases)) })
+}
+
+func loadQuickly(t *testing.T, doc []byte) {
+	t.Helper()
+	start := time.Now()
+	spec, err := loadWithin(doc, 20*time.Second)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	d := time.Since(start)
+	if d > 5*time.Second {
+		t.Errorf("Load took %v", d)
+	}
+	for _, tool := range spec.Tools() {
+		// Not checkTools: compiling each huge schema on its own is exactly
+		// the quadratic work Load avoids.
+		if !strings.HasPrefix(string(tool.InputSchema), `{"type":"object"`) {
+			t.Errorf("%s: input schema %.100s", tool.Name, tool.InputSchema)
+		}
+		_ = tool.Validate(map[string]any{})
+	}
+	t.Logf("%d tools, %d skipped, loaded in %v", len(spec.Tools()), len(spec.Skipped()), d)
 }

@@ -39,9 +39,17 @@ type converter struct {
 	memo      map[refKey]*converted
 	busy      map[refKey]bool
 	recursive map[string]bool
+	objMemo   map[objKey]*converted
 	defs      map[refKey]*converted // bodies of references emitted as $defs
 	defName   map[string]string     // canonical pointer → name under $defs
 	defPtr    map[string]string     // name under $defs → canonical pointer
+}
+
+// objKey identifies an inline schema object: the same object can appear in
+// many places (path-level parameters, YAML aliases) and is converted once.
+type objKey struct {
+	o    *object
+	mode schemaMode
 }
 
 type refKey struct {
@@ -64,6 +72,7 @@ func newConverter(root any) *converter {
 		memo:      map[refKey]*converted{},
 		busy:      map[refKey]bool{},
 		recursive: map[string]bool{},
+		objMemo:   map[objKey]*converted{},
 		defs:      map[refKey]*converted{},
 		defName:   map[string]string{},
 		defPtr:    map[string]string{},
@@ -93,7 +102,13 @@ func (c *converter) schema(v any, mode schemaMode, refDepth int) *converted {
 			r := c.ref(ref, mode, refDepth)
 			return c.withAnnotations(r, v, mode)
 		}
-		return c.object(v, mode, refDepth)
+		key := objKey{v, mode}
+		if r := c.objMemo[key]; r != nil {
+			return r
+		}
+		r := c.object(v, mode, refDepth)
+		c.objMemo[key] = r
+		return r
 	default:
 		return emptySchema()
 	}

@@ -3,7 +3,9 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -157,7 +159,8 @@ func swagger2Components(doc2 *openapi2.T) (*openapi3.T, error) {
 	comps.Schemas = map[string]*openapi3.SchemaRef{}
 	comps.Parameters = map[string]*openapi3.ParameterRef{}
 	comps.RequestBodies = map[string]*openapi3.RequestBodyRef{}
-	for name, p := range doc2.Parameters {
+	for _, name := range slices.Sorted(maps.Keys(doc2.Parameters)) {
+		p := doc2.Parameters[name]
 		err := protect(func() error {
 			param, body, schemas, err := openapi2conv.ToV3Parameter(comps, p, doc2.Consumes)
 			switch {
@@ -177,7 +180,8 @@ func swagger2Components(doc2 *openapi2.T) (*openapi3.T, error) {
 		_ = err // a parameter that does not convert is left out; operations using it are skipped later
 	}
 	comps.Responses = openapi3.ResponseBodies{}
-	for name, r := range doc2.Responses {
+	for _, name := range slices.Sorted(maps.Keys(doc2.Responses)) {
+		r := doc2.Responses[name]
 		_ = protect(func() error {
 			r3, err := openapi2conv.ToV3Response(r, doc2.Produces)
 			if err == nil && r3 != nil {
@@ -190,7 +194,8 @@ func swagger2Components(doc2 *openapi2.T) (*openapi3.T, error) {
 		comps.Schemas[name] = s
 	}
 	comps.SecuritySchemes = openapi3.SecuritySchemes{}
-	for name, s := range doc2.SecurityDefinitions {
+	for _, name := range slices.Sorted(maps.Keys(doc2.SecurityDefinitions)) {
+		s := doc2.SecurityDefinitions[name]
 		_ = protect(func() error {
 			s3, err := openapi2conv.ToV3SecurityScheme(s)
 			if err == nil && s3 != nil {

@@ -53,6 +53,11 @@ type Annotations struct {
 
 const maxDescription = 1024
 
+// maxSchemaBytes bounds one emitted schema. The largest in the corpus is
+// about 250 KB; past this size a schema is a document built to exhaust the
+// gateway, or useless to a model anyway.
+const maxSchemaBytes = 4 << 20
+
 type bodyKind int
 
 const (
@@ -202,6 +207,9 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	if err != nil {
 		return nil, fmt.Errorf("input schema: %w", err)
 	}
+	if len(inputJSON) > maxSchemaBytes {
+		return nil, fmt.Errorf("input schema is too large (%d bytes)", len(inputJSON))
+	}
 
 	t := &Tool{
 		Title:       oneLine(op.str("summary")),
@@ -222,6 +230,10 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		outJSON, err := marshalTree(out)
 		if err != nil {
 			return nil, fmt.Errorf("output schema: %w", err)
+		}
+		if len(outJSON) > maxSchemaBytes {
+			// Descriptive only: a tool without it still works.
+			outJSON, wrap, out = nil, false, nil
 		}
 		t.OutputSchema, t.WrapResult, t.outputTree = outJSON, wrap, out
 	}

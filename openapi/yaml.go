@@ -14,7 +14,7 @@ import (
 
 // maxExpandedNodes bounds the size of a YAML document once its aliases are
 // expanded, against "billion laughs" documents whose aliases multiply.
-const maxExpandedNodes = 4 << 20
+const maxExpandedNodes = 3 << 20
 
 // parseYAML parses a YAML document into a tree. It reads the node tree rather
 // than decoding into Go values, so that it decides itself how keys and
