@@ -150,16 +150,17 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		msg := fetchErr.Error()
 		spec = specJSON{Status: "error", Error: &msg}
 	}
-	if *showSecret {
-		// Request signing has not landed yet, so there is no secret to show.
-		warn(e.stderr, "--show-secret: signing secrets are not available yet")
-	}
 	if e.json {
+		var secret *string
+		if *showSecret {
+			secret = &f.SigningSecret
+		}
 		return printJSON(e.stdout, struct {
 			functionJSON
-			Tools []string `json:"tools"`
-			Spec  specJSON `json:"spec"`
-		}{toFunctionJSON(f, fnURL), tools, spec})
+			Tools         []string `json:"tools"`
+			Spec          specJSON `json:"spec"`
+			SigningSecret *string  `json:"signing_secret,omitempty"`
+		}{toFunctionJSON(f, fnURL), tools, spec, secret})
 	}
 	tw := table(e.stdout)
 	fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
@@ -172,6 +173,14 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "▸ MCP\ton (%s/mcp)\n", fnURL)
 	} else {
 		fmt.Fprintf(tw, "▸ MCP\toff\n")
+	}
+	if *showSecret {
+		fmt.Fprintf(tw, "▸ Signing secret\t%s\n", f.SigningSecret)
+	} else {
+		fmt.Fprintf(tw, "▸ Signing secret\thidden (--show-secret shows it)\n")
+	}
+	if f.PreviousSecret != "" && time.Now().Before(f.PreviousSecretExpiresAt) {
+		fmt.Fprintf(tw, "▸ Previous secret\tstill signs until %s\n", humanTime(f.PreviousSecretExpiresAt))
 	}
 	if fetchErr != nil {
 		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
@@ -295,5 +304,85 @@ func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 		noun = "tool"
 	}
 	ok(e.stdout, "Refreshed: %d %s", len(tools), noun)
+	return nil
+}
+
+const functionsRotateSecretUsage = `Usage: jfn functions rotate-secret NAME [--grace 24h] [-y]
+
+Gives function NAME a new signing secret (the key of the X-Jelou-Signature header on every
+request the gateway sends it) and prints it. During the grace period requests carry two
+signatures, one per secret, so the function accepts them whichever secret it holds.
+
+  --grace D      how long the old secret still signs, e.g. 24h or 7d (default 24h; 0 stops it now)
+  -y, --yes      do not ask for confirmation
+`
+
+// maxGrace bounds the grace period of a rotation.
+const maxGrace = 30 * 24 * time.Hour
+
+func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("functions rotate-secret")
+	grace := fs.String("grace", "24h", "")
+	var yes bool
+	fs.BoolVar(&yes, "y", false, "")
+	fs.BoolVar(&yes, "yes", false, "")
+	pos, err := parseArgs(fs, args, functionsRotateSecretUsage)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs("functions rotate-secret", pos, "NAME"); err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := checkName("functions rotate-secret", name); err != nil {
+		return err
+	}
+	g, err := parseDuration(*grace)
+	if err != nil || g < 0 || g > maxGrace {
+		return usagef("jfn functions rotate-secret: invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
+	}
+	if e.json && !yes {
+		return usagef("jfn functions rotate-secret: --json cannot ask for confirmation; add -y")
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secrets, isSecrets := st.(store.Secrets)
+	if !isSecrets {
+		return fmt.Errorf("the store %s cannot rotate signing secrets", redactDSN(e.db))
+	}
+	if _, err := st.GetFunction(ctx, name); err != nil {
+		return notFound(err, name)
+	}
+	question := fmt.Sprintf("Rotate the signing secret of %s? The old one stays valid for %s.", name, g)
+	if g == 0 {
+		question = fmt.Sprintf("Rotate the signing secret of %s? The old one stops working at once.", name)
+	}
+	if !yes && !confirm(e, question) {
+		return errAborted
+	}
+	f, err := secrets.RotateSecret(ctx, name, g)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound(err, name)
+		}
+		return fmt.Errorf("cannot rotate the signing secret of %s: %w", name, err)
+	}
+	if e.json {
+		return printJSON(e.stdout, struct {
+			Name              string  `json:"name"`
+			SigningSecret     string  `json:"signing_secret"`
+			PreviousExpiresAt *string `json:"previous_expires_at"`
+		}{name, f.SigningSecret, jsonTime(f.PreviousSecretExpiresAt)})
+	}
+	ok(e.stdout, "Signing secret rotated")
+	info(e.stdout, "Secret   %s", f.SigningSecret)
+	if f.PreviousSecretExpiresAt.IsZero() {
+		warn(e.stdout, "Save it now and give it to the function: the old secret is no longer accepted.")
+	} else {
+		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(f.PreviousSecretExpiresAt))
+	}
 	return nil
 }

@@ -49,7 +49,10 @@ Usage:
   jfn functions list
   jfn functions info NAME [--show-secret]
   jfn functions refresh NAME
+  jfn functions rotate-secret NAME [--grace 24h] [-y]
   jfn functions delete NAME [-y]
+  jfn cron list NAME
+  jfn cron logs NAME [--state ERROR] [--limit 20]
   jfn demo [--listen 127.0.0.1:8080]
   jfn tools FILE|URL                        (preview the MCP tools of an OpenAPI document)
   jfn help [COMMAND]
@@ -79,23 +82,27 @@ type command struct {
 
 // commands maps "serve", "tokens list" and so on to their implementations.
 var commands = map[string]command{
-	"serve":             {serveUsage, cmdServe},
-	"deploy":            {deployUsage, cmdDeploy},
-	"tokens list":       {tokensListUsage, cmdTokensList},
-	"tokens create":     {tokensCreateUsage, cmdTokensCreate},
-	"tokens revoke":     {tokensRevokeUsage, cmdTokensRevoke},
-	"functions list":    {functionsListUsage, cmdFunctionsList},
-	"functions info":    {functionsInfoUsage, cmdFunctionsInfo},
-	"functions delete":  {functionsDeleteUsage, cmdFunctionsDelete},
-	"functions refresh": {functionsRefreshUsage, cmdFunctionsRefresh},
-	"demo":              {demoUsage, cmdDemo},
-	"tools":             {toolsUsage, cmdTools},
+	"serve":                   {serveUsage, cmdServe},
+	"deploy":                  {deployUsage, cmdDeploy},
+	"tokens list":             {tokensListUsage, cmdTokensList},
+	"tokens create":           {tokensCreateUsage, cmdTokensCreate},
+	"tokens revoke":           {tokensRevokeUsage, cmdTokensRevoke},
+	"functions list":          {functionsListUsage, cmdFunctionsList},
+	"functions info":          {functionsInfoUsage, cmdFunctionsInfo},
+	"functions delete":        {functionsDeleteUsage, cmdFunctionsDelete},
+	"functions refresh":       {functionsRefreshUsage, cmdFunctionsRefresh},
+	"functions rotate-secret": {functionsRotateSecretUsage, cmdFunctionsRotateSecret},
+	"cron list":               {cronListUsage, cmdCronList},
+	"cron logs":               {cronLogsUsage, cmdCronLogs},
+	"demo":                    {demoUsage, cmdDemo},
+	"tools":                   {toolsUsage, cmdTools},
 }
 
 // groups are the commands that take a subcommand.
 var groups = map[string][]string{
 	"tokens":    {"list", "create", "revoke"},
-	"functions": {"list", "info", "refresh", "delete"},
+	"functions": {"list", "info", "refresh", "rotate-secret", "delete"},
+	"cron":      {"list", "logs"},
 }
 
 // run executes the command line args and returns the process exit code: 0 on success,

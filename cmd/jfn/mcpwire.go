@@ -164,6 +164,9 @@ type mcpFactory struct {
 	client         *http.Client
 	allowedOrigins []string
 	logger         zerolog.Logger
+	// sign sets X-Jelou-Signature on a tool call's upstream request (gateway.Gateway.Sign).
+	// It is set once, after the gateway is built and before anything serves.
+	sign func(function string, r *http.Request, body []byte)
 
 	mu   sync.Mutex
 	live map[*mcp.Bridge]struct{} // built and not yet closed, for closeAll
@@ -237,5 +240,10 @@ func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge,
 		AllowedOrigins: m.allowedOrigins,
 		Public:         fn.Public,
 		Logger:         m.logger,
+		Signer: func(r *http.Request, body []byte) {
+			if m.sign != nil {
+				m.sign(fn.Name, r, body)
+			}
+		},
 	}, spec)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/jfnhq/jfn/internal/cron"
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/store"
 )
@@ -217,6 +218,7 @@ type Server struct {
 
 	sessions *storeSessions
 	mcp      *mcpFactory
+	cron     *cron.Scheduler
 
 	// How often MCP session use is written to the store and idle sessions are removed;
 	// NewServer sets the defaults and tests shorten them before Open.
@@ -267,7 +269,23 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	s.sessions = newStoreSessions(ss, ttl)
 	s.mcp = newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.logger)
-	gw, err := gateway.New(ctx, &gateway.Options{
+	runs, ok := s.store.(store.CronRuns)
+	if !ok {
+		return fmt.Errorf("the store %s cannot record cron runs", redactDSN(s.cfg.DB))
+	}
+	// The gateway tells the scheduler about every function and document (Options.Cron); the
+	// scheduler's runs reach the gateway's metrics. gw is set before anything runs.
+	var gw *gateway.Gateway
+	if s.cron, err = cron.New(&cron.Options{
+		Runs:   runs,
+		Logger: s.logger.With().Str("component", "cron").Logger(),
+		Observe: func(function, schedule, outcome string, d time.Duration) {
+			gw.ObserveCronRun(function, schedule, outcome, d)
+		},
+	}); err != nil {
+		return fmt.Errorf("cannot start the cron scheduler: %w", err)
+	}
+	gw, err = gateway.New(ctx, &gateway.Options{
 		Store:  s.store,
 		Logger: s.logger,
 		Domain: s.cfg.Domain,
@@ -278,10 +296,13 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		AllowedOrigins: s.cfg.AllowedOrigins,
 		MCP:            s.mcp.handler,
+		Cron:           s.cron,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot start the gateway: %w", err)
 	}
+	// Bridges built by gateway.New sign through the gateway, which holds the current secrets.
+	s.mcp.sign = gw.Sign
 	errLog := log.New(s.logger.With().Str("component", "http").Logger(), "", 0)
 	s.srv = &http.Server{
 		Handler:           gw.Handler(),
@@ -303,12 +324,16 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		if err := gw.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 			s.errc <- fmt.Errorf("gateway stopped: %w", err)
 		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		_ = s.cron.Run(runCtx) // returns nil once its runs in flight are recorded
 	}()
 	go func() {
 		defer s.wg.Done()

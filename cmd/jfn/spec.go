@@ -19,6 +19,19 @@ const maxSpecBytes = openapi.MaxDocumentSize
 // fetchTools downloads f's OpenAPI document (without credentials, as the gateway does) and
 // returns the names of the MCP tools it turns into.
 func fetchTools(ctx context.Context, f store.Function) ([]string, error) {
+	spec, err := fetchSpec(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{}
+	for _, t := range spec.Tools() {
+		names = append(names, t.Name)
+	}
+	return names, nil
+}
+
+// fetchSpec downloads and loads f's OpenAPI document, without credentials, as the gateway does.
+func fetchSpec(ctx context.Context, f store.Function) (*openapi.Spec, error) {
 	ctx, cancel := context.WithTimeout(ctx, min(timeoutOf(f), 10*time.Second))
 	defer cancel()
 	u := openAPIURL(f)
@@ -50,9 +63,5 @@ func fetchTools(ctx context.Context, f store.Function) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", u, err)
 	}
-	names := []string{}
-	for _, t := range spec.Tools() {
-		names = append(names, t.Name)
-	}
-	return names, nil
+	return spec, nil
 }
