@@ -93,6 +93,7 @@ func (b *builder) build() {
 
 	b.name(tools)
 	b.compile(tools)
+	b.indexRoutes()
 
 	names := map[string]string{}
 	for _, t := range b.spec.tools {
@@ -100,6 +101,24 @@ func (b *builder) build() {
 	}
 	for i := range b.spec.schedules {
 		b.spec.schedules[i].Tool = names[b.spec.schedules[i].Method+" "+b.spec.schedules[i].Path]
+	}
+}
+
+// indexRoutes prepares IsPublic: routes by segment count, or nothing when no
+// operation is public.
+func (b *builder) indexRoutes() {
+	anyPublic := false
+	for _, r := range b.spec.routes {
+		for _, p := range r.public {
+			anyPublic = anyPublic || p
+		}
+	}
+	if !anyPublic {
+		return
+	}
+	b.spec.routesBySegments = map[int][]int{}
+	for i, r := range b.spec.routes {
+		b.spec.routesBySegments[len(r.segs)] = append(b.spec.routesBySegments[len(r.segs)], i)
 	}
 }
 

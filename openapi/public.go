@@ -83,8 +83,8 @@ func (r *route) match(segs []string) (int, bool) {
 // path, a method the path does not declare, dot segments, or two equally
 // specific templates that disagree.
 func (s *Spec) IsPublic(method, path string) bool {
-	if s == nil {
-		return false
+	if s == nil || s.routesBySegments == nil {
+		return false // no public operation at all: the common case
 	}
 	if i := strings.IndexAny(path, "?#"); i >= 0 {
 		path = path[:i]
@@ -103,7 +103,7 @@ func (s *Spec) IsPublic(method, path string) bool {
 	}
 	method = strings.ToUpper(method)
 	best, found, public := -1, false, false
-	for i := range s.routes {
+	for _, i := range s.routesBySegments[len(segs)] {
 		r := &s.routes[i]
 		score, ok := r.match(segs)
 		if !ok {

@@ -27,12 +27,15 @@ var methodOrder = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "P
 // skipped and why, and what the gateway needs to route plain HTTP calls.
 // A Spec is immutable and safe for concurrent use.
 type Spec struct {
-	version   string
-	title     string
-	tools     []Tool
-	skipped   []Skipped
-	routes    []route
-	schedules []Schedule
+	version string
+	title   string
+	tools   []Tool
+	skipped []Skipped
+	routes  []route
+	// routesBySegments indexes routes by their number of segments; nil
+	// when no operation is public.
+	routesBySegments map[int][]int
+	schedules        []Schedule
 	// cronSkipped lists malformed x-jelou-cron entries (cron.go).
 	cronSkipped []Skipped
 	// outputDropped lists tools whose output schema did not compile and was
