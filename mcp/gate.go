@@ -67,6 +67,14 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = withCaller(ctx, r, info)
 
+	if id, _ := ctx.Value(mintedKey{}).(string); id != "" && !modernBody(body) {
+		b.serveInitialize(ctx, w, id, body) // see initialize.go
+		return
+	}
+	if id, _ := ctx.Value(checkedKey{}).(string); id != "" {
+		b.sessions.used(id)
+	}
+
 	if r.Method == http.MethodGet {
 		// A GET stream lives until the client leaves, the token expires or the token is
 		// revoked (EndTokenSessions): later requests are refused before they get here, but an

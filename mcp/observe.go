@@ -75,28 +75,74 @@ func (noObserver) Streams(int)                            {}
 
 // sessionTracker knows the sessions this Bridge opened in this process and has not seen
 // end, so that Observer.Sessions counts each exactly once up and once down.
+//
+// A session ends by DELETE, by its token's revocation, when the Bridge closes, or after
+// ttl without a request: the tracker expires those itself, because mcp-go's own idle sweep
+// only knows sessions it has served a request of (initialize is answered before it, see
+// initialize.go). Expired entries are dropped when a later session opens, at most every
+// ttl/2, so that no timer runs per Bridge.
 type sessionTracker struct {
 	obs    *observerSlot
-	mu     sync.Mutex
-	m      map[string][32]byte // session id → the token hash it is bound to
-	closed bool                // after endAll: a late initialize is not counted
+	ttl    time.Duration
+	mu     sync.RWMutex
+	m      map[string]*trackedSession
+	swept  time.Time // of the last expiry pass
+	closed bool      // after endAll: a late initialize is not counted
+}
+
+type trackedSession struct {
+	hash [32]byte     // of the token the session is bound to
+	last atomic.Int64 // time of its last request, in Unix nanoseconds
 }
 
 func (t *sessionTracker) init(obs *observerSlot) {
 	t.obs = obs
-	t.m = make(map[string][32]byte)
+	t.ttl = idleTTL
+	t.m = make(map[string]*trackedSession)
+	t.swept = time.Now()
 }
 
 // opened records a session created by this Bridge.
 func (t *sessionTracker) opened(id string, tokenHash [32]byte) {
+	now := time.Now()
+	ts := &trackedSession{hash: tokenHash}
+	ts.last.Store(now.UnixNano())
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
 		return
 	}
-	t.m[id] = tokenHash
+	t.m[id] = ts
+	expired := 0
+	if now.Sub(t.swept) >= t.ttl/2 {
+		expired = t.expireLocked(now)
+	}
 	t.mu.Unlock()
-	t.obs.get().Sessions(1)
+	t.obs.get().Sessions(1 - expired)
+}
+
+// used notes a request of session id.
+func (t *sessionTracker) used(id string) {
+	t.mu.RLock()
+	ts := t.m[id]
+	t.mu.RUnlock()
+	if ts != nil {
+		ts.last.Store(time.Now().UnixNano())
+	}
+}
+
+// expireLocked forgets the sessions idle for ttl and returns how many. t.mu is held.
+func (t *sessionTracker) expireLocked(now time.Time) int {
+	t.swept = now
+	cutoff := now.Add(-t.ttl).UnixNano()
+	n := 0
+	for id, ts := range t.m {
+		if ts.last.Load() < cutoff {
+			delete(t.m, id)
+			n++
+		}
+	}
+	return n
 }
 
 // ended forgets the session id, if this Bridge opened it.
@@ -114,8 +160,8 @@ func (t *sessionTracker) ended(id string) {
 func (t *sessionTracker) endToken(tokenHash [32]byte) {
 	n := 0
 	t.mu.Lock()
-	for id, h := range t.m {
-		if h == tokenHash {
+	for id, ts := range t.m {
+		if ts.hash == tokenHash {
 			delete(t.m, id)
 			n++
 		}
@@ -140,7 +186,7 @@ func (t *sessionTracker) endAll() {
 
 // count returns the number of sessions tracked.
 func (t *sessionTracker) count() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	return len(t.m)
 }
