@@ -175,12 +175,12 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "▸ MCP\toff\n")
 	}
 	if *showSecret {
-		fmt.Fprintf(tw, "▸ Signing secret\t%s\n", f.SigningSecret)
+		fmt.Fprintf(tw, "▸ Secret\t%s\n", f.SigningSecret)
 	} else {
-		fmt.Fprintf(tw, "▸ Signing secret\thidden (--show-secret shows it)\n")
+		fmt.Fprintf(tw, "▸ Secret\thidden (--show-secret shows it)\n")
 	}
 	if f.PreviousSecret != "" && time.Now().Before(f.PreviousSecretExpiresAt) {
-		fmt.Fprintf(tw, "▸ Previous secret\tstill signs until %s\n", humanTime(f.PreviousSecretExpiresAt))
+		fmt.Fprintf(tw, "▸ Previous\tsecret still signs until %s\n", humanTime(f.PreviousSecretExpiresAt))
 	}
 	if fetchErr != nil {
 		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)

@@ -105,7 +105,7 @@ func TestSignedCallsAndRotation(t *testing.T) {
 	if info := mustCLI(t, s.db, "functions", "info", "jobs").stdout; strings.Contains(info, third) || !strings.Contains(info, "hidden (--show-secret shows it)") {
 		t.Errorf("functions info without --show-secret = %q, want the secret hidden", info)
 	}
-	if info := mustCLI(t, s.db, "functions", "info", "jobs", "--show-secret").stdout; !strings.Contains(info, "▸ Signing secret  "+third) {
+	if info := mustCLI(t, s.db, "functions", "info", "jobs", "--show-secret").stdout; !strings.Contains(info, "▸ Secret    "+third) {
 		t.Errorf("functions info --show-secret = %q, want the secret", info)
 	}
 	for _, secret := range []string{first, second, third} {
