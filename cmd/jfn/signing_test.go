@@ -3,10 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/examples/balance"
 )
 
 var secretPattern = regexp.MustCompile(`jfn_ss_[A-Za-z0-9]{43}`)
@@ -112,5 +117,33 @@ func TestSignedCallsAndRotation(t *testing.T) {
 		if strings.Contains(s.log.String(), secret) {
 			t.Errorf("the server log contains a signing secret")
 		}
+	}
+}
+
+// TestExampleVerifiesGateway deploys examples/balance behind SignedHandler with its signing
+// secret: calls through the gateway (proxy and MCP) pass, a direct unsigned call is refused.
+func TestExampleVerifiesGateway(t *testing.T) {
+	var h atomic.Pointer[http.Handler]
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
+	t.Cleanup(up.Close)
+	plain := balance.SignedHandler("")
+	h.Store(&plain)
+	s := startServer(t)
+	tok := deployed(t, s.db, "balance", up.URL)
+	signed := balance.SignedHandler(signingSecret(t, s.db, "balance"))
+	h.Store(&signed)
+	s.waitHealthy(t, "balance")
+	s.waitToken(t, s.URL()+"/balance/", tok)
+
+	body := `{"phone":"+593987654321"}`
+	if code, _, resp := call(t, "POST", up.URL+"/", nil, body); code != http.StatusUnauthorized {
+		t.Errorf("unsigned POST to the example = %d %s, want 401", code, resp)
+	}
+	if code, _, resp := call(t, "POST", s.URL()+"/balance/", tokenHeader(tok), body); code != http.StatusOK || !strings.Contains(resp, "125.5") {
+		t.Errorf("POST through the gateway = %d %s, want 200 with the balance", code, resp)
+	}
+	c := mcpClient(t, s.URL()+"/balance/mcp", tok, "", false)
+	if res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || !strings.Contains(resultText(res), "125.5") {
+		t.Errorf("tools/call getBalance through the gateway = %s, want the balance", resultText(res))
 	}
 }

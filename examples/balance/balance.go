@@ -7,6 +7,11 @@
 //	go run ./examples/cmd/example balance --listen 127.0.0.1:9001
 //
 // and deploy it with `jfn deploy balance --url http://127.0.0.1:9001`.
+//
+// SignedHandler(secret) is the same function checking that every call comes from its
+// gateway (X-Jelou-Signature, verified with auth.RequireSignature); the standalone command
+// does that when JFN_SIGNING_SECRET is set. Handler, and SignedHandler(""), accept unsigned
+// calls.
 package balance
 
 import (

@@ -7,6 +7,11 @@
 // deterministic: every Handler starts from the same catalogue and order numbers.
 //
 //	go run ./examples/cmd/example shop --listen 127.0.0.1:9002
+//
+// SignedHandler(secret) is the same function checking that every call comes from its
+// gateway (X-Jelou-Signature, verified with auth.RequireSignature); the standalone command
+// does that when JFN_SIGNING_SECRET is set. Handler, and SignedHandler(""), accept unsigned
+// calls.
 package shop
 
 import (

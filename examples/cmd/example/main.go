@@ -3,6 +3,10 @@
 //
 //	go run ./examples/cmd/example balance --listen 127.0.0.1:9001
 //	jfn deploy balance --url http://127.0.0.1:9001
+//
+// With JFN_SIGNING_SECRET set to the function's signing secret (`jfn functions info balance
+// --show-secret`), the example refuses (401) every call without a valid X-Jelou-Signature,
+// so only its gateway can call it. Without it, unsigned calls are accepted.
 package main
 
 import (
@@ -22,15 +26,19 @@ import (
 	"github.com/jfnhq/jfn/examples/shop"
 )
 
-// handlers are the examples this command can serve, by name.
-var handlers = map[string]func() http.Handler{
-	"balance": balance.Handler,
-	"shop":    shop.Handler,
+// handlers are the examples this command can serve, by name, given the signing secret
+// to verify calls with ("" accepts unsigned calls).
+var handlers = map[string]func(secret string) http.Handler{
+	"balance": balance.SignedHandler,
+	"shop":    shop.SignedHandler,
 }
 
 const usage = `Usage: example NAME [--listen 127.0.0.1:9001]
 
 Serves one example function. NAME is balance or shop.
+
+Set JFN_SIGNING_SECRET to the function's signing secret ('jfn functions info NAME
+--show-secret') to refuse calls that do not carry its gateway's X-Jelou-Signature.
 `
 
 func main() {
@@ -68,12 +76,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Error: cannot listen on %s: %v; pick another address with --listen\n", *listen, err)
 		return 1
 	}
+	secret := os.Getenv("JFN_SIGNING_SECRET")
 	srv := &http.Server{
-		Handler:           handlers[names[0]](),
+		Handler:           handlers[names[0]](secret),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
 	fmt.Fprintf(stdout, "▸ Serving %s on http://%s (OpenAPI at /openapi.json)\n", names[0], ln.Addr())
+	if secret != "" {
+		fmt.Fprintln(stdout, "▸ Calls must carry a valid X-Jelou-Signature (JFN_SIGNING_SECRET is set)")
+	} else {
+		fmt.Fprintln(stdout, "⚠ JFN_SIGNING_SECRET is not set: unsigned calls are accepted")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

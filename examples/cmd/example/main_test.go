@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/auth"
 )
 
 type syncBuffer struct {
@@ -38,6 +40,7 @@ func TestRunUsage(t *testing.T) {
 }
 
 func TestRunServes(t *testing.T) {
+	t.Setenv("JFN_SIGNING_SECRET", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
@@ -70,4 +73,55 @@ func TestRunServes(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return after cancel")
 	}
+}
+
+// TestRunVerifiesSignatures: with JFN_SIGNING_SECRET set, an unsigned call is refused and a
+// signed one passes; the document stays open.
+func TestRunVerifiesSignatures(t *testing.T) {
+	const secret = "jfn_ss_example"
+	t.Setenv("JFN_SIGNING_SECRET", secret)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"balance", "--listen", "127.0.0.1:0"}, stdout, stderr) }()
+	addr := regexp.MustCompile(`on (http://\S+) `)
+	deadline := time.Now().Add(5 * time.Second)
+	for addr.FindStringSubmatch(stdout.String()) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("example balance printed %q, want its address", stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(stdout.String(), "X-Jelou-Signature") {
+		t.Errorf("example balance printed %q, want a line saying it verifies signatures", stdout.String())
+	}
+	url := addr.FindStringSubmatch(stdout.String())[1]
+	body := `{"phone":"+593987654321"}`
+	post := func(sig string) int {
+		req, _ := http.NewRequest("POST", url+"/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if sig != "" {
+			req.Header.Set(auth.SignatureHeader, sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(""); code != http.StatusUnauthorized {
+		t.Errorf("unsigned POST / = %d, want 401", code)
+	}
+	if code := post(auth.Sign(time.Now(), []byte(body), secret)); code != http.StatusOK {
+		t.Errorf("signed POST / = %d, want 200", code)
+	}
+	if resp, err := http.Get(url + "/openapi.json"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("unsigned GET /openapi.json = %v %v, want 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	cancel()
+	<-done
 }

@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// DefaultMaxSignedBody bounds the body RequireSignature reads to verify when maxBody is 0.
+const DefaultMaxSignedBody = 10 << 20
+
+// RequireSignature is middleware for a Go function deployed behind jfn: a request passes to
+// next only with an X-Jelou-Signature that VerifySignature accepts for secret over its body
+// (within DefaultTolerance); anything else gets 401 with a JSON error naming what was wrong.
+// The body is read (up to maxBody bytes, DefaultMaxSignedBody when 0; 413 beyond) and
+// handed to next intact.
+//
+//	secret := os.Getenv("JFN_SIGNING_SECRET") // from `jfn functions info NAME --show-secret`
+//	http.ListenAndServe(addr, auth.RequireSignature(secret, 0, mux))
+//
+// During a rotation the gateway signs with both secrets, so a function holding either one
+// accepts its calls.
+func RequireSignature(secret string, maxBody int64, next http.Handler) http.Handler {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxSignedBody
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				signatureError(w, http.StatusRequestEntityTooLarge, "The request body is too large.")
+				return
+			}
+			signatureError(w, http.StatusBadRequest, "The request body could not be read.")
+			return
+		}
+		if err := VerifySignature(secret, r.Header.Get(SignatureHeader), body, 0); err != nil {
+			signatureError(w, http.StatusUnauthorized, "Invalid request signature: "+err.Error()+".")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func signatureError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": http.StatusText(status), "message": message})
+}
