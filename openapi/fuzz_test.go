@@ -10,6 +10,9 @@ import (
 
 // FuzzLoad feeds arbitrary documents to Load and Publish: they must never
 // panic or hang, and what Load returns must keep the tool invariants.
+//
+// For a short smoke run pass -fuzzminimizetime=1x: minimising each new
+// input (60 s by default) otherwise takes the whole run.
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob("testdata/golden/*.yaml")
 	files = append(files, "testdata/public.yaml")
