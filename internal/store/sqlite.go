@@ -20,11 +20,17 @@ import (
 // lock before failing with SQLITE_BUSY.
 const busyTimeout = 5 * time.Second
 
+// maxIdleConns is how many pooled connections stay open between queries.
+const maxIdleConns = 16
+
 // SQLite is the embedded Store: one database file in WAL mode that the CLI and a running
 // server share. It is safe for concurrent use by many goroutines and many processes.
 type SQLite struct {
 	db   *sql.DB
 	path string
+	// getSession is GetSession's query, prepared once: it runs on every MCP request, and
+	// preparing it each time cost as much CPU as running it.
+	getSession *sql.Stmt
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close; stops Watch pollers
@@ -68,11 +74,20 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
+	// database/sql keeps 2 idle connections by default: under concurrent reads (an MCP
+	// session lookup per request) every other connection was closed after one query and
+	// reopened for the next, running the DSN's pragmas again each time.
+	db.SetMaxIdleConns(maxIdleConns)
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
-	return &SQLite{db: db, path: abs, done: make(chan struct{})}, nil
+	getSession, err := db.PrepareContext(ctx, getSessionQuery)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, classify(err))
+	}
+	return &SQLite{db: db, path: abs, getSession: getSession, done: make(chan struct{})}, nil
 }
 
 // sqliteDSN builds the modernc.org/sqlite DSN for the file at abs. The file: URI form keeps
@@ -99,6 +114,7 @@ func (s *SQLite) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.getSession.Close()
 		err = s.db.Close()
 	})
 	if err != nil {

@@ -42,6 +42,9 @@ INSERT INTO mcp_sessions (id, function, token_hash, created_at, last_seen_at) VA
 	return nil
 }
 
+const getSessionQuery = `
+SELECT id, function, token_hash, created_at, last_seen_at FROM mcp_sessions WHERE id = ?`
+
 // GetSession returns the session with id, or ErrNotFound.
 func (s *SQLite) GetSession(ctx context.Context, id string) (Session, error) {
 	var (
@@ -49,9 +52,7 @@ func (s *SQLite) GetSession(ctx context.Context, id string) (Session, error) {
 		hash                []byte
 		createdAt, lastSeen int64
 	)
-	err := s.db.QueryRowContext(ctx, `
-SELECT id, function, token_hash, created_at, last_seen_at FROM mcp_sessions WHERE id = ?`, id).
-		Scan(&sess.ID, &sess.Function, &hash, &createdAt, &lastSeen)
+	err := s.getSession.QueryRowContext(ctx, id).Scan(&sess.ID, &sess.Function, &hash, &createdAt, &lastSeen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, fmt.Errorf("get session: %w", ErrNotFound)
 	}
