@@ -60,3 +60,20 @@ func TestIsPublicTopLevel(t *testing.T) {
 		t.Errorf("nil Spec: IsPublic = true, want false")
 	}
 }
+
+func TestIsPublicSwagger2(t *testing.T) {
+	data, err := os.ReadFile("testdata/golden/swagger2.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Load(data)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !spec.IsPublic("POST", "/login") {
+		t.Errorf(`IsPublic("POST", "/login") = false, want true (security: [] in Swagger 2.0)`)
+	}
+	if spec.IsPublic("GET", "/orders/7") {
+		t.Errorf(`IsPublic("GET", "/orders/7") = true, want false`)
+	}
+}

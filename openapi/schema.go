@@ -100,6 +100,15 @@ func (c *converter) schema(v any, mode schemaMode, refDepth int) *converted {
 	case *object:
 		if ref, ok := v.val("$ref").(string); ok {
 			r := c.ref(ref, mode, refDepth)
+			if sib := schemaSiblings(v); sib != nil {
+				// JSON Schema 2020-12 (and so OpenAPI 3.1) applies keywords
+				// next to $ref as well: both must hold.
+				if s := c.object(sib, mode, refDepth); s.schema.len() > 0 {
+					w := newObject(1)
+					w.set("allOf", []any{r.schema, s.schema})
+					r = &converted{schema: w, deps: append(append([]string(nil), r.deps...), s.deps...), size: r.size + s.size + 1}
+				}
+			}
 			return c.withAnnotations(r, v, mode)
 		}
 		key := objKey{v, mode}
@@ -274,6 +283,24 @@ func (c *converter) deref(s *object, mode schemaMode) *object {
 // annotationKeys are the keywords that may sit next to a $ref and apply to
 // the use rather than to the referenced schema.
 var annotationKeys = []string{"title", "description", "default", "deprecated", "readOnly", "writeOnly"}
+
+// schemaSiblings returns the keywords next to a $ref other than the
+// annotations withAnnotations handles, nil when there are none.
+func schemaSiblings(raw *object) *object {
+	var sib *object
+	for i, k := range raw.keys {
+		switch {
+		case k == "$ref", k == "example", k == "examples", k == "nullable", strings.HasPrefix(k, "x-"),
+			slices.Contains(annotationKeys, k):
+			continue
+		}
+		if sib == nil {
+			sib = newObject(2)
+		}
+		sib.set(k, raw.vals[i])
+	}
+	return sib
+}
 
 // withAnnotations overlays the annotations written next to a $ref (allowed
 // in 3.1, common in 3.0) on the converted reference, without touching the
