@@ -32,11 +32,16 @@ func (b *builder) build() {
 
 	var tools []*Tool
 	total := 0 // bytes of emitted schemas
-	for _, path := range keys {
-		if !strings.HasPrefix(path, "/") {
-			continue // x-… extensions of the paths object
+	for _, key := range keys {
+		if strings.HasPrefix(key, "x-") || key == "" {
+			continue // extensions of the paths object
 		}
-		raw := paths.val(path)
+		raw := paths.val(key)
+		// A path written without its leading slash is still a path.
+		path := key
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
 		item, err := resolveObject(b.root, raw)
 		if err != nil {
 			reason := fmt.Sprintf("path item cannot be used: %v", err)

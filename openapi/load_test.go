@@ -62,7 +62,8 @@ func TestLoadAccepts(t *testing.T) {
 		{"duplicate keys", "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get: {operationId: first}\n    get: {operationId: second}\n", 1},
 		{"byte order mark", "\xef\xbb\xbf{\"openapi\":\"3.0.0\",\"paths\":{\"/a\":{\"get\":{}}}}", 1},
 		{"JSON with YAML syntax", "{openapi: 3.0.0, paths: {/a: {get: {}}}}", 1},
-		{"bad paths", `{"openapi":"3.0.0","paths":{"/a":"nope","/b":{"get":"nope"},"/c":{"get":{}},"x-ext":{}}}`, 1},
+		{"bad paths", `{"openapi":"3.0.0","paths":{"/a":"nope","/b":{"get":"nope"},"/c":{"get":{}},"x-ext":{"get":{}}}}`, 1},
+		{"path without a slash", `{"openapi":"3.0.0","paths":{"users/{id}":{"get":{}}}}`, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,4 +188,15 @@ func loadQuickly(t *testing.T, doc []byte) {
 		_ = tool.Validate(map[string]any{})
 	}
 	t.Logf("%d tools, %d skipped, loaded in %v", len(spec.Tools()), len(spec.Skipped()), d)
+}
+
+func TestLoadSwagger2BadTopLevel(t *testing.T) {
+	doc := `{"swagger":"2.0","info":"not an object","host":42,"tags":"x","paths":{"/a":{"get":{"operationId":"a","responses":{"200":{"description":"ok"}}}}}}`
+	spec, err := Load([]byte(doc))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(spec.Tools()) != 1 {
+		t.Errorf("tools = %d, want 1 (skipped: %v)", len(spec.Tools()), spec.Skipped())
+	}
 }

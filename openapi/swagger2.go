@@ -36,7 +36,21 @@ func fromSwagger2(root *object) (*object, []Skipped, error) {
 	}
 	var doc2 openapi2.T
 	if err := decodeTree(top, &doc2); err != nil {
-		return nil, nil, fmt.Errorf("swagger 2.0: %w", err)
+		// Leave out the top-level fields that do not decode (an info that
+		// is a string, a host that is a number) and keep the rest.
+		kept := newObject(top.len())
+		for i, k := range top.keys {
+			one := newObject(1)
+			one.set(k, top.vals[i])
+			var probe openapi2.T
+			if decodeTree(one, &probe) == nil {
+				kept.set(k, top.vals[i])
+			}
+		}
+		doc2 = openapi2.T{}
+		if err := decodeTree(kept, &doc2); err != nil {
+			return nil, nil, fmt.Errorf("swagger 2.0: %w", err)
+		}
 	}
 	var skipped []Skipped
 
@@ -86,8 +100,8 @@ func fromSwagger2(root *object) (*object, []Skipped, error) {
 	paths := root.obj("paths")
 	doc3.Paths = openapi3.NewPathsWithCapacity(paths.len())
 	for i, path := range paths.keysOrEmpty() {
-		if !strings.HasPrefix(path, "/") {
-			continue // x-… extensions of the paths object
+		if strings.HasPrefix(path, "x-") || path == "" {
+			continue // extensions of the paths object
 		}
 		item, ok := paths.vals[i].(*object)
 		if !ok {
