@@ -196,6 +196,19 @@ func TestCronEndToEnd(t *testing.T) {
 		t.Errorf("cron logs run = %v, want tick, 200, no error", run)
 	}
 
+	// The runs reach the gateway's metrics.
+	_, _, metrics := call(t, "GET", baseURL(s.AdminAddr())+"/metrics", nil, "")
+	found := false
+	for _, line := range strings.Split(metrics, "\n") {
+		if strings.HasPrefix(line, "jfn_cron_runs_total{") && strings.Contains(line, `function="jobs"`) &&
+			strings.Contains(line, `schedule="tick"`) && strings.Contains(line, `outcome="ok"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("/metrics has no jfn_cron_runs_total for jobs/tick/ok")
+	}
+
 	// A new document: tick is removed, tock and a failing schedule are added. A refresh makes
 	// the server fetch it; no restart.
 	up.set(cronDoc(`[{"expression":"@every 1s","name":"tock"}]`, `[{"expression":"@every 1s","name":"fails"}]`))
