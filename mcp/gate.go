@@ -32,7 +32,8 @@ const allowedMethods = "GET, POST, DELETE"
 //     hash; every other request needs Mcp-Session-Id (400 without) naming a live session of
 //     this function opened by this same token (404 otherwise).
 //
-// Only then does mcp-go see the request.
+// Only then does mcp-go see the request: initialize and tools/call go to its MCPServer
+// directly, everything else through its HTTP transport (see direct.go).
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if b.closed.Load() {
 		writeError(w, http.StatusNotFound, "MCP is not available for this function.")
@@ -45,13 +46,18 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info, binding, v := b.check(r)
-	var body []byte
+	var (
+		body []byte
+		msg  peeked
+	)
 	if v == nil && r.Method == http.MethodPost {
-		body, v = readMessage(r)
+		if body, v = readMessage(r); v == nil {
+			msg = peek(body)
+		}
 	}
 	ctx := r.Context()
 	if v == nil {
-		ctx, v = b.session(ctx, r, body, binding)
+		ctx, v = b.session(ctx, r, msg, binding)
 	}
 	switch {
 	case v == nil:
@@ -67,12 +73,19 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = withCaller(ctx, r, info)
 
-	if id, _ := ctx.Value(mintedKey{}).(string); id != "" && !modernBody(body) {
-		b.serveInitialize(ctx, w, id, body) // see initialize.go
-		return
+	checked, _ := ctx.Value(checkedKey{}).(string)
+	if checked != "" {
+		b.sessions.used(checked)
 	}
-	if id, _ := ctx.Value(checkedKey{}).(string); id != "" {
-		b.sessions.used(id)
+	if r.Method == http.MethodPost && !msg.modern { // see direct.go
+		if minted, _ := ctx.Value(mintedKey{}).(string); minted != "" {
+			b.serveInitialize(ctx, w, minted, body)
+			return
+		}
+		if checked != "" && msg.request && msg.method == string(mcp.MethodToolsCall) && isJSON(r) {
+			b.serveToolCall(ctx, w, checked, body)
+			return
+		}
 	}
 
 	if r.Method == http.MethodGet {
@@ -160,13 +173,13 @@ func readMessage(r *http.Request) ([]byte, *verdict) {
 // session applies the session rule (step 6 of ServeHTTP). It returns the context mcp-go
 // must serve the request with: it tells the session manager (sessions.go) which id was
 // created or checked here.
-func (b *Bridge) session(ctx context.Context, r *http.Request, body []byte, binding [32]byte) (context.Context, *verdict) {
+func (b *Bridge) session(ctx context.Context, r *http.Request, msg peeked, binding [32]byte) (context.Context, *verdict) {
 	switch {
 	case statelessVersion(r.Header.Get(mcp.HeaderProtocolVersion)):
 		// Stateless revision: mcp-go ignores Mcp-Session-Id and answers GET and DELETE with
 		// 405 itself, so there is no session to check. The token was checked already.
 		return ctx, nil
-	case r.Method == http.MethodPost && isJSON(r) && peekMethod(body) == string(mcp.MethodInitialize):
+	case r.Method == http.MethodPost && isJSON(r) && msg.method == string(mcp.MethodInitialize):
 		id := newSessionID()
 		if err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding); err != nil {
 			b.logger.Error().Err(err).Msg("create mcp session")

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // maxRequestBody bounds a JSON-RPC message posted to /mcp. mcp-go reads bodies without a
@@ -28,23 +30,48 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// peekMethod returns the "method" of a single JSON-RPC message, or "" when body is not one
-// JSON object with a string method (a response, a batch, or not JSON at all). The session
-// gate uses it only to tell "initialize" apart; mcp-go parses and answers the message.
-func peekMethod(body []byte) string {
+// peeked is what the gate reads of a POST body before mcp-go parses it.
+type peeked struct {
+	method  string // "" unless the body is one JSON object with a string "method"
+	request bool   // it has a non-null "id": a request, not a notification
+	modern  bool   // its params._meta declares the stateless revision 2026-07-28 or later
+}
+
+// peek reads the method, the id and the declared revision of a single JSON-RPC message, as
+// mcp-go reads them (encoding/json into structs), in one pass. A response, a batch, or
+// anything that is not JSON is the zero message.
+func peek(body []byte) peeked {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
-		return ""
+		return peeked{}
 	}
 	var msg struct {
 		Method json.RawMessage `json:"method"`
+		ID     json.RawMessage `json:"id"`
+		Params json.RawMessage `json:"params"`
 	}
 	if json.Unmarshal(body, &msg) != nil {
-		return ""
+		return peeked{}
 	}
-	var method string
-	if json.Unmarshal(msg.Method, &method) != nil {
-		return ""
+	var m peeked
+	if json.Unmarshal(msg.Method, &m.method) != nil {
+		return peeked{}
 	}
-	return method
+	m.request = len(msg.ID) > 0 && string(msg.ID) != "null"
+	if bytes.Contains(msg.Params, []byte(`"_meta"`)) {
+		// mcp-go's own test (detectRequestEra), applied to params alone.
+		var params struct {
+			Meta *mcp.Meta `json:"_meta"`
+		}
+		if json.Unmarshal(msg.Params, &params) == nil {
+			m.modern = mcp.IsModernProtocol(params.Meta.ProtocolVersion())
+		}
+	}
+	return m
 }
+
+// peekMethod returns the "method" of a single JSON-RPC message, or "" when body is not one
+// JSON object with a string method (a response, a batch, or not JSON at all). The session
+// gate uses it to tell initialize and tools/call apart; mcp-go parses and answers the
+// message.
+func peekMethod(body []byte) string { return peek(body).method }

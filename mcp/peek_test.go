@@ -49,6 +49,8 @@ func FuzzPeekMethod(f *testing.F) {
 		`{"method":"\u0069nitialize"}`,
 		`{"Method":"initialize","method":"ping"}`,
 		`{"id":1,"result":{}}`,
+		`{"jsonrpc":"2.0","id":null,"method":"tools/call"}`,
+		`{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -56,11 +58,19 @@ func FuzzPeekMethod(f *testing.F) {
 		if len(body) > maxRequestBody {
 			return
 		}
-		got := peekMethod(body)
+		m := peek(body)
+		got := m.method
 		var msg struct {
 			Method string `json:"method"`
 		}
 		err := json.Unmarshal(body, &msg)
+		// mcp-go's HandleMessage tells a request from a notification by a non-nil id.
+		var base struct {
+			ID any `json:"id,omitempty"`
+		}
+		if got != "" && json.Unmarshal(body, &base) == nil && m.request != (base.ID != nil) {
+			t.Errorf("peek(%q).request = %v, mcp-go reads id %v", body, m.request, base.ID)
+		}
 		trimmed := bytes.TrimSpace(body)
 		if err == nil && len(trimmed) > 0 && trimmed[0] == '{' && got != msg.Method {
 			t.Errorf("peekMethod(%q) = %q, mcp-go would read %q", body, got, msg.Method)

@@ -77,11 +77,11 @@ func TestInitializeKeepsNoSession(t *testing.T) {
 func TestInitializeModernMeta(t *testing.T) {
 	h := newHarness(t, nil)
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"` + mcp.MetaKeyProtocolVersion + `":"2026-07-28"},"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
-	if !modernBody([]byte(body)) {
-		t.Fatalf("modernBody(%s) = false, want true", body)
+	if !peek([]byte(body)).modern {
+		t.Fatalf("peek(%s).modern = false, want true", body)
 	}
-	if modernBody([]byte(initializeBody)) {
-		t.Errorf("modernBody(%s) = true, want false", initializeBody)
+	if peek([]byte(initializeBody)).modern {
+		t.Errorf("peek(%s).modern = true, want false", initializeBody)
 	}
 	_, got := h.rawRequest(t, http.MethodPost, h.tokA, "", "", body, nil)
 	if json.Valid([]byte(got)) {
@@ -121,5 +121,41 @@ func TestSessionTrackerExpiry(t *testing.T) {
 	tr.ended("idle") // already expired: not counted twice
 	if _, _, s, _ := rec.snapshot(); s != 2 {
 		t.Errorf("Observer sessions after ending an expired one = %d, want 2", s)
+	}
+}
+
+// TestDirectToolCall: the tools/call answers the Bridge writes itself are the transport's:
+// JSON results, JSON-RPC errors for protocol faults, 202 for a notification.
+func TestDirectToolCall(t *testing.T) {
+	h := newHarness(t, nil)
+	id := h.openSession(t, h.tokA)
+	post := func(body string) (*http.Response, string) {
+		t.Helper()
+		return h.rawRequest(t, http.MethodPost, h.tokA, id, "2025-06-18", body, nil)
+	}
+
+	resp, body := post(`{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"nope","arguments":{}}}`)
+	var rpc struct {
+		ID    string                   `json:"id"`
+		Error *mcp.JSONRPCErrorDetails `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &rpc); resp.StatusCode != http.StatusOK || err != nil || rpc.ID != "x" || rpc.Error == nil {
+		t.Errorf("tools/call of an unknown tool = %d %s, want 200 with a JSON-RPC error for id x", resp.StatusCode, body)
+	}
+
+	resp, body = post(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"createPet","arguments":{"age":-1}}}`)
+	var res struct {
+		Result mcp.CallToolResult `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(body), &res); resp.StatusCode != http.StatusOK || err != nil || !res.Result.IsError {
+		t.Errorf("tools/call with invalid arguments = %d %s, want 200 with isError", resp.StatusCode, body)
+	}
+
+	if resp, body := post(`{"jsonrpc":"2.0","method":"tools/call","params":{"name":"getPet","arguments":{"id":"1"}}}`); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("tools/call without an id (a notification) = %d %s, want 202", resp.StatusCode, body)
+	}
+	if resp, body := h.rawRequest(t, http.MethodPost, h.tokA, id, "2025-06-18", `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"getPet","arguments":{"id":"1"}}}`,
+		http.Header{"Content-Type": {"text/plain"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("tools/call as text/plain = %d %s, want 400 (as mcp-go answers)", resp.StatusCode, body)
 	}
 }
