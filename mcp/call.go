@@ -83,34 +83,36 @@ func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *
 		b.opts.Signer(up, body)
 	}
 
-	log := b.logger.With().Str("tool", entry.def.Name).Str("request_id", requestID).Logger()
+	// Only a failed call is logged (the access log has every request), so the call's logger
+	// is built only then.
+	log := func() *zerolog.Logger {
+		l := b.logger.With().Str("tool", entry.def.Name).Str("request_id", requestID).Logger()
+		return &l
+	}
 	start := time.Now()
 	resp, err := b.client.Do(up)
 	if err != nil {
-		res, outcome := b.failure(ctx, callCtx, err, &log, start)
+		res, outcome := b.failure(ctx, callCtx, err, log(), start)
 		return res, outcome, time.Since(start)
 	}
 	defer resp.Body.Close()
 	data, err := readBody(resp.Body, maxResponseBody)
 	upstream = time.Since(start)
 	if errors.Is(err, errBodyTooLarge) {
-		log.Warn().Int("status", resp.StatusCode).Msg("tool call: upstream response over the limit")
+		log().Warn().Int("status", resp.StatusCode).Msg("tool call: upstream response over the limit")
 		return toolError(fmt.Sprintf("The function answered HTTP %d with a body over %d MiB, which is more than a tool result may carry.", resp.StatusCode, maxResponseBody>>20)), OutcomeToolError, upstream
 	}
 	if err != nil {
-		res, outcome := b.failure(ctx, callCtx, err, &log, start)
+		res, outcome := b.failure(ctx, callCtx, err, log(), start)
 		return res, outcome, upstream
 	}
 	result := mapResponse(entry, resp, data)
-	ev := log.Debug()
-	outcome = OutcomeOK
-	if result.IsError {
-		ev = log.Info()
-		outcome = OutcomeToolError
+	if !result.IsError {
+		return result, OutcomeOK, upstream
 	}
-	ev.Int("status", resp.StatusCode).Int64("duration_ms", upstream.Milliseconds()).
-		Bool("is_error", result.IsError).Msg("tool call")
-	return result, outcome, upstream
+	log().Info().Int("status", resp.StatusCode).Int64("duration_ms", upstream.Milliseconds()).
+		Bool("is_error", true).Msg("tool call")
+	return result, OutcomeToolError, upstream
 }
 
 // failure maps an error from sending the request or reading the answer, and names its
