@@ -41,6 +41,12 @@ type Options struct {
 	// AllowedOrigins lists browser origins (scheme://host[:port]) allowed besides the
 	// request's own.
 	AllowedOrigins []string
+	// Hosts lists the host names (without port) under which this gateway is reached, besides
+	// loopback names: the public URL's host and, with a domain, <function>.<domain>. A
+	// browser Origin equal to the request's own scheme and host passes only when the Host is
+	// one of these or a loopback name, so a DNS-rebinding page (whose Origin and Host are both
+	// the attacker's name) is refused.
+	Hosts []string
 	// Public marks a function that needs no token. Its sessions are bound to "no token".
 	Public bool
 	// Logger receives one line per failed tool call and per skipped tool.

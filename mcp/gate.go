@@ -21,7 +21,8 @@ const allowedMethods = "GET, POST, DELETE"
 
 // ServeHTTP serves MCP Streamable HTTP behind the gate, which runs in this order:
 //
-//  1. Origin: absent, the request's own scheme://host, or in AllowedOrigins; else 403.
+//  1. Origin: absent, the request's own scheme://host when that host is ours (loopback or
+//     Options.Hosts), or in AllowedOrigins; else 403.
 //  2. Token: unless the function is public, the gateway's token check must have stored the
 //     token's auth.Info in the request context; else 401 with auth.UnauthorizedBody.
 //  3. Method: POST, GET or DELETE; else 405 with Allow.
@@ -120,7 +121,7 @@ type verdict struct {
 // check applies the rules that need nothing but the request (steps 1 to 4 of ServeHTTP).
 // It returns the token the gateway verified and the hash sessions are bound to.
 func (b *Bridge) check(r *http.Request) (auth.Info, [32]byte, *verdict) {
-	if !originAllowed(r, b.opts.AllowedOrigins) {
+	if !originAllowed(r, b.opts.AllowedOrigins, b.opts.Hosts) {
 		return auth.Info{}, [32]byte{}, &verdict{http.StatusForbidden, "Origin not allowed."}
 	}
 	info, hasToken := auth.FromContext(r.Context())

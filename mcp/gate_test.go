@@ -185,6 +185,10 @@ func TestOriginAllowed(t *testing.T) {
 		{"fn.example.com", "", false, []string{"https://app.example.com", "https://app.example.com"}, false},
 		{"[::1]:8080", "", false, []string{"http://[::1]:8080"}, true},
 		{"fn.example.com", "", false, []string{"javascript://fn.example.com"}, false},
+		// DNS rebinding: the attacker's page has its own name as both Origin and Host.
+		{"evil.example.com", "", false, []string{"http://evil.example.com"}, false},
+		{"evil.example.com:8080", "", false, []string{"http://evil.example.com:8080"}, false},
+		{"localhost:8080", "", false, []string{"http://localhost:8080"}, true},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("POST", "/mcp", nil)
@@ -199,7 +203,7 @@ func TestOriginAllowed(t *testing.T) {
 		for _, o := range tt.origin {
 			r.Header.Add("Origin", o)
 		}
-		if got := originAllowed(r, allowed); got != tt.want {
+		if got := originAllowed(r, allowed, []string{"fn.example.com"}); got != tt.want {
 			t.Errorf("originAllowed(host %q, origin %q) = %v, want %v", tt.host, tt.origin, got, tt.want)
 		}
 	}

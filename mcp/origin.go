@@ -9,9 +9,10 @@ import (
 
 // originAllowed applies the Origin rule of the MCP contract. A request without Origin
 // (agents, servers, curl) passes. A browser Origin passes when it names the request's own
-// scheme and host, or is in allowed (exact scheme://host[:port] strings, compared without
-// case and with default ports removed). Anything else, including "null", is refused.
-func originAllowed(r *http.Request, allowed []string) bool {
+// scheme and host and that host is ours (a loopback name or one of hosts), or is in allowed
+// (exact scheme://host[:port] strings, compared without case and with default ports
+// removed). Anything else, including "null", is refused.
+func originAllowed(r *http.Request, allowed, hosts []string) bool {
 	vals := r.Header.Values("Origin")
 	if len(vals) == 0 {
 		return true
@@ -23,11 +24,33 @@ func originAllowed(r *http.Request, allowed []string) bool {
 	if !ok {
 		return false
 	}
-	if self, ok := normalizeOrigin(requestScheme(r) + "://" + r.Host); ok && self == origin {
+	if self, ok := normalizeOrigin(requestScheme(r) + "://" + r.Host); ok && self == origin && ownHost(r.Host, hosts) {
 		return true
 	}
 	for _, a := range allowed {
 		if n, ok := normalizeOrigin(a); ok && n == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// ownHost reports whether the Host header names this gateway: a loopback name or address,
+// or one of hosts (compared without case and port).
+func ownHost(hostport string, hosts []string) bool {
+	h := hostport
+	if hh, _, err := net.SplitHostPort(hostport); err == nil {
+		h = hh
+	}
+	h = strings.ToLower(strings.TrimSuffix(strings.Trim(h, "[]"), "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	for _, o := range hosts {
+		if strings.EqualFold(strings.TrimSuffix(o, "."), h) {
 			return true
 		}
 	}

@@ -221,6 +221,30 @@ func openStream(t *testing.T, url, token, session string) <-chan struct{} {
 	return done
 }
 
+// TestMCPDNSRebinding: a page on an attacker's name that resolves to the gateway has that name
+// as both Origin and Host. On a public function (no token to stop it) it must get 403, while
+// the gateway's own loopback origin still passes.
+func TestMCPDNSRebinding(t *testing.T) {
+	s := startServer(t)
+	up := newRecorder(t)
+	deployed(t, s.db, "open", up.URL, "--public")
+	s.waitFunctions(t, "open")
+	s.waitHealthy(t, "open")
+	url := s.URL() + "/open/mcp"
+	init := rpc("initialize", map[string]any{
+		"protocolVersion": sessionVersion, "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "raw", "version": "1"},
+	})
+	code, _, body := mcpRequest{method: "POST", body: init, host: "evil.example.com", origin: "http://evil.example.com"}.do(t, url)
+	if code != http.StatusForbidden {
+		t.Errorf("initialize with Host and Origin evil.example.com = %d %s, want 403", code, body)
+	}
+	own := strings.TrimSuffix(s.URL(), "/")
+	if code, _, body := (mcpRequest{method: "POST", body: init, origin: own}).do(t, url); code != http.StatusOK {
+		t.Errorf("initialize with the gateway's own Origin %s = %d %s, want 200", own, code, body)
+	}
+}
+
 func TestMCPOff(t *testing.T) {
 	s := startServer(t)
 	bal := newRecorder(t)

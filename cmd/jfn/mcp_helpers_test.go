@@ -173,6 +173,7 @@ func structured(t *testing.T, res *mcp.CallToolResult) string {
 // mcpRequest is one raw HTTP request to an /mcp endpoint. Empty fields leave their header out.
 type mcpRequest struct {
 	method, token, session, version, origin, body string
+	host                                          string      // Host header; the URL's when empty
 	header                                        http.Header // more headers
 }
 
@@ -201,6 +202,9 @@ func (r mcpRequest) do(t *testing.T, url string) (int, http.Header, string) {
 	}
 	for k, vs := range r.header {
 		req.Header[k] = vs
+	}
+	if r.host != "" {
+		req.Host = r.host
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

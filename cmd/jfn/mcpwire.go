@@ -163,6 +163,8 @@ type mcpFactory struct {
 	sessions       mcp.SessionStore
 	client         *http.Client
 	allowedOrigins []string
+	publicHost     string // host name of the public URL ("" when it is a loopback address)
+	domain         string // --domain: functions are also <name>.<domain>
 	logger         zerolog.Logger
 	// sign sets X-Jelou-Signature on a tool call's upstream request (gateway.Gateway.Sign).
 	// It is set once, after the gateway is built and before anything serves.
@@ -200,13 +202,31 @@ func (m *mcpFactory) closeAll() {
 	}
 }
 
-func newMCPFactory(sessions mcp.SessionStore, allowedOrigins []string, logger zerolog.Logger) *mcpFactory {
+// hosts lists the names the function is reached under besides loopback ones (mcp.Options.Hosts).
+func (m *mcpFactory) hosts(function string) []string {
+	var hs []string
+	if m.publicHost != "" {
+		hs = append(hs, m.publicHost)
+	}
+	if m.domain != "" {
+		hs = append(hs, function+"."+m.domain)
+	}
+	return hs
+}
+
+func newMCPFactory(sessions mcp.SessionStore, allowedOrigins []string, publicURL, domain string, logger zerolog.Logger) *mcpFactory {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64 // tool calls to one upstream reuse connections under load
+	var publicHost string
+	if u, err := url.Parse(publicURL); err == nil {
+		publicHost = u.Hostname()
+	}
 	return &mcpFactory{
+		publicHost:     publicHost,
 		sessions:       sessions,
 		client:         &http.Client{Transport: tr},
 		allowedOrigins: allowedOrigins,
+		domain:         domain,
 		logger:         logger,
 		live:           make(map[*mcp.Bridge]struct{}),
 	}
@@ -238,6 +258,7 @@ func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge,
 		Client:         m.client,
 		Sessions:       m.sessions,
 		AllowedOrigins: m.allowedOrigins,
+		Hosts:          m.hosts(fn.Name),
 		Public:         fn.Public,
 		Logger:         m.logger,
 		Signer: func(r *http.Request, body []byte) {

@@ -268,7 +268,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		ttl = defaultSessionTTL
 	}
 	s.sessions = newStoreSessions(ss, ttl)
-	s.mcp = newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.logger)
+	s.mcp = newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.publicURL, s.cfg.Domain, s.logger)
 	runs, ok := s.store.(store.CronRuns)
 	if !ok {
 		return fmt.Errorf("the store %s cannot record cron runs", redactDSN(s.cfg.DB))
