@@ -111,7 +111,8 @@ func verdict(met, aimed bool) string {
 const (
 	sessionsMustMB = 200
 	sessionsAimMB  = 50
-	convMust       = time.Second // documents of about 1,000 operations or more
+	convMust       = time.Second            // documents of about 1,000 operations or more
+	convAim        = 500 * time.Millisecond // GitHub's 1,223 operations; ec2's 1,188 here
 	convManyOps    = 1000
 )
 
@@ -156,7 +157,8 @@ func (rep *benchReport) markdown() string {
 		for _, d := range rep.Documents {
 			target := ""
 			if d.Operations >= convManyOps {
-				target = fmt.Sprintf("<%s: %s", convMust, verdict(d.Seconds < convMust.Seconds(), d.Seconds < convMust.Seconds()))
+				target = fmt.Sprintf("<%g s (aim <%g s): %s", convMust.Seconds(), convAim.Seconds(),
+					verdict(d.Seconds < convMust.Seconds(), d.Seconds < convAim.Seconds()))
 			}
 			fmt.Fprintf(&b, "| %s | %.1f MB | %d | %d | %.2f s | %.2f s | %.2f s | %.0f MB | %.0f MB | %s |\n", d.File,
 				float64(d.Bytes)/(1<<20), d.Operations, d.Tools, d.Seconds, d.CPUSeconds, d.FirstSecs, d.PeakHeapMB, d.AllocatedMB, target)
