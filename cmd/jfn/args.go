@@ -140,3 +140,19 @@ func wantArgs(cmd string, pos []string, names ...string) error {
 	}
 	return nil
 }
+
+// parseName parses the flags of cmd, a command whose one positional argument is a function
+// NAME, and checks that name.
+func parseName(fs *flag.FlagSet, args []string, usage, cmd string) (string, error) {
+	pos, err := parseArgs(fs, args, usage)
+	if err != nil {
+		return "", err
+	}
+	if err := wantArgs(cmd, pos, "NAME"); err != nil {
+		return "", err
+	}
+	if err := checkName(cmd, pos[0]); err != nil {
+		return "", err
+	}
+	return pos[0], nil
+}

@@ -41,15 +41,8 @@ type skippedJSON struct {
 
 func cmdCronList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("cron list")
-	pos, err := parseArgs(fs, args, cronListUsage)
+	name, err := parseName(fs, args, cronListUsage, "cron list")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("cron list", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("cron list", name); err != nil {
 		return err
 	}
 	st, err := openStore(ctx, e)
@@ -123,15 +116,8 @@ func cmdCronLogs(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("cron logs")
 	state := fs.String("state", "", "")
 	limit := fs.Int("limit", 20, "")
-	pos, err := parseArgs(fs, args, cronLogsUsage)
+	name, err := parseName(fs, args, cronLogsUsage, "cron logs")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("cron logs", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("cron logs", name); err != nil {
 		return err
 	}
 	q := store.CronRunQuery{State: strings.ToUpper(*state), Limit: *limit}

@@ -120,15 +120,8 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions info")
 	showSecret := fs.Bool("show-secret", false, "")
 	urls := addURLFlags(fs, e)
-	pos, err := parseArgs(fs, args, functionsInfoUsage)
+	name, err := parseName(fs, args, functionsInfoUsage, "functions info")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("functions info", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("functions info", name); err != nil {
 		return err
 	}
 	if err := urls.validate("functions info"); err != nil {
@@ -199,15 +192,8 @@ func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	var yes bool
 	fs.BoolVar(&yes, "y", false, "")
 	fs.BoolVar(&yes, "yes", false, "")
-	pos, err := parseArgs(fs, args, functionsDeleteUsage)
+	name, err := parseName(fs, args, functionsDeleteUsage, "functions delete")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("functions delete", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("functions delete", name); err != nil {
 		return err
 	}
 	if e.json && !yes {
@@ -250,15 +236,8 @@ see the new tools.
 
 func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions refresh")
-	pos, err := parseArgs(fs, args, functionsRefreshUsage)
+	name, err := parseName(fs, args, functionsRefreshUsage, "functions refresh")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("functions refresh", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("functions refresh", name); err != nil {
 		return err
 	}
 	st, err := openStore(ctx, e)
@@ -326,15 +305,8 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	var yes bool
 	fs.BoolVar(&yes, "y", false, "")
 	fs.BoolVar(&yes, "yes", false, "")
-	pos, err := parseArgs(fs, args, functionsRotateSecretUsage)
+	name, err := parseName(fs, args, functionsRotateSecretUsage, "functions rotate-secret")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("functions rotate-secret", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("functions rotate-secret", name); err != nil {
 		return err
 	}
 	g, err := parseDuration(*grace)

@@ -43,15 +43,8 @@ type tokenJSON struct {
 
 func cmdTokensList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("tokens list")
-	pos, err := parseArgs(fs, args, tokensListUsage)
+	name, err := parseName(fs, args, tokensListUsage, "tokens list")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("tokens list", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("tokens list", name); err != nil {
 		return err
 	}
 	st, err := openStore(ctx, e)
@@ -112,15 +105,8 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("tokens create")
 	tokenName := fs.String("name", "", "")
 	expires := fs.String("expires", "", "")
-	pos, err := parseArgs(fs, args, tokensCreateUsage)
+	name, err := parseName(fs, args, tokensCreateUsage, "tokens create")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs("tokens create", pos, "NAME"); err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := checkName("tokens create", name); err != nil {
 		return err
 	}
 	if err := checkTokenName(*tokenName); err != nil {
