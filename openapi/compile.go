@@ -2,9 +2,15 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -16,9 +22,11 @@ import (
 // Two properties of that library shape this file:
 //   - Compiling each tool's self-contained schema repeats the work on the
 //     definitions tools share, which dominated the load time of large
-//     documents. So all schemas of one kind go into one resource, as
+//     documents. So the schemas of one kind go into one resource, as
 //     $defs/tool:<name> next to the shared definitions (a tool's $defs are
-//     exactly the shared definitions it reaches, so the result is the same).
+//     exactly the shared definitions it reaches, so the result is the same);
+//     large documents are split into a few such resources, one per batch of
+//     neighbouring tools, compiled at once (see compileAll).
 //   - One Compile call keeps its pending subschemas in a list and searches
 //     it for each new one: quadratic in the size of what it compiles at once.
 //     So subtrees larger than compileChunk are moved to synthetic
@@ -36,8 +44,9 @@ type compileUnit struct {
 }
 
 func (b *builder) compile(tools []*Tool) {
-	inputs := compileShared("input", units(tools, func(t *Tool) *object { return t.inputTree }))
-	outputs := compileShared("output", units(tools, func(t *Tool) *object { return t.outputTree }))
+	inputs, outputs := compileAll(
+		units(tools, func(t *Tool) *object { return t.inputTree }),
+		units(tools, func(t *Tool) *object { return t.outputTree }))
 	for _, t := range tools {
 		s := inputs[t.Name]
 		if s == nil {
@@ -60,6 +69,67 @@ func (b *builder) compile(tools []*Tool) {
 		t.inputTree, t.outputTree = nil, nil
 		b.spec.tools = append(b.spec.tools, *t)
 	}
+}
+
+// compileMinBatch is the fewest units worth a resource (and a compiler) of
+// their own: each batch compiles again the shared definitions its units
+// reach.
+const compileMinBatch = 100
+
+// compileAll compiles the input and the output units, each kind split into
+// batches of neighbouring tools (which tend to share definitions) so that
+// GOMAXPROCS workers compile them at once. Every batch is its own resource
+// and compiler; only reads of the tools' trees are shared. The results are
+// merged into maps and used in the tools' order, so nothing depends on
+// scheduling.
+func compileAll(inputs, outputs []compileUnit) (in, out map[string]*jsonschema.Schema) {
+	workers := runtime.GOMAXPROCS(0)
+	type job struct {
+		kind string
+		us   []compileUnit
+		res  map[string]*jsonschema.Schema
+	}
+	var jobs []*job
+	for _, k := range []struct {
+		kind string
+		us   []compileUnit
+	}{{"input", inputs}, {"output", outputs}} {
+		n := min(workers, len(k.us)/compileMinBatch)
+		if n < 1 {
+			n = 1
+		}
+		for i := range n {
+			lo, hi := i*len(k.us)/n, (i+1)*len(k.us)/n
+			if lo < hi {
+				jobs = append(jobs, &job{kind: k.kind, us: k.us[lo:hi]})
+			}
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(jobs)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				jobs[i].res = compileShared(jobs[i].kind, jobs[i].us)
+			}
+		})
+	}
+	wg.Wait()
+	in, out = map[string]*jsonschema.Schema{}, map[string]*jsonschema.Schema{}
+	for _, j := range jobs {
+		dst := in
+		if j.kind == "output" {
+			dst = out
+		}
+		for name, s := range j.res {
+			dst[name] = s
+		}
+	}
+	return in, out
 }
 
 func units(tools []*Tool, tree func(*Tool) *object) []compileUnit {
@@ -124,11 +194,7 @@ func compileUnits(kind string, us []compileUnit) (out map[string]*jsonschema.Sch
 	}
 	doc := newObject(1)
 	doc.set("$defs", h.defs)
-	raw, err := marshalTree(doc)
-	if err != nil {
-		return nil, err
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	v, err := (&nativeConv{memo: map[*object]map[string]any{}}).value(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -291,4 +357,89 @@ func (h *hoister) leavesFirst() []string {
 		dfs(name)
 	}
 	return order
+}
+
+// nativeConv turns a tree into the value jsonschema.UnmarshalJSON would
+// decode from its JSON text (maps, []any, json.Number, string, bool, nil),
+// without writing and parsing that text. An object reached twice (the
+// hoister copies a subtree shared by several schemas once) becomes one map:
+// the compiler only reads the document.
+type nativeConv struct {
+	memo map[*object]map[string]any
+}
+
+func (nc *nativeConv) value(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, bool:
+		return v, nil
+	case string:
+		return validUTF8(v), nil
+	case json.Number:
+		if !isJSONNumber(string(v)) {
+			return nil, fmt.Errorf("invalid number %q", string(v))
+		}
+		return v, nil
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("unsupported number %v", v)
+		}
+		return json.Number(formatFloat(v)), nil
+	case int:
+		return json.Number(strconv.Itoa(v)), nil
+	case int64:
+		return json.Number(strconv.FormatInt(v, 10)), nil
+	case *object:
+		if v == nil {
+			return nil, nil
+		}
+		if m, ok := nc.memo[v]; ok {
+			return m, nil
+		}
+		m := make(map[string]any, len(v.keys))
+		for i, k := range v.keys {
+			e, err := nc.value(v.vals[i])
+			if err != nil {
+				return nil, err
+			}
+			m[validUTF8(k)] = e
+		}
+		nc.memo[v] = m
+		return m, nil
+	case []any:
+		a := make([]any, len(v))
+		for i, e := range v {
+			c, err := nc.value(e)
+			if err != nil {
+				return nil, err
+			}
+			a[i] = c
+		}
+		return a, nil
+	default:
+		// Whatever writeJSON does with other types, through the text.
+		raw, err := marshalTree(v)
+		if err != nil {
+			return nil, err
+		}
+		return jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	}
+}
+
+// validUTF8 replaces each byte of s that is not part of valid UTF-8 with
+// U+FFFD, as writeString does.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
