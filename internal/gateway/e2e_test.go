@@ -121,6 +121,12 @@ func TestEndToEndSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	within("public function routed", func() bool { code, _ := do("POST", "/open/", ""); return code == 200 })
+	// /readyz below needs every function's document loaded once; on a busy machine the new
+	// function's first fetch may still be under way, so wait for it (not timed: no contract).
+	eventually(t, 10*time.Second, "public function's document loaded", func() bool {
+		code, _ := do("GET", "/open/__health", "")
+		return code == 200
+	})
 
 	// Shutdown flushes last use to the file.
 	stop()
