@@ -66,13 +66,19 @@ func New() (string, error) {
 
 // checksum encodes CRC-32 (IEEE) of the random part in checksumLen base62 characters.
 func checksum(random string) string {
+	sum := checksumBytes(random)
+	return string(sum[:])
+}
+
+// checksumBytes is checksum without the string allocation, for Check on the hot path.
+func checksumBytes(random string) [checksumLen]byte {
 	v := crc32.ChecksumIEEE([]byte(random))
 	var out [checksumLen]byte
 	for i := checksumLen - 1; i >= 0; i-- {
 		out[i] = alphabet[v%62]
 		v /= 62
 	}
-	return string(out[:])
+	return out
 }
 
 // Check reports whether s has the shape and checksum of a runtime token. It does no lookup.
@@ -86,7 +92,7 @@ func Check(s string) error {
 			return ErrInvalidToken
 		}
 	}
-	if checksum(body[:randomLen]) != body[randomLen:] {
+	if sum := checksumBytes(body[:randomLen]); string(sum[:]) != body[randomLen:] {
 		return ErrInvalidToken
 	}
 	return nil
