@@ -122,8 +122,24 @@ func (b *builder) indexRoutes() {
 		return
 	}
 	b.spec.routesBySegments = map[int][]int{}
+	b.spec.literalsAt = map[int]map[string][]string{}
 	for i, r := range b.spec.routes {
 		b.spec.routesBySegments[len(r.segs)] = append(b.spec.routesBySegments[len(r.segs)], i)
+		for j, sg := range r.segs {
+			if sg.pattern != nil {
+				continue
+			}
+			at := b.spec.literalsAt[j]
+			if at == nil {
+				at = map[string][]string{}
+				b.spec.literalsAt[j] = at
+			}
+			for _, k := range foldKeys(sg.literal) {
+				if !slices.Contains(at[k], sg.literal) {
+					at[k] = append(at[k], sg.literal)
+				}
+			}
+		}
 	}
 }
 

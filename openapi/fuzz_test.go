@@ -1,11 +1,15 @@
 package openapi
 
 import (
+	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // FuzzLoad feeds arbitrary documents to Load and Publish: they must never
@@ -93,6 +97,92 @@ func FuzzToolName(f *testing.F) {
 				t.Fatalf("uniqueNames gave %q (all: %q)", n, names)
 			}
 			seen[n] = true
+		}
+	})
+}
+
+// FuzzIsPublicLookAlike checks the look-alike rule against upstream routers: a path that
+// IsPublic exempts must not resolve to a protected operation once it is case-folded,
+// stripped of ";…", of trailing dots and whitespace, or of a ".ext" suffix, the way
+// Express, Spring, Tomcat and IIS may route it.
+func FuzzIsPublicLookAlike(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"admin", "/users/ADMIN"},
+		{"admin", "/users/admin;x"},
+		{"admin", "/users/admin.json"},
+		{"admin", "/users/admin%20"},
+		{"Admin", "/users/admin."},
+		{"report.json", "/users/report"},
+		{"a;b", "/users/A"},
+		{"me", "/users/42"},
+		{"x", "/x/Docs"},
+		{"Docs", "/docs/1"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	safe := regexp.MustCompile(`^[A-Za-z0-9._;~-]{1,40}$`)
+	f.Fuzz(func(t *testing.T, lit, path string) {
+		if !safe.MatchString(lit) || lit == "." || lit == ".." || len(path) > 200 {
+			return
+		}
+		litJSON, _ := json.Marshal(lit)
+		l := string(litJSON[1 : len(litJSON)-1])
+		doc := `{"openapi":"3.0.0","info":{"title":"t","version":"1"},"security":[{"k":[]}],"paths":{` +
+			`"/users/{id}":{"get":{"security":[],"responses":{}}},` +
+			`"/users/` + l + `":{"get":{"responses":{}}},` +
+			`"/` + l + `/{id}":{"get":{"responses":{}}},` +
+			`"/{section}/docs":{"get":{"security":[],"responses":{}}},` +
+			`"/Docs/{id}":{"get":{"security":[],"responses":{}}}` +
+			`},"components":{"securitySchemes":{"k":{"type":"apiKey","in":"header","name":"K"}}}}`
+		spec, err := Load([]byte(doc))
+		if err != nil {
+			t.Fatalf("Load: %v\n%s", err, doc)
+		}
+		if !spec.IsPublic("GET", path) {
+			return
+		}
+		_, segs := spec.resolve(path)
+		cutLast := func(s string) string {
+			if i := strings.LastIndexByte(s, '.'); i > 0 {
+				return s[:i]
+			}
+			return s
+		}
+		cutFirst := func(s string) string {
+			if i := strings.IndexByte(s, '.'); i > 0 {
+				return s[:i]
+			}
+			return s
+		}
+		cutSemi := func(s string) string {
+			if i := strings.IndexByte(s, ';'); i >= 0 {
+				return s[:i]
+			}
+			return s
+		}
+		trim := func(s string) string {
+			return strings.TrimRightFunc(s, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+		}
+		norms := map[string]func(string) string{
+			"case folding":     strings.ToLower,
+			"';' stripping":    cutSemi,
+			"trailing dots":    trim,
+			"suffix stripping": cutLast,
+			"all suffixes":     cutFirst,
+			"all of them":      func(s string) string { return strings.ToLower(cutFirst(trim(cutSemi(s)))) },
+		}
+		for what, norm := range norms {
+			parts := make([]string, len(segs))
+			for i, s := range segs {
+				parts[i] = url.PathEscape(norm(s))
+			}
+			q := "/" + strings.Join(parts, "/")
+			routes, _ := spec.resolve(q)
+			for _, r := range routes {
+				if public, declared := r.public["GET"]; declared && !public {
+					t.Fatalf("IsPublic(GET, %q) = true, but under %s it is %q, which routes to the protected %s (literal %q)", path, what, q, r.template, lit)
+				}
+			}
 		}
 	})
 }

@@ -19,7 +19,8 @@ func TestIsPublic(t *testing.T) {
 		want         bool
 	}{
 		{"POST", "/webhooks/stripe", true},
-		{"post", "/webhooks/stripe", true},
+		{"post", "/webhooks/stripe", false}, // methods are case-sensitive
+		{"Post", "/webhooks/stripe", false},
 		{"POST", "/webhooks/stripe?x=1", true},
 		{"GET", "/webhooks/stripe", false},   // method not declared
 		{"POST", "/webhooks/stripe/", false}, // trailing slash: another path
@@ -37,6 +38,53 @@ func TestIsPublic(t *testing.T) {
 	for _, tt := range tests {
 		if got := spec.IsPublic(tt.method, tt.path); got != tt.want {
 			t.Errorf("IsPublic(%q, %q) = %v, want %v", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+// TestIsPublicRefusesLookAlikes keeps the look-alike rule: a segment that fills a public
+// template is not public when an upstream router could resolve it to a protected literal
+// route beside it (case folding, ";" stripping, suffix matching, trailing dots and spaces).
+func TestIsPublicRefusesLookAlikes(t *testing.T) {
+	data, err := os.ReadFile("testdata/lookalike.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Load(data)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/users/42", true},
+		{"/users/alice", true},
+		{"/users/v1.2", true},
+		{"/users/admin", false}, // the protected literal itself
+		{"/users/ADMIN", false},
+		{"/users/Admin", false},
+		{"/users/admin;", false},
+		{"/users/admin;jsessionid=1", false},
+		{"/users/42;x", false},
+		{"/users/admin.", false},
+		{"/users/admin.json", false},
+		{"/users/ADMIN.JSON", false},
+		{"/users/admin.tar.gz", false},
+		{"/users/admin%20", false},
+		{"/users/42%20", false},
+		{"/users/42%09", false},
+		{"/users/admin%00", false},
+		{"/users/4%0a2", false},
+		{"/users/a%5Cb", false},
+		{"/users/.hidden", true}, // a leading dot is not a suffix
+		{"/files/report.json", true},
+		{"/files/SECRET.json", false},
+		{"/files/secret.json", false}, // the literal route wins, and it is protected
+	}
+	for _, tt := range tests {
+		if got := spec.IsPublic("GET", tt.path); got != tt.want {
+			t.Errorf("IsPublic(GET, %q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
 }

@@ -35,7 +35,11 @@ type Spec struct {
 	// routesBySegments indexes routes by their number of segments; nil
 	// when no operation is public.
 	routesBySegments map[int][]int
-	schedules        []Schedule
+	// literalsAt maps, per segment position, each fold key (foldKeys) of the
+	// literal segments routes have there to those literals' spellings;
+	// IsPublic refuses look-alikes of them.
+	literalsAt map[int]map[string][]string
+	schedules  []Schedule
 	// cronSkipped lists malformed x-jelou-cron entries (cron.go).
 	cronSkipped []Skipped
 	// outputDropped lists tools whose output schema did not compile and was
