@@ -100,3 +100,8 @@ func normalizeOrigin(s string) (string, bool) {
 	}
 	return scheme + "://" + host, true
 }
+
+// NormalizeOrigin is the origin rule's normal form, for the gateway's CORS lists: lowercase
+// scheme://host[:port] with the default port dropped; false for anything that is not an
+// http(s) origin (a path, query, user info, another scheme, "null").
+func NormalizeOrigin(s string) (string, bool) { return normalizeOrigin(s) }

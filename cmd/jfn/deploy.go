@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -24,6 +25,8 @@ their current values.
   --public           no token needed on any route (--public=false to undo)
   --timeout D        upstream timeout, at most 120s (default 30s)
   --no-mcp           do not serve /mcp (--no-mcp=false to undo)
+  --cors-origins L   browser origins allowed to call the function, comma-separated
+                     (https://app.example.com,… or *; "" for none, the default)
   --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
   --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
@@ -105,6 +108,7 @@ type deployParams struct {
 	Public   *bool
 	Timeout  *time.Duration
 	MCP      *bool
+	CORS     *[]string
 }
 
 // deployResult is the outcome of deployFunction.
@@ -141,6 +145,9 @@ func deployFunction(ctx context.Context, st store.Store, p deployParams) (deploy
 	}
 	if p.MCP != nil {
 		f.MCP = *p.MCP
+	}
+	if p.CORS != nil {
+		f.CORSOrigins = *p.CORS
 	}
 	created, err := st.PutFunction(ctx, f)
 	if err != nil {
@@ -188,6 +195,7 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	public := fs.Bool("public", false, "")
 	timeout := fs.Duration("timeout", defaultTimeout, "")
 	noMCP := fs.Bool("no-mcp", false, "")
+	cors := fs.String("cors-origins", "", "")
 	urls := addURLFlags(fs, e)
 	pos, err := parseArgs(fs, args, deployUsage)
 	if err != nil {
@@ -229,6 +237,13 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	if set["no-mcp"] {
 		mcp := !*noMCP
 		p.MCP = &mcp
+	}
+	if set["cors-origins"] {
+		origins, err := gateway.ParseCORSOrigins(*cors)
+		if err != nil {
+			return usagef("jfn deploy: invalid --cors-origins: %v", err)
+		}
+		p.CORS = &origins
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {

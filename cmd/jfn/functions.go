@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jfnhq/jfn/internal/store"
@@ -161,6 +162,11 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
 	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", openAPIURL(f))
 	fmt.Fprintf(tw, "▸ Public\t%s\n", yesNo(f.Public))
+	if len(f.CORSOrigins) > 0 {
+		fmt.Fprintf(tw, "▸ CORS\t%s\n", strings.Join(f.CORSOrigins, ", "))
+	} else {
+		fmt.Fprintf(tw, "▸ CORS\tno origins (--cors-origins lists them)\n")
+	}
 	fmt.Fprintf(tw, "▸ Timeout\t%s\n", timeoutOf(f))
 	if f.MCP {
 		fmt.Fprintf(tw, "▸ MCP\ton (%s/mcp)\n", fnURL)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -252,12 +253,13 @@ func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge,
 	}
 	up.RawQuery, up.Fragment = "", ""
 	return mcp.New(&mcp.Options{
-		Function:       fn.Name,
-		Upstream:       up,
-		Timeout:        min(timeoutOf(fn), maxTimeout),
-		Client:         m.client,
-		Sessions:       m.sessions,
-		AllowedOrigins: m.allowedOrigins,
+		Function: fn.Name,
+		Upstream: up,
+		Timeout:  min(timeoutOf(fn), maxTimeout),
+		Client:   m.client,
+		Sessions: m.sessions,
+		// A function's CORS origins may call its /mcp from a browser too.
+		AllowedOrigins: slices.Concat(m.allowedOrigins, fn.CORSOrigins),
 		Hosts:          m.hosts(fn.Name),
 		Public:         fn.Public,
 		Logger:         m.logger,

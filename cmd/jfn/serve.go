@@ -33,6 +33,9 @@ Runs the gateway. Flags beat their environment variables.
   --spec-refresh D       how often OpenAPI documents are re-fetched (env JFN_SPEC_REFRESH, default 60s)
   --session-ttl D        MCP sessions unused this long are removed (env JFN_SESSION_TTL, default 24h)
   --max-body-bytes N     largest request body proxied (env JFN_MAX_BODY_BYTES, default 10485760)
+  --body-timeout D       how long a request body may take to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)
+  --max-inflight-bytes N request bodies buffered at once, all requests together, then 503
+                         (env JFN_MAX_INFLIGHT_BYTES, default 268435456)
   --shutdown-timeout D   how long open requests may finish on SIGINT/SIGTERM (default 10s)
   --db PATH              the store (env JFN_DB, default ./jfn.db)
 `
@@ -53,6 +56,8 @@ type serveConfig struct {
 	SpecRefresh     time.Duration
 	SessionTTL      time.Duration
 	MaxBodyBytes    int64
+	BodyTimeout     time.Duration
+	MaxInflight     int64
 	ShutdownTimeout time.Duration
 }
 
@@ -68,6 +73,8 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	refresh := fs.String("spec-refresh", envOr(e, "JFN_SPEC_REFRESH", "60s"), "")
 	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", defaultSessionTTL.String()), "")
 	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"), "")
+	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()), "")
+	inflight := fs.String("max-inflight-bytes", envOr(e, "JFN_MAX_INFLIGHT_BYTES", strconv.Itoa(gateway.DefaultMaxInflightBytes)), "")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "")
 	pos, err := parseArgs(fs, args, serveUsage)
 	if err != nil {
@@ -97,6 +104,15 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	}
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBodyBytes <= 0 {
 		return cfg, usagef("jfn serve: invalid --max-body-bytes %q: want a positive number of bytes", *maxBody)
+	}
+	if cfg.BodyTimeout, err = parseDuration(*bodyTimeout); err != nil || cfg.BodyTimeout <= 0 {
+		return cfg, usagef("jfn serve: invalid --body-timeout %q: want a positive duration such as 30s", *bodyTimeout)
+	}
+	if cfg.MaxInflight, err = strconv.ParseInt(*inflight, 10, 64); err != nil || cfg.MaxInflight <= 0 {
+		return cfg, usagef("jfn serve: invalid --max-inflight-bytes %q: want a positive number of bytes", *inflight)
+	}
+	if cfg.MaxInflight <= cfg.MaxBodyBytes {
+		return cfg, usagef("jfn serve: --max-inflight-bytes %d must be more than --max-body-bytes %d, or one request at the limit could never be served", cfg.MaxInflight, cfg.MaxBodyBytes)
 	}
 	return cfg, cfg.validate()
 }
@@ -291,12 +307,14 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		Domain: s.cfg.Domain,
 		// Unset, the gateway builds each function's URL from the Host the caller used, which
 		// is right for every address the listener answers on.
-		PublicURL:      s.cfg.PublicURL,
-		SpecRefresh:    s.cfg.SpecRefresh,
-		MaxBodyBytes:   s.cfg.MaxBodyBytes,
-		AllowedOrigins: s.cfg.AllowedOrigins,
-		MCP:            s.mcp.handler,
-		Cron:           s.cron,
+		PublicURL:        s.cfg.PublicURL,
+		SpecRefresh:      s.cfg.SpecRefresh,
+		MaxBodyBytes:     s.cfg.MaxBodyBytes,
+		BodyTimeout:      s.cfg.BodyTimeout,
+		MaxInflightBytes: s.cfg.MaxInflight,
+		AllowedOrigins:   s.cfg.AllowedOrigins,
+		MCP:              s.mcp.handler,
+		Cron:             s.cron,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot start the gateway: %w", err)

@@ -18,6 +18,12 @@ type httpError struct {
 	message string // one clear sentence, safe to show the client
 	cause   error  // what went wrong, for the log; nil for ordinary client errors
 	allow   string // the Allow header of a 405
+	// retryAfter is the Retry-After header (seconds) of an answer that asks the client to
+	// come back later.
+	retryAfter string
+	// closeConn ends the connection after the answer: the request's body was not read to
+	// its end, so the connection cannot carry another request.
+	closeConn bool
 }
 
 func (e *httpError) Error() string {
@@ -77,6 +83,12 @@ func fail(w http.ResponseWriter, st *reqState, err error) {
 	}
 	if he.allow != "" {
 		w.Header().Set("Allow", he.allow)
+	}
+	if he.retryAfter != "" {
+		w.Header().Set("Retry-After", he.retryAfter)
+	}
+	if he.closeConn {
+		w.Header().Set("Connection", "close")
 	}
 	writeJSONError(w, he.status, he.message)
 }

@@ -73,6 +73,12 @@ type Options struct {
 	Client *http.Client
 	// MaxBodyBytes bounds request bodies (413 beyond it); 10 MiB when zero.
 	MaxBodyBytes int64
+	// BodyTimeout is how long a request body may take to arrive (408 after it); 30 s when
+	// zero.
+	BodyTimeout time.Duration
+	// MaxInflightBytes caps the bytes of request bodies buffered by all requests together
+	// (503 with Retry-After beyond it); 256 MiB when zero.
+	MaxInflightBytes int64
 	// MCP builds the handler of a function's /mcp endpoint from the function and its parsed
 	// document (nil while none has loaded). It is called when a function with MCP on
 	// appears, and again when its upstream, timeout or public flag change. A new document
@@ -106,6 +112,8 @@ type Gateway struct {
 	specRefresh time.Duration
 	client      *http.Client
 	maxBody     int64
+	bodyTimeout time.Duration
+	inflight    inflight // body bytes held, against MaxInflightBytes (body.go)
 	mcpFactory  func(store.Function, *apiSpec) http.Handler
 	cron        Cron
 
@@ -153,6 +161,7 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 		specRefresh: opts.SpecRefresh,
 		client:      opts.Client,
 		maxBody:     opts.MaxBodyBytes,
+		bodyTimeout: opts.BodyTimeout,
 		mcpFactory:  opts.MCP,
 		cron:        opts.Cron,
 		usage:       make(map[string]*usage),
@@ -172,6 +181,13 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 	}
 	if g.maxBody <= 0 {
 		g.maxBody = DefaultMaxBodyBytes
+	}
+	if g.bodyTimeout <= 0 {
+		g.bodyTimeout = DefaultBodyTimeout
+	}
+	g.inflight.limit = opts.MaxInflightBytes
+	if g.inflight.limit <= 0 {
+		g.inflight.limit = DefaultMaxInflightBytes
 	}
 	if g.client == nil {
 		g.client = &http.Client{

@@ -134,13 +134,14 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t
 	if !ok {
 		return
 	}
-	if r.ContentLength > g.maxBody {
-		fail(w, st, errTooLarge(g.maxBody))
+	_, held, err := g.readBody(w, r, st)
+	if err != nil {
+		if !st.clientGone {
+			fail(w, st, err)
+		}
 		return
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)
-	}
+	defer g.inflight.give(held)
 	ctx := r.Context()
 	if info.ID != "" {
 		ctx = auth.NewContext(ctx, info)

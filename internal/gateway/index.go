@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -28,9 +30,12 @@ type function struct {
 	timeout time.Duration
 	proxy   *httputil.ReverseProxy // nil when the upstream URL is unusable
 	badURL  error                  // why proxy is nil
-	spec    *specEntry
-	mcp     atomic.Pointer[mcpHandler] // nil when MCP is off or not plugged in
-	metrics *fnMetrics                 // the function's series, shared by its redeploys
+	// basePath: the upstream URL has a path other than "/", so dot segments are refused.
+	basePath bool
+	cors     corsPolicy // fn.CORSOrigins, normalised
+	spec     *specEntry
+	mcp      atomic.Pointer[mcpHandler] // nil when MCP is off or not plugged in
+	metrics  *fnMetrics                 // the function's series, shared by its redeploys
 }
 
 // tokenEntry is an active token and the slot where its last use is recorded.
@@ -159,7 +164,7 @@ func (g *Gateway) apply(snap store.Snapshot) {
 
 // newFunction builds the serving state of f. It is called with g.mu held.
 func (g *Gateway) newFunction(f store.Function) *function {
-	fn := &function{fn: f, timeout: functionTimeout(f.Timeout)}
+	fn := &function{fn: f, timeout: functionTimeout(f.Timeout), cors: newCORSPolicy(f.CORSOrigins)}
 	if fn.metrics = g.fnm[f.Name]; fn.metrics == nil {
 		fn.metrics = g.metrics.forFunction(f.Name)
 		g.fnm[f.Name] = fn.metrics
@@ -170,6 +175,7 @@ func (g *Gateway) newFunction(f store.Function) *function {
 		g.log.Error().Str("function", f.Name).Err(err).Msg("unusable upstream URL")
 	} else {
 		fn.proxy = g.newProxy(f.Name, target)
+		fn.basePath = strings.Trim(target.Path, "/") != ""
 	}
 
 	docURL := specURL(f)
@@ -217,6 +223,7 @@ func parseUpstream(raw string) (*url.URL, error) {
 func sameFunction(a, b store.Function) bool {
 	return a.Name == b.Name && a.Upstream == b.Upstream && a.OpenAPIURL == b.OpenAPIURL &&
 		a.Public == b.Public && a.Timeout == b.Timeout && a.MCP == b.MCP &&
+		slices.Equal(a.CORSOrigins, b.CORSOrigins) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
 		a.SigningSecret == b.SigningSecret && a.PreviousSecret == b.PreviousSecret &&
 		a.PreviousSecretExpiresAt.Equal(b.PreviousSecretExpiresAt)

@@ -17,11 +17,13 @@ import (
 
 // Route kinds, as logged under "route".
 const (
-	routeProxy    = "proxy"
-	routeHealth   = "health"
-	routeOpenAPI  = "openapi"
-	routeMCP      = "mcp"
-	routeNotFound = "not_found"
+	routeProxy   = "proxy"
+	routeHealth  = "health"
+	routeOpenAPI = "openapi"
+	routeMCP     = "mcp"
+	// routePreflight is a CORS preflight the gateway answered itself.
+	routePreflight = "preflight"
+	routeNotFound  = "not_found"
 )
 
 // statusClientClosed is logged (never sent) when the client went away before an answer.
@@ -30,21 +32,21 @@ const statusClientClosed = 499
 // reqState is what the access log knows about a request. It also wraps the ResponseWriter,
 // so that one allocation serves both.
 type reqState struct {
-	w         logWriter
-	start     time.Time
-	requestID string
-	function  string
-	route     string
-	tokenID   string
-	metrics   *fnMetrics    // the function's series; nil until a function is resolved
-	upstream  time.Time     // when the proxy started the upstream call
-	err       error         // the cause of a failure, logged once with the access line
-	timer     *time.Timer   // the upstream timeout, stopped when the answer starts
-	timeout   time.Duration // the function's timeout, for the 504 message
-	signature string        // X-Jelou-Signature of the proxied request
-	stateFlags
-	clientGone bool   // the client hung up before the answer
-	stack      []byte // of a handler's panic
+	w          logWriter
+	start      time.Time
+	requestID  string
+	function   string
+	route      string
+	tokenID    string
+	metrics    *fnMetrics    // the function's series; nil until a function is resolved
+	upstream   time.Time     // when the proxy started the upstream call
+	err        error         // the cause of a failure, logged once with the access line
+	timer      *time.Timer   // the upstream timeout, stopped when the answer starts
+	timeout    time.Duration // the function's timeout, for the 504 message
+	signature  string        // X-Jelou-Signature of the proxied request
+	cors       bool          // the answer carries the gateway's Access-Control-Allow-Origin
+	clientGone bool          // the client hung up before the answer
+	stack      []byte        // of a handler's panic
 }
 
 type stateKey struct{}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"crypto/sha256"
 	"net/http"
+	"slices"
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/store"
@@ -31,7 +32,7 @@ type mcpHandler struct{ h http.Handler }
 // touches other fields keeps the handler and its sessions.
 func sameMCPSettings(a, b store.Function) bool {
 	return a.Name == b.Name && a.Upstream == b.Upstream && a.Public == b.Public &&
-		a.Timeout == b.Timeout && a.MCP == b.MCP
+		a.Timeout == b.Timeout && a.MCP == b.MCP && slices.Equal(a.CORSOrigins, b.CORSOrigins)
 }
 
 // setupMCP gives the new fn its MCP handler: prev's when the MCP settings did not change,

@@ -30,7 +30,7 @@ var upstreamBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10
 
 // Request kinds of jfn_requests_total, in the order of fnMetrics.requests; the values are
 // the access log's routes.
-var requestKinds = [...]string{routeProxy, routeMCP, routeHealth, routeOpenAPI}
+var requestKinds = [...]string{routeProxy, routeMCP, routeHealth, routeOpenAPI, routePreflight}
 
 // Results of jfn_spec_refresh_total, in the order of fnMetrics.refresh.
 const (
@@ -195,6 +195,8 @@ func (fm *fnMetrics) request(kind string, status int) {
 		i = 2
 	case routeOpenAPI:
 		i = 3
+	case routePreflight:
+		i = 4
 	default:
 		return
 	}

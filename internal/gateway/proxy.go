@@ -3,31 +3,16 @@ package gateway
 import (
 	"context"
 	"errors"
-	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
 )
-
-// Headers the gateway owns. Whatever a client sends under these names is dropped before the
-// gateway sets its own, so that an upstream can trust them.
-var reservedHeaders = []string{
-	auth.Header,
-	"X-Jelou-Token-Id",
-	"X-Jelou-Function",
-	"X-Jelou-Trigger",
-	auth.SignatureHeader,
-}
-
-// errBodyTooLarge marks an upstream answer to a request whose body was cut at the limit.
-var errBodyTooLarge = errors.New("request body over the limit")
 
 // newTransport returns the Transport every function's proxy shares: many idle connections
 // per upstream, bounded dials, no proxy from the environment (upstreams are addressed
@@ -72,8 +57,11 @@ func rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
 	pr.SetURL(target)
 
 	h := pr.Out.Header
-	for _, k := range reservedHeaders {
-		delete(h, k)
+	tokenless := st == nil || st.tokenID == ""
+	for k := range h {
+		if reservedHeader(k) || (tokenless && methodOverride(k)) {
+			delete(h, k) // h is the proxy's own copy of the client's headers
+		}
 	}
 	// Append to the caller's X-Forwarded-For, as a chain of proxies expects.
 	if prior, ok := pr.In.Header["X-Forwarded-For"]; ok {
@@ -107,21 +95,19 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 		fail(w, st, errUnreachable(fn.badURL))
 		return
 	}
-	if r.ContentLength > g.maxBody {
-		fail(w, st, errTooLarge(g.maxBody))
+	if fn.basePath && hasDotSegment(t.path) {
+		fail(w, st, errDotSegment)
 		return
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, g.maxBody), st: st}
-	}
-	// The signature covers the exact body, so it is read first (signing.go).
-	body, err := bufferBody(r, st, g.maxBody)
+	// The signature covers the exact body, so it is read first (body.go).
+	body, held, err := g.readBody(w, r, st)
 	if err != nil {
 		if !st.clientGone {
 			fail(w, st, err)
 		}
 		return
 	}
+	defer g.inflight.give(held)
 	st.signature = signature(fn.fn, body)
 
 	// The timeout bounds the wait for the answer's headers, not a stream that follows them,
@@ -144,6 +130,77 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 	fn.proxy.ServeHTTP(w, out)
 }
 
+// reservedHeader reports whether a client's header name k is one the gateway owns: any name
+// that starts with "X-Jelou-", in any case and with '_' for '-' (CGI and WSGI servers map
+// X_Jelou_Token_Id and X-Jelou-Token-Id to the same variable). Only the gateway sets them,
+// so that an upstream can trust them.
+func reservedHeader(k string) bool {
+	const prefix = "x-jelou-"
+	if len(k) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if c := lowerDash(k[i]); c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// methodOverride reports whether k names a method-override header, which frameworks honour
+// to run another method's handler: a tokenless request to a public GET must not become a
+// protected POST upstream.
+func methodOverride(k string) bool {
+	for _, o := range [...]string{"x-http-method-override", "x-http-method", "x-method-override"} {
+		if len(k) == len(o) && foldDashEqual(k, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldDashEqual compares k with the lowercase, dash-separated o, ignoring case and '_'/'-'.
+func foldDashEqual(k, o string) bool {
+	for i := 0; i < len(o); i++ {
+		if lowerDash(k[i]) != o[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerDash(c byte) byte {
+	switch {
+	case c == '_':
+		return '-'
+	case c >= 'A' && c <= 'Z':
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// errDotSegment answers a path with "." or ".." segments on a function whose upstream has a
+// base path: the upstream may resolve "/base/../other" outside its base.
+var errDotSegment = &httpError{
+	status:  http.StatusBadRequest,
+	message: `The path has a "." or ".." segment; this function's upstream has a base path, so such paths are refused.`,
+}
+
+// hasDotSegment reports whether the decoded path p has a "." or ".." segment, with '/' or
+// a backslash (which some servers read as '/') between segments.
+func hasDotSegment(p string) bool {
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' || p[i] == '\\' {
+			if seg := p[start:i]; seg == "." || seg == ".." {
+				return true
+			}
+			start = i + 1
+		}
+	}
+	return false
+}
+
 // modifyResponse runs when the upstream's headers arrive.
 func modifyResponse(res *http.Response) error {
 	st := stateFrom(res.Request.Context())
@@ -153,11 +210,14 @@ func modifyResponse(res *http.Response) error {
 	if st.timer != nil && !st.timer.Stop() {
 		return errUpstreamTimeout
 	}
-	if st.tooLarge.Load() {
-		return errBodyTooLarge
-	}
 	st.observeUpstream()
 	res.Header["X-Request-Id"] = []string{st.requestID}
+	if st.cors {
+		// The gateway's CORS answer stands; copies from the upstream would duplicate it.
+		for _, k := range corsAnswerHeaders {
+			delete(res.Header, k)
+		}
+	}
 	return nil
 }
 
@@ -169,17 +229,14 @@ func (st *reqState) observeUpstream() {
 	}
 }
 
-// proxyError classifies a failed upstream call: body over the limit → 413, timeout → 504,
-// client gone → nothing to answer, anything else → 502.
+// proxyError classifies a failed upstream call: timeout → 504, client gone → nothing to
+// answer, anything else → 502. (Bodies are read, and held to the limit, before the call.)
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st := stateFrom(r.Context())
 	if r.Context().Err() == nil || errors.Is(context.Cause(r.Context()), errUpstreamTimeout) {
 		st.observeUpstream() // a failed call took time too; a client that left did not wait
 	}
-	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe) || errors.Is(err, errBodyTooLarge) || st.tooLarge.Load():
-		fail(w, st, errTooLarge(g.maxBody))
 	case errors.Is(err, errUpstreamTimeout) || errors.Is(context.Cause(r.Context()), errUpstreamTimeout):
 		fail(w, st, errTimeout(st.timeout))
 	case r.Context().Err() != nil:
@@ -188,24 +245,6 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	default:
 		fail(w, st, errUnreachable(redactError(err)))
 	}
-}
-
-// limitedBody notes when the request body hit the limit, so that an upstream that answered
-// before reading all of it does not hide the 413.
-type limitedBody struct {
-	io.ReadCloser
-	st *reqState
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			b.st.tooLarge.Store(true)
-		}
-	}
-	return n, err
 }
 
 // bufferPool recycles the proxy's copy buffers without allocating on Put.
@@ -223,9 +262,4 @@ func (b *bufferPool) Put(buf []byte) {
 	if cap(buf) >= proxyBufSize {
 		b.p.Put((*[proxyBufSize]byte)(buf[:proxyBufSize]))
 	}
-}
-
-// stateFlags are reqState fields written from the transport's goroutines.
-type stateFlags struct {
-	tooLarge atomic.Bool
 }

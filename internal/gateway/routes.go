@@ -101,6 +101,21 @@ func (g *Gateway) serveFunction(w http.ResponseWriter, r *http.Request, name str
 	st.function = name
 	st.metrics = fn.metrics
 	t.fn = fn
+	g.bodyDeadline(w, r)
+
+	// CORS preflights carry no token and never reach the upstream: the gateway answers them
+	// from the function's CORS list. /openapi.json, readable from any origin, has its own.
+	if t.path != "/openapi.json" {
+		if isPreflight(r) {
+			st.route = routePreflight
+			servePreflight(w, r, fn.cors)
+			return
+		}
+		if origin := fn.cors.allow(r); origin != "" {
+			setCORS(w, origin)
+			st.cors = true
+		}
+	}
 
 	switch t.path {
 	case "/__health":
@@ -138,13 +153,13 @@ func (g *Gateway) serveFunction(w http.ResponseWriter, r *http.Request, name str
 func readOnly(method string) bool { return method == http.MethodGet || method == http.MethodHead }
 
 // authorize applies the token rule. It lets the request through without a token when the
-// function is public, the method is OPTIONS, or (when publicOps) the operation is public in
-// the function's document. With a valid token it records the token in the request (context
+// function is public or (when publicOps) the operation is public in the function's document;
+// every other request, OPTIONS included (preflights never get here), needs a valid token. With a valid token it records the token in the request (context
 // and access log) and removes the header; the token's Info is returned (zero without one).
 // Otherwise it answers 401 and returns false.
 func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, idx *index, t target, publicOps bool) (auth.Info, bool) {
 	fn := t.fn
-	if fn.fn.Public || r.Method == http.MethodOptions {
+	if fn.fn.Public {
 		r.Header.Del(auth.Header)
 		return auth.Info{}, true
 	}

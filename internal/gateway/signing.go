@@ -1,10 +1,6 @@
 package gateway
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -63,38 +59,4 @@ func signature(f store.Function, body []byte) string {
 		return ""
 	}
 	return auth.Sign(now, body, secrets...)
-}
-
-// bufferBody reads r's body (already wrapped in the limit) into memory and replaces it with
-// a replayable copy, so that it can be signed and still sent byte for byte. It returns the
-// body, or the answer to give: 413 over the limit, nil with clientGone when the client left.
-func bufferBody(r *http.Request, st *reqState, limit int64) (body []byte, fault error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(r.Body)
-	r.Body.Close()
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe) || st.tooLarge.Load():
-		return nil, errTooLarge(limit)
-	case err != nil && r.Context().Err() != nil:
-		st.clientGone = true
-		return nil, err
-	case err != nil:
-		return nil, &httpError{status: http.StatusBadRequest, message: "The request body could not be read.", cause: fmt.Errorf("read body: %w", err)}
-	}
-	body = buf.Bytes()
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	r.ContentLength = int64(len(body))
-	r.TransferEncoding = nil
-	if len(body) == 0 {
-		r.Body, r.GetBody = http.NoBody, nil
-	}
-	return body, nil
 }

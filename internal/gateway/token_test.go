@@ -67,13 +67,21 @@ func TestTokenRule(t *testing.T) {
 		}
 	})
 	t.Run("OPTIONS without token", func(t *testing.T) {
+		before := up.count()
 		hdr := http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"POST"}}
 		resp, _ := h.do(http.MethodOptions, "/shop/products", hdr, nil)
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("OPTIONS /shop/products = %d, want 200 from the upstream", resp.StatusCode)
+		if resp.StatusCode != http.StatusNoContent {
+			t.Errorf("preflight OPTIONS /shop/products = %d, want 204 from the gateway", resp.StatusCode)
 		}
-		if got := up.last(t); got.Method != http.MethodOptions || got.Header.Get("X-Jelou-Token-Id") != "" {
-			t.Errorf("upstream saw %s with token id %q, want OPTIONS without one", got.Method, got.Header.Get("X-Jelou-Token-Id"))
+		if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight from an unlisted origin: Access-Control-Allow-Origin = %q, want none", resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+		resp, body := h.do(http.MethodOptions, "/shop/products", nil, nil)
+		if resp.StatusCode != http.StatusUnauthorized || body != auth.UnauthorizedBody {
+			t.Errorf("plain OPTIONS /shop/products without token = %d %s, want the 401", resp.StatusCode, body)
+		}
+		if n := up.count(); n != before {
+			t.Errorf("upstream received %d tokenless OPTIONS requests, want none", n-before)
 		}
 	})
 }

@@ -149,6 +149,13 @@ CREATE TABLE cron_runs (
 CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
 `,
 	},
+	{
+		// A comma-separated list: origins hold no commas. The functions update trigger fires
+		// on every column, so a change here reaches every server.
+		version: 5,
+		name:    "CORS origins",
+		sql:     `ALTER TABLE functions ADD COLUMN cors_origins TEXT NOT NULL DEFAULT '';`,
+	},
 }
 
 // migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the

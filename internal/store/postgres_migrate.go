@@ -161,6 +161,12 @@ CREATE TABLE cron_runs (
 CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
 `,
 	},
+	{
+		// A comma-separated list: origins hold no commas.
+		version: 5,
+		name:    "CORS origins",
+		sql:     `ALTER TABLE functions ADD COLUMN cors_origins text NOT NULL DEFAULT '';`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -29,8 +30,12 @@ type Function struct {
 	Public     bool          // no token needed on any route
 	Timeout    time.Duration // per-request upstream timeout; 0 means the default (30 s)
 	MCP        bool          // serve /mcp
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CORSOrigins are the browser origins ("https://app.example.com", or "*" for any) whose
+	// CORS preflights the gateway allows and whose responses carry
+	// Access-Control-Allow-Origin. Empty: none.
+	CORSOrigins []string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	// SigningSecret is the key the gateway signs every upstream request with
 	// (X-Jelou-Signature): the HMAC key is this string's bytes. The store creates it with the
@@ -41,6 +46,17 @@ type Function struct {
 	// PreviousSecretExpiresAt; "" when there is none.
 	PreviousSecret          string
 	PreviousSecretExpiresAt time.Time
+}
+
+// joinOrigins and splitOrigins convert CORSOrigins to and from its column: origins hold no
+// commas, so a comma-separated list is exact. nil and empty both store "".
+func joinOrigins(origins []string) string { return strings.Join(origins, ",") }
+
+func splitOrigins(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // SigningSecrets returns the secrets f's upstream requests are signed with at now: the

@@ -12,12 +12,13 @@ import (
 func testPutFunctionCreates(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := store.Function{
-		Name:       "probe",
-		Upstream:   "http://127.0.0.1:9001",
-		OpenAPIURL: "http://127.0.0.1:9001/spec.json",
-		Public:     true,
-		Timeout:    1500 * time.Millisecond,
-		MCP:        false,
+		Name:        "probe",
+		Upstream:    "http://127.0.0.1:9001",
+		OpenAPIURL:  "http://127.0.0.1:9001/spec.json",
+		Public:      true,
+		Timeout:     1500 * time.Millisecond,
+		MCP:         false,
+		CORSOrigins: []string{"https://app.example.com", "http://127.0.0.1:3000"},
 	}
 	before := time.Now()
 	created, err := s.PutFunction(ctx, f)
@@ -69,6 +70,7 @@ func testPutFunctionUpdates(t *testing.T, s store.Store) {
 	f.Public = true
 	f.Timeout = 120 * time.Second
 	f.MCP = false
+	f.CORSOrigins = []string{"*"}
 	f.CreatedAt = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC) // must be ignored on update
 	created, err := s.PutFunction(ctx, f)
 	if err != nil {

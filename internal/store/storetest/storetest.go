@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +207,7 @@ func diffFunction(got, want store.Function) string {
 	add("Public", got.Public, want.Public)
 	add("Timeout", got.Timeout, want.Timeout)
 	add("MCP", got.MCP, want.MCP)
+	add("CORSOrigins", strings.Join(got.CORSOrigins, ","), strings.Join(want.CORSOrigins, ","))
 	return d
 }
 
