@@ -80,7 +80,13 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, st *reqState)
 	if r.ContentLength > g.maxBody {
 		return nil, 0, errTooLarge(g.maxBody)
 	}
-	defer r.Body.Close()
+	// On failure the body is left unread and the connection closes after the answer: the
+	// deadline moves to now, so that the server does not wait to discard the rest.
+	defer func() {
+		if fault != nil {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
+	}()
 	src := http.MaxBytesReader(w, r.Body, g.maxBody)
 	size := int64(firstBodyChunk)
 	if r.ContentLength >= 0 && r.ContentLength < size {
@@ -112,6 +118,7 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, st *reqState)
 	}
 	// The body is in: lift the deadline, so that a long answer (a stream) is not cut.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	r.Body.Close()
 	held = int64(cap(buf))
 	body = buf
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -140,5 +147,5 @@ func (g *Gateway) bodyError(r *http.Request, st *reqState, err error) error {
 		st.clientGone = true
 		return err
 	}
-	return &httpError{status: http.StatusBadRequest, message: "The request body could not be read.", cause: fmt.Errorf("read body: %w", err)}
+	return &httpError{status: http.StatusBadRequest, message: "The request body could not be read.", cause: fmt.Errorf("read body: %w", err), closeConn: true}
 }

@@ -58,8 +58,9 @@ func errTimeout(d time.Duration) *httpError {
 
 func errTooLarge(limit int64) *httpError {
 	return &httpError{
-		status:  http.StatusRequestEntityTooLarge,
-		message: fmt.Sprintf("The request body is larger than %s.", sizeText(limit)),
+		status:    http.StatusRequestEntityTooLarge,
+		message:   fmt.Sprintf("The request body is larger than %s.", sizeText(limit)),
+		closeConn: true, // the rest of the body is never read
 	}
 }
 
