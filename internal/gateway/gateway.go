@@ -64,7 +64,8 @@ type Options struct {
 	Domain string
 	// PublicURL is the base URL clients use, e.g. "http://127.0.0.1:8080". It becomes the
 	// servers entry of /openapi.json (PublicURL + "/" + name). When empty, the request's own
-	// scheme and Host are used.
+	// scheme and Host are used if the Host is the gateway's own (loopback, <name>.<Domain>),
+	// else the relative "/<name>" (see documentServer).
 	PublicURL string
 	// SpecRefresh is how often OpenAPI documents are re-fetched; 60 s when zero. A
 	// Cache-Control max-age from the upstream overrides it per document.
