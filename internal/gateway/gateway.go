@@ -70,7 +70,9 @@ type Options struct {
 	// SpecRefresh is how often OpenAPI documents are re-fetched; 60 s when zero. A
 	// Cache-Control max-age from the upstream overrides it per document.
 	SpecRefresh time.Duration
-	// Client fetches OpenAPI documents; a client with sane timeouts when nil.
+	// Client fetches OpenAPI documents; a client with sane timeouts when nil. Unless it has
+	// its own CheckRedirect, a fetch follows at most 3 redirects, all to the scheme, host and
+	// port of the document URL.
 	Client *http.Client
 	// MaxBodyBytes bounds request bodies (413 beyond it); 10 MiB when zero.
 	MaxBodyBytes int64
@@ -174,9 +176,15 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 	if g.maxBody <= 0 {
 		g.maxBody = DefaultMaxBodyBytes
 	}
+	if g.client != nil && g.client.CheckRedirect == nil {
+		c := *g.client
+		c.CheckRedirect = documentRedirects
+		g.client = &c
+	}
 	if g.client == nil {
 		g.client = &http.Client{
-			Timeout: 15 * time.Second,
+			CheckRedirect: documentRedirects,
+			Timeout:       15 * time.Second,
 			Transport: &http.Transport{
 				DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 				TLSHandshakeTimeout:   5 * time.Second,

@@ -293,7 +293,14 @@ func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return fetchResult{err: fmt.Errorf("fetch document: %w", redactError(err)), reason: unreachable}
+		reason := unreachable
+		switch {
+		case errors.Is(err, errTooManyRedirects):
+			reason = "The function's OpenAPI document could not be fetched: it redirected more than 3 times."
+		case errors.Is(err, errCrossHostRedirect):
+			reason = "The function's OpenAPI document could not be fetched: it redirected to another host, and documents are fetched from their own host only."
+		}
+		return fetchResult{err: fmt.Errorf("fetch document: %w", redactError(err)), reason: reason}
 	}
 	defer resp.Body.Close()
 	res := fetchResult{etag: resp.Header.Get("ETag"), maxAge: maxAge(resp.Header.Get("Cache-Control"))}
