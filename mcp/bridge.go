@@ -32,9 +32,11 @@ type Options struct {
 	// Timeout bounds each tool call, from sending the request to reading the whole
 	// response. Zero means DefaultTimeout.
 	Timeout time.Duration
-	// Client sends tool calls upstream; http.DefaultClient's transport when nil. Its own
-	// Timeout, if any, applies as well. Redirects are never followed unless the client has
-	// its own CheckRedirect: like the proxy, a tool call reports a 3xx as it is.
+	// Client sends tool calls upstream. When it is nil, or has no Transport, a transport
+	// like http.DefaultTransport but without HTTP_PROXY/HTTPS_PROXY is used: upstreams are
+	// addressed directly, as the gateway's proxy does. Its own Timeout, if any, applies as
+	// well. Redirects are never followed unless the client has its own CheckRedirect: like
+	// the proxy, a tool call reports a 3xx as it is.
 	Client *http.Client
 	// Sessions keeps the MCP sessions, shared by every replica.
 	Sessions SessionStore
@@ -58,6 +60,14 @@ type Options struct {
 	// Observer); Bridge.SetObserver replaces it.
 	Observer Observer
 }
+
+// directTransport sends the tool calls of Bridges given no transport: http.DefaultTransport's
+// settings, without a proxy from the environment.
+var directTransport = func() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	return tr
+}()
 
 // Bridge serves one function's OpenAPI operations as MCP tools over Streamable HTTP.
 // It is an http.Handler meant to be mounted at the function's /mcp path, behind the token
@@ -107,6 +117,9 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	client := http.Client{}
 	if opts.Client != nil {
 		client = *opts.Client
+	}
+	if client.Transport == nil {
+		client.Transport = directTransport
 	}
 	if client.CheckRedirect == nil {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

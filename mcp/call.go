@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // maxResponseBody bounds what a tool call reads from the upstream.
@@ -62,6 +63,13 @@ func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *
 	requestID := uuid.NewString()
 	c := callerFrom(ctx)
 	up.Header.Del(auth.Header)
+	// Only the gateway speaks in X-Jelou-* and method-override headers: whatever the request
+	// builder produced, none of them leaves with the call unless set below.
+	for k := range up.Header {
+		if openapi.ReservedHeader(k) {
+			up.Header.Del(k)
+		}
+	}
 	up.Header.Set("X-Request-Id", requestID)
 	up.Header.Set("X-Jelou-Function", b.opts.Function)
 	up.Header.Set("X-Jelou-Trigger", "mcp")
@@ -129,7 +137,7 @@ func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.L
 		log.Warn().Int64("duration_ms", ms).Msg("tool call timed out")
 		return toolError(fmt.Sprintf("The function did not answer within %s.", seconds(b.timeout))), OutcomeTimeout
 	default:
-		log.Warn().Err(err).Int64("duration_ms", ms).Msg("tool call: upstream unreachable")
+		log.Warn().Err(redactError(err)).Int64("duration_ms", ms).Msg("tool call: upstream unreachable")
 		return toolError("The function's upstream could not be reached: " + reason(err) + "."), OutcomeUpstreamError
 	}
 }

@@ -24,7 +24,7 @@ func originAllowed(r *http.Request, allowed, hosts []string) bool {
 	if !ok {
 		return false
 	}
-	if self, ok := normalizeOrigin(requestScheme(r) + "://" + r.Host); ok && self == origin && ownHost(r.Host, hosts) {
+	if self, ok := normalizeOrigin(requestScheme(r) + "://" + r.Host); ok && self == origin && OwnHost(r.Host, hosts) {
 		return true
 	}
 	for _, a := range allowed {
@@ -35,9 +35,13 @@ func originAllowed(r *http.Request, allowed, hosts []string) bool {
 	return false
 }
 
-// ownHost reports whether the Host header names this gateway: a loopback name or address,
-// or one of hosts (compared without case and port).
-func ownHost(hostport string, hosts []string) bool {
+// OwnHost reports whether a Host header value names this gateway: a loopback name or
+// address (localhost, *.localhost, 127.0.0.0/8, ::1), or one of hosts (compared without case
+// and port), with any port. hosts are the names the gateway is reached under besides
+// loopback ones (see Options.Hosts). It is the one rule for "our own host": the Origin check
+// uses it, and so does the gateway's /openapi.json, which builds absolute server URLs only
+// for such hosts.
+func OwnHost(hostport string, hosts []string) bool {
 	h := hostport
 	if hh, _, err := net.SplitHostPort(hostport); err == nil {
 		h = hh

@@ -76,6 +76,10 @@ func (b *builder) build() {
 				b.spec.schedules = append(b.spec.schedules, schedules...)
 				continue
 			}
+			for _, h := range t.refused {
+				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: fmt.Sprintf(
+					"header parameter %q is left out of the tool: only the gateway sets X-Jelou-* and method-override headers", h)})
+			}
 			tools = append(tools, t)
 			b.spec.schedules = append(b.spec.schedules, schedules...)
 		}

@@ -35,8 +35,9 @@ type requestBody struct {
 
 // parameters returns the path item's and the operation's parameters, the
 // operation's overriding the path item's, plus any path template variable
-// the document forgot to declare.
-func (b *builder) parameters(path string, item, op *object) ([]*parameter, error) {
+// the document forgot to declare. Header parameters only the gateway may set
+// (ReservedHeader) are left out and their names returned in refused.
+func (b *builder) parameters(path string, item, op *object) (_ []*parameter, refused []string, _ error) {
 	vars := templateVars(path)
 	var out []*parameter
 	index := map[string]int{}
@@ -44,7 +45,7 @@ func (b *builder) parameters(path string, item, op *object) ([]*parameter, error
 		for _, raw := range list {
 			p, err := b.parameter(raw)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if p == nil {
 				continue
@@ -72,9 +73,16 @@ func (b *builder) parameters(path string, item, op *object) ([]*parameter, error
 			out = append(out, &parameter{name: v, in: "path", required: true, schema: s, style: "simple"})
 		}
 	}
+	out = slices.DeleteFunc(out, func(p *parameter) bool {
+		if p.in == "header" && ReservedHeader(p.name) {
+			refused = append(refused, p.name)
+			return true
+		}
+		return false
+	})
 	order := map[string]int{"path": 0, "query": 1, "header": 2, "cookie": 3}
 	slices.SortStableFunc(out, func(a, b *parameter) int { return order[a.in] - order[b.in] })
-	return out, nil
+	return out, refused, nil
 }
 
 // ignoredHeaders are header parameters that OpenAPI 3 says to ignore: the

@@ -103,7 +103,7 @@ func (t *Tool) NewRequest(ctx context.Context, base *url.URL, args map[string]an
 		case "query":
 			query = append(query, queryPairs(p, v)...)
 		case "header":
-			if headersNotSet[strings.ToLower(p.name)] {
+			if headersNotSet[strings.ToLower(p.name)] || ReservedHeader(p.name) {
 				continue
 			}
 			s := simpleValue(v, p.explode, p.json)

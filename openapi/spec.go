@@ -47,7 +47,9 @@ type Spec struct {
 	outputDropped []string
 }
 
-// Skipped is an operation that did not become a tool.
+// Skipped is an operation that did not become a tool, or a part of a tool's
+// operation that the tool leaves out (a header parameter only the gateway may
+// set, see ReservedHeader).
 type Skipped struct {
 	// Operation names the operation: "METHOD /path", or a path, or a webhook.
 	Operation string `json:"operation"`
@@ -91,7 +93,8 @@ func (s *Spec) Tool(name string) (*Tool, bool) {
 	return nil, false
 }
 
-// Skipped returns the operations that did not become tools, with reasons.
+// Skipped returns the operations that did not become tools, and the header
+// parameters tools leave out, with reasons.
 func (s *Spec) Skipped() []Skipped { return slices.Clone(s.skipped) }
 
 // Schedules returns the well-formed x-jelou-cron entries of every operation,

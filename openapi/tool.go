@@ -39,6 +39,9 @@ type Tool struct {
 
 	bind   *binding
 	schema *jsonschema.Schema // compiled InputSchema
+	// refused lists the header parameters left out because only the gateway
+	// sets them (ReservedHeader); build reports them in Skipped.
+	refused []string
 
 	// The schemas as trees, kept by Load until they are compiled.
 	inputTree, outputTree *object
@@ -69,7 +72,7 @@ const (
 
 // operationTool turns one operation into a tool (without its final name).
 func (b *builder) operationTool(method, path string, item, op *object) (*Tool, error) {
-	params, err := b.parameters(path, item, op)
+	params, refused, err := b.parameters(path, item, op)
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +228,7 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		},
 		bind:      bind,
 		inputTree: input,
+		refused:   refused,
 	}
 	if out, wrap := b.outputSchema(op); out != nil {
 		outJSON, err := marshalTree(out)

@@ -207,19 +207,3 @@ func openStore(ctx context.Context, e *env) (store.Store, error) {
 	}
 	return st, nil
 }
-
-// redactDSN hides the password of a postgres:// URL so that it never reaches the terminal.
-func redactDSN(dsn string) string {
-	scheme, rest, ok := strings.Cut(dsn, "://")
-	if !ok {
-		return dsn
-	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return dsn
-	}
-	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
-		return scheme + "://" + user + ":xxxxx@" + host
-	}
-	return dsn
-}

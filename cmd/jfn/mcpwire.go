@@ -218,6 +218,7 @@ func (m *mcpFactory) hosts(function string) []string {
 func newMCPFactory(sessions mcp.SessionStore, allowedOrigins []string, publicURL, domain string, logger zerolog.Logger) *mcpFactory {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64 // tool calls to one upstream reuse connections under load
+	tr.Proxy = nil              // upstreams are addressed directly, as the proxy and cron do
 	var publicHost string
 	if u, err := url.Parse(publicURL); err == nil {
 		publicHost = u.Hostname()

@@ -13,6 +13,10 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
+// documentClient fetches OpenAPI documents for the CLI with the gateway's redirect rule: at
+// most 3 redirects, all to the document URL's own scheme, host and port.
+var documentClient = &http.Client{CheckRedirect: openapi.CheckRedirect}
+
 // maxSpecBytes bounds the OpenAPI document 'functions info' downloads.
 const maxSpecBytes = openapi.MaxDocumentSize
 
@@ -40,7 +44,7 @@ func fetchSpec(ctx context.Context, f store.Function) (*openapi.Spec, error) {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
 	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := documentClient.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {

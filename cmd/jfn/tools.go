@@ -187,7 +187,7 @@ func fetchDocument(ctx context.Context, u string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
 	}
 	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := documentClient.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {

@@ -64,12 +64,15 @@ type Options struct {
 	Domain string
 	// PublicURL is the base URL clients use, e.g. "http://127.0.0.1:8080". It becomes the
 	// servers entry of /openapi.json (PublicURL + "/" + name). When empty, the request's own
-	// scheme and Host are used.
+	// scheme and Host are used if the Host is the gateway's own (loopback, <name>.<Domain>),
+	// else the relative "/<name>" (see documentServer).
 	PublicURL string
 	// SpecRefresh is how often OpenAPI documents are re-fetched; 60 s when zero. A
 	// Cache-Control max-age from the upstream overrides it per document.
 	SpecRefresh time.Duration
-	// Client fetches OpenAPI documents; a client with sane timeouts when nil.
+	// Client fetches OpenAPI documents; a client with sane timeouts when nil. Unless it has
+	// its own CheckRedirect, a fetch follows at most 3 redirects, all to the scheme, host and
+	// port of the document URL.
 	Client *http.Client
 	// MaxBodyBytes bounds request bodies (413 beyond it); 10 MiB when zero.
 	MaxBodyBytes int64
@@ -189,9 +192,15 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 	if g.inflight.limit <= 0 {
 		g.inflight.limit = DefaultMaxInflightBytes
 	}
+	if g.client != nil && g.client.CheckRedirect == nil {
+		c := *g.client
+		c.CheckRedirect = documentRedirects
+		g.client = &c
+	}
 	if g.client == nil {
 		g.client = &http.Client{
-			Timeout: 15 * time.Second,
+			CheckRedirect: documentRedirects,
+			Timeout:       15 * time.Second,
 			Transport: &http.Transport{
 				DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 				TLSHandshakeTimeout:   5 * time.Second,

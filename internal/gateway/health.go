@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/mcp"
 )
 
 // healthTool is one tool as /__health lists it.
@@ -62,7 +63,7 @@ func (g *Gateway) serveHealth(w http.ResponseWriter, r *http.Request, fn *functi
 }
 
 // serveOpenAPI answers GET /openapi.json: the last good document, published for the URL the
-// client used. It needs no token and sends no credentials upstream.
+// client used (see documentServer). It needs no token and sends no credentials upstream.
 func (g *Gateway) serveOpenAPI(w http.ResponseWriter, r *http.Request, t target) {
 	st := stateFrom(r.Context())
 	s := g.waitSpec(r.Context(), t.fn.spec)
@@ -74,7 +75,8 @@ func (g *Gateway) serveOpenAPI(w http.ResponseWriter, r *http.Request, t target)
 		fail(w, st, &httpError{status: http.StatusBadGateway, message: s.reason})
 		return
 	}
-	body, err := s.published(g.serverURL(r, t), t.fn.fn.Public)
+	server, relative := g.documentServer(r, t)
+	body, err := s.published(server, relative, t.fn.fn.Public)
 	if err != nil {
 		fail(w, st, &httpError{status: http.StatusBadGateway, message: "The function's OpenAPI document could not be published.", cause: err})
 		return
@@ -94,9 +96,28 @@ func serveDocumentPreflight(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// serverURL is the function's base URL as the client reached it: scheme://<name>.<Domain>
-// for host routing, PublicURL/<name> for path routing.
-func (g *Gateway) serverURL(r *http.Request, t target) string {
+// documentServer returns the servers URL of /openapi.json for this request: server, the
+// function's absolute base URL, and relative, the same base relative to the document's own
+// location ("/<name>" for path routing, "/" on the function's own host), which is what an
+// OpenAPI client resolves against the URL it read the document from.
+//
+// server is scheme://<name>.<Domain>[:port] for host routing and PublicURL/<name> for path
+// routing; without PublicURL, scheme://<Host>/<name>. A Host that is not the gateway's own
+// (mcp.OwnHost: a loopback name or address, PublicURL's host, <name>.<Domain>) gets relative
+// as server: the Host header is the client's to choose, and neither a forged name in the
+// document nor a fresh render per name may come of it.
+func (g *Gateway) documentServer(r *http.Request, t target) (server, relative string) {
+	name := t.fn.fn.Name
+	relative = "/" + name
+	if t.byHost {
+		relative = "/"
+	}
+	if g.publicURL != "" && !t.byHost {
+		return g.publicURL + "/" + name, relative
+	}
+	if !mcp.OwnHost(r.Host, g.ownHosts(name)) {
+		return relative, relative
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -104,18 +125,27 @@ func (g *Gateway) serverURL(r *http.Request, t target) string {
 	if u, err := url.Parse(g.publicURL); err == nil && u.Scheme != "" {
 		scheme = u.Scheme
 	}
-	name := t.fn.fn.Name
 	if t.byHost {
 		host := name + "." + g.domain
 		if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
 			host = net.JoinHostPort(host, port)
 		}
-		return scheme + "://" + host
+		return scheme + "://" + host, relative
 	}
-	if g.publicURL != "" {
-		return g.publicURL + "/" + name
+	return scheme + "://" + r.Host + "/" + name, relative
+}
+
+// ownHosts lists the names function name is reached under besides loopback ones: PublicURL's
+// host and, with a domain, <name>.<Domain>.
+func (g *Gateway) ownHosts(name string) []string {
+	var hosts []string
+	if u, err := url.Parse(g.publicURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
 	}
-	return scheme + "://" + r.Host + "/" + name
+	if g.domain != "" {
+		hosts = append(hosts, name+"."+g.domain)
+	}
+	return hosts
 }
 
 // serveMCP hands /mcp to the MCP layer after the token check (every method but OPTIONS

@@ -12,3 +12,9 @@ var (
 )
 
 const maxDocumentSize = openapi.MaxDocumentSize
+
+var (
+	documentRedirects    = openapi.CheckRedirect
+	errTooManyRedirects  = openapi.ErrTooManyRedirects
+	errCrossHostRedirect = openapi.ErrCrossHostRedirect
+)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // newTransport returns the Transport every function's proxy shares: many idle connections
@@ -59,7 +60,7 @@ func rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
 	h := pr.Out.Header
 	tokenless := st == nil || st.tokenID == ""
 	for k := range h {
-		if reservedHeader(k) || (tokenless && methodOverride(k)) {
+		if openapi.GatewayHeader(k) || (tokenless && openapi.MethodOverrideHeader(k)) {
 			delete(h, k) // h is the proxy's own copy of the client's headers
 		}
 	}
@@ -128,55 +129,6 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 	w.Header().Del("X-Request-Id")
 	st.upstream = time.Now()
 	fn.proxy.ServeHTTP(w, out)
-}
-
-// reservedHeader reports whether a client's header name k is one the gateway owns: any name
-// that starts with "X-Jelou-", in any case and with '_' for '-' (CGI and WSGI servers map
-// X_Jelou_Token_Id and X-Jelou-Token-Id to the same variable). Only the gateway sets them,
-// so that an upstream can trust them.
-func reservedHeader(k string) bool {
-	const prefix = "x-jelou-"
-	if len(k) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		if c := lowerDash(k[i]); c != prefix[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// methodOverride reports whether k names a method-override header, which frameworks honour
-// to run another method's handler: a tokenless request to a public GET must not become a
-// protected POST upstream.
-func methodOverride(k string) bool {
-	for _, o := range [...]string{"x-http-method-override", "x-http-method", "x-method-override"} {
-		if len(k) == len(o) && foldDashEqual(k, o) {
-			return true
-		}
-	}
-	return false
-}
-
-// foldDashEqual compares k with the lowercase, dash-separated o, ignoring case and '_'/'-'.
-func foldDashEqual(k, o string) bool {
-	for i := 0; i < len(o); i++ {
-		if lowerDash(k[i]) != o[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerDash(c byte) byte {
-	switch {
-	case c == '_':
-		return '-'
-	case c >= 'A' && c <= 'Z':
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // errDotSegment answers a path with "." or ".." segments on a function whose upstream has a

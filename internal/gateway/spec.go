@@ -56,11 +56,14 @@ type specState struct {
 	pub       *publishCache
 }
 
-// publishCache memoises openapi.Publish per server URL: /openapi.json never re-renders the
-// same document twice.
+// publishCache memoises openapi.Publish per server URL: /openapi.json never renders the same
+// document twice. It holds at most maxPublished absolute server URLs, plus the relative ones
+// (two at most per public flag), so that however many Host values callers send, a document
+// is rendered a bounded number of times.
 type publishCache struct {
-	mu sync.Mutex
-	m  map[publishKey][]byte
+	mu       sync.Mutex
+	m        map[publishKey][]byte
+	absolute int // entries in m whose server is an absolute URL
 }
 
 type publishKey struct {
@@ -290,7 +293,14 @@ func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return fetchResult{err: fmt.Errorf("fetch document: %w", redactError(err)), reason: unreachable}
+		reason := unreachable
+		switch {
+		case errors.Is(err, errTooManyRedirects):
+			reason = "The function's OpenAPI document could not be fetched: it redirected more than 3 times."
+		case errors.Is(err, errCrossHostRedirect):
+			reason = "The function's OpenAPI document could not be fetched: it redirected to another host, and documents are fetched from their own host only."
+		}
+		return fetchResult{err: fmt.Errorf("fetch document: %w", redactError(err)), reason: reason}
 	}
 	defer resp.Body.Close()
 	res := fetchResult{etag: resp.Header.Get("ETag"), maxAge: maxAge(resp.Header.Get("Cache-Control"))}
@@ -337,21 +347,32 @@ func maxAge(cc string) time.Duration {
 }
 
 // published returns the document as /openapi.json serves it for server and the function's
-// public flag, rendering it once per key.
-func (s *specState) published(server string, public bool) ([]byte, error) {
+// public flag, rendering it once per key. Once the cache holds maxPublished absolute server
+// URLs, a new one is served with relative (which is always cached) instead: still a correct
+// document, and never a new render.
+func (s *specState) published(server, relative string, public bool) ([]byte, error) {
 	key := publishKey{server, public}
 	s.pub.mu.Lock()
 	body, ok := s.pub.m[key]
+	if !ok && server != relative && s.pub.absolute >= maxPublished {
+		key = publishKey{relative, public}
+		body, ok = s.pub.m[key]
+	}
 	s.pub.mu.Unlock()
 	if ok {
 		return body, nil
 	}
-	body, err := publishAPISpec(s.raw, server, public)
+	body, err := publishAPISpec(s.raw, key.server, public)
 	if err != nil {
 		return nil, err
 	}
 	s.pub.mu.Lock()
-	if len(s.pub.m) < maxPublished {
+	switch _, dup := s.pub.m[key]; {
+	case dup:
+	case key.server == relative:
+		s.pub.m[key] = body
+	case s.pub.absolute < maxPublished: // else a race past the check above: serve, keep nothing
+		s.pub.absolute++
 		s.pub.m[key] = body
 	}
 	s.pub.mu.Unlock()
