@@ -33,6 +33,9 @@ Runs the gateway. Flags beat their environment variables.
   --spec-refresh D       how often OpenAPI documents are re-fetched (env JFN_SPEC_REFRESH, default 60s)
   --session-ttl D        MCP sessions unused this long are removed (env JFN_SESSION_TTL, default 24h)
   --max-body-bytes N     largest request body proxied (env JFN_MAX_BODY_BYTES, default 10485760)
+  --signature-compat v1  also send the old body-only v1 signature after the v2 one, for
+                         functions not yet verifying v2; v1 can be replayed to any path
+                         (env JFN_SIGNATURE_COMPAT, default none)
   --shutdown-timeout D   how long open requests may finish on SIGINT/SIGTERM (default 10s)
   --db PATH              the store (env JFN_DB, default ./jfn.db)
 `
@@ -54,6 +57,9 @@ type serveConfig struct {
 	SessionTTL      time.Duration
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
+	// SignatureCompat is "v1" to add the legacy body-only v1 values to X-Jelou-Signature,
+	// or "" for v2 only.
+	SignatureCompat string
 }
 
 // parseServeConfig reads serve's flags, with JFN_* variables as their defaults, and validates
@@ -69,6 +75,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", defaultSessionTTL.String()), "")
 	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"), "")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "")
+	compat := fs.String("signature-compat", e.getenv("JFN_SIGNATURE_COMPAT"), "")
 	pos, err := parseArgs(fs, args, serveUsage)
 	if err != nil {
 		return serveConfig{}, err
@@ -83,6 +90,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 		Domain:          strings.ToLower(strings.TrimSuffix(*domain, ".")),
 		PublicURL:       strings.TrimSuffix(*publicURL, "/"),
 		ShutdownTimeout: *shutdown,
+		SignatureCompat: *compat,
 	}
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -129,6 +137,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return usagef("jfn serve: --shutdown-timeout must be positive")
+	}
+	if c.SignatureCompat != "" && c.SignatureCompat != "v1" {
+		return usagef("jfn serve: invalid --signature-compat %q: the only value is v1 (or leave it unset for v2 signatures only)", c.SignatureCompat)
 	}
 	return nil
 }
@@ -277,8 +288,9 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	// scheduler's runs reach the gateway's metrics. gw is set before anything runs.
 	var gw *gateway.Gateway
 	if s.cron, err = cron.New(&cron.Options{
-		Runs:   runs,
-		Logger: s.logger.With().Str("component", "cron").Logger(),
+		Runs:              runs,
+		Logger:            s.logger.With().Str("component", "cron").Logger(),
+		SignatureCompatV1: s.cfg.SignatureCompat == "v1",
 		Observe: func(function, schedule, outcome string, d time.Duration) {
 			gw.ObserveCronRun(function, schedule, outcome, d)
 		},
@@ -291,12 +303,13 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		Domain: s.cfg.Domain,
 		// Unset, the gateway builds each function's URL from the Host the caller used, which
 		// is right for every address the listener answers on.
-		PublicURL:      s.cfg.PublicURL,
-		SpecRefresh:    s.cfg.SpecRefresh,
-		MaxBodyBytes:   s.cfg.MaxBodyBytes,
-		AllowedOrigins: s.cfg.AllowedOrigins,
-		MCP:            s.mcp.handler,
-		Cron:           s.cron,
+		PublicURL:         s.cfg.PublicURL,
+		SpecRefresh:       s.cfg.SpecRefresh,
+		MaxBodyBytes:      s.cfg.MaxBodyBytes,
+		AllowedOrigins:    s.cfg.AllowedOrigins,
+		MCP:               s.mcp.handler,
+		Cron:              s.cron,
+		SignatureCompatV1: s.cfg.SignatureCompat == "v1",
 	})
 	if err != nil {
 		return fmt.Errorf("cannot start the gateway: %w", err)
