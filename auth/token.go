@@ -14,6 +14,13 @@
 //	tok, _ := auth.New()
 //	store.Save(auth.Hash(tok), auth.DisplayPrefix(tok))
 //	h := auth.Require(lookup, nil)(next)
+//
+// The other direction: every request the gateway sends a function carries X-Jelou-Signature,
+// an HMAC-SHA256 with the function's signing secret over the request's method,
+// request-target, X-Request-Id and body (Sign). A Go function checks it with
+// RequireSignature, or VerifySignature on a request whose body it has read:
+//
+//	http.ListenAndServe(addr, auth.RequireSignature(secret, nil, mux))
 package auth
 
 import (

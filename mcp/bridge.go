@@ -54,7 +54,8 @@ type Options struct {
 	// Logger receives one line per failed tool call and per skipped tool.
 	Logger zerolog.Logger
 	// Signer, when set, signs every request sent upstream (X-Jelou-Signature); it gets the
-	// request and its exact body.
+	// finished request (method, URL, X-Request-Id and the other headers as they will be
+	// sent; the request-target is r.URL.RequestURI()) and its exact body.
 	Signer func(r *http.Request, body []byte)
 	// Observer, when set, receives tool calls, sessions and streams for metrics (see
 	// Observer); Bridge.SetObserver replaces it.

@@ -344,11 +344,15 @@ func TestListChangedOnGetStream(t *testing.T) {
 	}
 }
 
-func TestSignerSeesExactBody(t *testing.T) {
+// TestSignerSeesExactRequest: the Signer runs on the finished request, so the method,
+// request-target (r.URL.RequestURI()), X-Request-Id and body it signs are the ones the
+// upstream receives.
+func TestSignerSeesExactRequest(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
 		o.Signer = func(r *http.Request, body []byte) {
 			sum := sha256.Sum256(body)
 			r.Header.Set("X-Jelou-Signature", hex.EncodeToString(sum[:]))
+			r.Header.Set("X-Signed-For", r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("X-Request-Id"))
 		}
 	})
 	c := h.sessionClient(t, h.tokA)
@@ -359,6 +363,9 @@ func TestSignerSeesExactBody(t *testing.T) {
 	sum := sha256.Sum256([]byte(got.body))
 	if got.body == "" || got.header.Get("X-Jelou-Signature") != hex.EncodeToString(sum[:]) {
 		t.Errorf("upstream body %q with signature %q; want the signature of that exact body", got.body, got.header.Get("X-Jelou-Signature"))
+	}
+	if want := got.method + " " + got.target + " " + got.header.Get("X-Request-Id"); got.header.Get("X-Signed-For") != want || got.header.Get("X-Request-Id") == "" {
+		t.Errorf("Signer saw %q, want the request the upstream received: %q", got.header.Get("X-Signed-For"), want)
 	}
 	if res := callTool(t, c, "getPet", map[string]any{"id": "1"}); res.IsError {
 		t.Fatalf("getPet isError, text %q", text(res))

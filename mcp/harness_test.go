@@ -37,6 +37,7 @@ type seenRequest struct {
 	method, path string
 	header       http.Header
 	body         string
+	target       string // r.RequestURI
 }
 
 type upstream struct {
@@ -68,7 +69,7 @@ func newUpstream(t testing.TB) *upstream {
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		u.mu.Lock()
-		u.seen = append(u.seen, seenRequest{r.Method, r.URL.Path, r.Header.Clone(), string(body)})
+		u.seen = append(u.seen, seenRequest{r.Method, r.URL.Path, r.Header.Clone(), string(body), r.RequestURI})
 		u.mu.Unlock()
 		js := func(status int, v string) {
 			w.Header().Set("Content-Type", "application/json")

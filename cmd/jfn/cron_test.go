@@ -44,7 +44,7 @@ func newCronUpstream(t *testing.T, doc string) *cronUpstream {
 		body, _ := io.ReadAll(r.Body)
 		c := cronCall{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: string(body)}
 		for _, s := range u.secrets {
-			c.verified = append(c.verified, auth.VerifySignature(s, r.Header.Get(auth.SignatureHeader), body, 0) == nil)
+			c.verified = append(c.verified, auth.VerifySignature(s, r, body, 0) == nil)
 		}
 		u.calls = append(u.calls, c)
 		if r.URL.Path == "/fail" {

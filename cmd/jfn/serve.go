@@ -36,6 +36,9 @@ Runs the gateway. Flags beat their environment variables.
   --body-timeout D       how long a request body may take to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)
   --max-inflight-bytes N request bodies buffered at once, all requests together, then 503
                          (env JFN_MAX_INFLIGHT_BYTES, default 268435456)
+  --signature-compat v1  also send the old body-only v1 signature after the v2 one, for
+                         functions not yet verifying v2; v1 can be replayed to any path
+                         (env JFN_SIGNATURE_COMPAT, default none)
   --shutdown-timeout D   how long open requests may finish on SIGINT/SIGTERM (default 10s)
   --db PATH              the store (env JFN_DB, default ./jfn.db)
 `
@@ -59,6 +62,9 @@ type serveConfig struct {
 	BodyTimeout     time.Duration
 	MaxInflight     int64
 	ShutdownTimeout time.Duration
+	// SignatureCompat is "v1" to add the legacy body-only v1 values to X-Jelou-Signature,
+	// or "" for v2 only.
+	SignatureCompat string
 }
 
 // parseServeConfig reads serve's flags, with JFN_* variables as their defaults, and validates
@@ -76,6 +82,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()), "")
 	inflight := fs.String("max-inflight-bytes", envOr(e, "JFN_MAX_INFLIGHT_BYTES", strconv.Itoa(gateway.DefaultMaxInflightBytes)), "")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "")
+	compat := fs.String("signature-compat", e.getenv("JFN_SIGNATURE_COMPAT"), "")
 	pos, err := parseArgs(fs, args, serveUsage)
 	if err != nil {
 		return serveConfig{}, err
@@ -90,6 +97,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 		Domain:          strings.ToLower(strings.TrimSuffix(*domain, ".")),
 		PublicURL:       strings.TrimSuffix(*publicURL, "/"),
 		ShutdownTimeout: *shutdown,
+		SignatureCompat: *compat,
 	}
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -145,6 +153,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return usagef("jfn serve: --shutdown-timeout must be positive")
+	}
+	if c.SignatureCompat != "" && c.SignatureCompat != "v1" {
+		return usagef("jfn serve: invalid --signature-compat %q: the only value is v1 (or leave it unset for v2 signatures only)", c.SignatureCompat)
 	}
 	return nil
 }
@@ -293,8 +304,9 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	// scheduler's runs reach the gateway's metrics. gw is set before anything runs.
 	var gw *gateway.Gateway
 	if s.cron, err = cron.New(&cron.Options{
-		Runs:   runs,
-		Logger: s.logger.With().Str("component", "cron").Logger(),
+		Runs:              runs,
+		Logger:            s.logger.With().Str("component", "cron").Logger(),
+		SignatureCompatV1: s.cfg.SignatureCompat == "v1",
 		Observe: func(function, schedule, outcome string, d time.Duration) {
 			gw.ObserveCronRun(function, schedule, outcome, d)
 		},
@@ -307,14 +319,15 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		Domain: s.cfg.Domain,
 		// Unset, the gateway builds each function's URL from the Host the caller used, which
 		// is right for every address the listener answers on.
-		PublicURL:        s.cfg.PublicURL,
-		SpecRefresh:      s.cfg.SpecRefresh,
-		MaxBodyBytes:     s.cfg.MaxBodyBytes,
-		BodyTimeout:      s.cfg.BodyTimeout,
-		MaxInflightBytes: s.cfg.MaxInflight,
-		AllowedOrigins:   s.cfg.AllowedOrigins,
-		MCP:              s.mcp.handler,
-		Cron:             s.cron,
+		PublicURL:         s.cfg.PublicURL,
+		SpecRefresh:       s.cfg.SpecRefresh,
+		MaxBodyBytes:      s.cfg.MaxBodyBytes,
+		BodyTimeout:       s.cfg.BodyTimeout,
+		MaxInflightBytes:  s.cfg.MaxInflight,
+		AllowedOrigins:    s.cfg.AllowedOrigins,
+		MCP:               s.mcp.handler,
+		Cron:              s.cron,
+		SignatureCompatV1: s.cfg.SignatureCompat == "v1",
 	})
 	if err != nil {
 		return fmt.Errorf("cannot start the gateway: %w", err)

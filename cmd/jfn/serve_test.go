@@ -126,6 +126,11 @@ func TestServeConfig(t *testing.T) {
 		{"bad refresh", nil, []string{"--spec-refresh", "0s"}, true, nil},
 		{"bad body limit", nil, []string{"--max-body-bytes", "-1"}, true, nil},
 		{"positional", nil, []string{"extra"}, true, nil},
+		{"v2 signatures only by default", nil, nil, false, func(c serveConfig) bool { return c.SignatureCompat == "" }},
+		{"signature compat v1", nil, []string{"--signature-compat", "v1"}, false, func(c serveConfig) bool { return c.SignatureCompat == "v1" }},
+		{"signature compat from env", []string{"JFN_SIGNATURE_COMPAT", "v1"}, nil, false, func(c serveConfig) bool { return c.SignatureCompat == "v1" }},
+		{"bad signature compat", nil, []string{"--signature-compat", "v0"}, true, nil},
+		{"bad signature compat env", []string{"JFN_SIGNATURE_COMPAT", "V1"}, nil, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -84,7 +84,7 @@ func (s *Scheduler) call(ctx context.Context, f firing, requestID string) result
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, errTimeout)
 	defer cancel()
-	req, err := NewRequest(ctx, f.upstream, f.fn, f.sched, f.at, requestID)
+	req, err := NewRequest(ctx, f.upstream, f.fn, f.sched, f.at, requestID, s.signV1)
 	if err != nil {
 		return result{outcome: OutcomeUnreachable, err: err.Error()}
 	}
@@ -120,9 +120,11 @@ func (s *Scheduler) call(ctx context.Context, f firing, requestID string) result
 
 // NewRequest builds the request a cron run of sched sends to fn's upstream (an absolute
 // http or https URL): the operation's method and path under the upstream's, body {}, the
-// cron headers and X-Jelou-Signature made with fn's signing secrets. No runtime token is
-// sent: the signature is the gateway's word for the call.
-func NewRequest(ctx context.Context, upstream *url.URL, fn store.Function, sched Schedule, firedAt time.Time, requestID string) (*http.Request, error) {
+// cron headers and X-Jelou-Signature made with fn's signing secrets over the method, the
+// request-target the client writes, the request id and the body (auth.Sign; with signV1,
+// auth.SignWithV1). No runtime token is sent: the signature is the gateway's word for the
+// call.
+func NewRequest(ctx context.Context, upstream *url.URL, fn store.Function, sched Schedule, firedAt time.Time, requestID string, signV1 bool) (*http.Request, error) {
 	u := *upstream
 	u.Path = strings.TrimRight(u.Path, "/") + sched.Path
 	u.RawPath = ""
@@ -139,8 +141,14 @@ func NewRequest(ctx context.Context, upstream *url.URL, fn store.Function, sched
 	h.Set("X-Jelou-Cron", sched.Expression)
 	h.Set("X-Jelou-Cron-Name", sched.Name)
 	h.Set("X-Jelou-Cron-Fire-Time", firedAt.UTC().Format(time.RFC3339))
-	if secrets := fn.SigningSecrets(time.Now()); len(secrets) > 0 {
-		h.Set(auth.SignatureHeader, auth.Sign(time.Now(), cronBody, secrets...))
+	now := time.Now()
+	if secrets := fn.SigningSecrets(now); len(secrets) > 0 {
+		m := auth.Message{Method: req.Method, Target: req.URL.RequestURI(), RequestID: requestID, Body: cronBody}
+		sign := auth.Sign
+		if signV1 {
+			sign = auth.SignWithV1
+		}
+		h.Set(auth.SignatureHeader, sign(now, m, secrets...))
 	}
 	return req, nil
 }

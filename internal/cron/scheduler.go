@@ -40,6 +40,9 @@ type Options struct {
 	// ShutdownGrace is how long Run waits, once its context ends, for runs in flight
 	// before it cancels them; 10 s when zero.
 	ShutdownGrace time.Duration
+	// SignatureCompatV1 adds the legacy body-only v1 values after the v2 ones in the
+	// X-Jelou-Signature of every run (--signature-compat v1).
+	SignatureCompatV1 bool
 }
 
 // Outcomes of a run, as Options.Observe receives them.
@@ -58,6 +61,7 @@ type Scheduler struct {
 	log     zerolog.Logger
 	observe func(function, schedule, outcome string, d time.Duration)
 	grace   time.Duration
+	signV1  bool
 
 	mu   sync.Mutex
 	fns  map[string]*target
@@ -90,6 +94,7 @@ func New(opts *Options) (*Scheduler, error) {
 		log:     opts.Logger,
 		observe: opts.Observe,
 		grace:   opts.ShutdownGrace,
+		signV1:  opts.SignatureCompatV1,
 		fns:     make(map[string]*target),
 		wake:    make(chan struct{}, 1),
 	}

@@ -24,7 +24,8 @@ type call struct {
 	method, path string
 	header       http.Header
 	body         []byte
-	sigErr       error // auth.VerifySignature with the function's secret
+	msg          auth.Message // what the signature must cover, as received
+	sigErr       error        // auth.VerifySignature with the function's secret
 }
 
 // upstream is an httptest server that records every call and verifies its signature.
@@ -42,7 +43,7 @@ func newUpstream(t *testing.T, secret func() string) *upstream {
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		c := call{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body,
-			sigErr: auth.VerifySignature(u.secret(), r.Header.Get(auth.SignatureHeader), body, 0)}
+			msg: auth.RequestMessage(r, body), sigErr: auth.VerifySignature(u.secret(), r, body, 0)}
 		u.mu.Lock()
 		u.calls = append(u.calls, c)
 		status, delay := u.status, u.delay
@@ -172,9 +173,20 @@ func TestFiresWithHeadersAndSignature(t *testing.T) {
 			t.Errorf("X-Jelou-Cron-Fire-Time = %q (%v), want a recent whole second", c.header.Get("X-Jelou-Cron-Fire-Time"), err)
 		}
 	}
-	// A secret other than the function's is rejected.
-	if err := auth.VerifySignature("jfn_ss_other", calls[0].header.Get(auth.SignatureHeader), calls[0].body, 0); err == nil {
-		t.Errorf("VerifySignature(wrong secret) = nil, want an error")
+	// The signature covers the request-target as received, and nothing else verifies: a
+	// secret other than the function's, or the same header replayed to another path.
+	c := calls[0]
+	header := c.header.Get(auth.SignatureHeader)
+	if c.msg.Target != "/base/job" || !strings.Contains(header, ",v2=") || strings.Contains(header, "v1=") {
+		t.Errorf("cron call to %q signed %q, want /base/job with v2 and no v1", c.msg.Target, header)
+	}
+	if err := auth.VerifyMessage("jfn_ss_other", header, c.msg, nil); err == nil {
+		t.Errorf("VerifyMessage(wrong secret) = nil, want an error")
+	}
+	replay := c.msg
+	replay.Target = "/base/other"
+	if err := auth.VerifyMessage(f.fn.SigningSecret, header, replay, nil); err == nil {
+		t.Errorf("VerifyMessage(%s replayed to %s) = nil, want an error", c.msg.Target, replay.Target)
 	}
 	// The run log records the runs.
 	deadline := time.Now().Add(3 * time.Second)

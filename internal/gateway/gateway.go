@@ -103,6 +103,9 @@ type Options struct {
 	// Cron, when set, is told every function's settings and document as they change (see
 	// Cron in signing.go), so that a scheduler fires the schedules the documents declare.
 	Cron Cron
+	// SignatureCompatV1 adds the legacy body-only v1 values after the v2 ones in every
+	// X-Jelou-Signature (--signature-compat v1), for functions that do not verify v2 yet.
+	SignatureCompatV1 bool
 }
 
 // Gateway is the HTTP application. Create it with New, serve Handler and AdminHandler, and
@@ -119,6 +122,7 @@ type Gateway struct {
 	inflight    inflight // body bytes held, against MaxInflightBytes (body.go)
 	mcpFactory  func(store.Function, *apiSpec) http.Handler
 	cron        Cron
+	signV1      bool // Options.SignatureCompatV1
 
 	transport *http.Transport
 	bufPool   *bufferPool
@@ -167,6 +171,7 @@ func New(ctx context.Context, opts *Options) (*Gateway, error) {
 		bodyTimeout: opts.BodyTimeout,
 		mcpFactory:  opts.MCP,
 		cron:        opts.Cron,
+		signV1:      opts.SignatureCompatV1,
 		usage:       make(map[string]*usage),
 		specs:       make(map[string]*specEntry),
 		fnm:         make(map[string]*fnMetrics),

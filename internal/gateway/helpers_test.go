@@ -38,6 +38,12 @@ type upstream struct {
 	handler http.HandlerFunc
 }
 
+// request rebuilds the request as the upstream's handler saw it, enough for
+// auth.VerifySignature: method, request-target and headers.
+func (s seen) request() *http.Request {
+	return &http.Request{Method: s.Method, RequestURI: s.RequestURI, Header: s.Header}
+}
+
 func newUpstream(t *testing.T, doc string, handler http.HandlerFunc) *upstream {
 	t.Helper()
 	u := &upstream{doc: doc, handler: handler}

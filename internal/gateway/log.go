@@ -43,7 +43,8 @@ type reqState struct {
 	err        error         // the cause of a failure, logged once with the access line
 	timer      *time.Timer   // the upstream timeout, stopped when the answer starts
 	timeout    time.Duration // the function's timeout, for the 504 message
-	signature  string        // X-Jelou-Signature of the proxied request
+	fn         *function     // the proxied function, whose secrets sign the upstream request
+	body       []byte        // the proxied request's buffered body, which the signature covers
 	cors       bool          // the answer carries the gateway's Access-Control-Allow-Origin
 	clientGone bool          // the client hung up before the answer
 	stack      []byte        // of a handler's panic

@@ -38,7 +38,7 @@ func newTransport() *http.Transport {
 // syscall per write for nothing (measured by BenchmarkProxy).
 func (g *Gateway) newProxy(name string, target *url.URL) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:        func(pr *httputil.ProxyRequest) { rewrite(pr, name, target) },
+		Rewrite:        func(pr *httputil.ProxyRequest) { g.rewrite(pr, name, target) },
 		Transport:      g.transport,
 		FlushInterval:  0, // streams are flushed as they arrive; see above
 		BufferPool:     g.bufPool,
@@ -50,8 +50,10 @@ func (g *Gateway) newProxy(name string, target *url.URL) *httputil.ReverseProxy 
 
 // rewrite builds the upstream request. pr.In already carries the path relative to the
 // function (see serveProxy); method, query, body and headers go through unchanged except for
-// the gateway's own headers.
-func rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
+// the gateway's own headers. The signature is made last, over the request-target SetURL
+// produced (the upstream's base path joined with the function-relative path, the query as
+// sent), which is exactly what the transport writes and the upstream reads.
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
 	st := stateFrom(pr.In.Context())
 	// ReverseProxy drops query parameters it cannot parse; the upstream gets the query as sent.
 	pr.Out.URL.RawQuery = pr.In.URL.RawQuery
@@ -81,8 +83,11 @@ func rewrite(pr *httputil.ProxyRequest, name string, target *url.URL) {
 		if st.tokenID != "" {
 			h["X-Jelou-Token-Id"] = v[3:4:4]
 		}
-		if st.signature != "" {
-			h[auth.SignatureHeader] = []string{st.signature}
+		if st.fn != nil {
+			m := auth.Message{Method: pr.Out.Method, Target: pr.Out.URL.RequestURI(), RequestID: st.requestID, Body: st.body}
+			if v := g.signature(st.fn.fn, m); v != "" {
+				h[auth.SignatureHeader] = []string{v}
+			}
 		}
 	}
 }
@@ -109,7 +114,7 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	defer g.inflight.give(held)
-	st.signature = signature(fn.fn, body)
+	st.fn, st.body = fn, body // rewrite signs them
 
 	// The timeout bounds the wait for the answer's headers, not a stream that follows them,
 	// so the timer stops in modifyResponse. It cancels with a cause that proxyError turns

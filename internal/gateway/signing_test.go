@@ -52,10 +52,10 @@ func TestProxySignsAndRotates(t *testing.T) {
 
 	verify := func(what, secret string, r seen) error {
 		t.Helper()
-		return auth.VerifySignature(secret, r.Header.Get(auth.SignatureHeader), r.Body, 0)
+		return auth.VerifySignature(secret, r.request(), r.Body, 0)
 	}
 	body := `{"amount":12.5,"note":"ñandú"}`
-	hdr := http.Header{auth.SignatureHeader: {"t=1,v1=" + strings.Repeat("ab", 32)}, "Content-Type": {"application/json"}}
+	hdr := http.Header{auth.SignatureHeader: {"t=1,v2=" + strings.Repeat("ab", 32) + ",v1=" + strings.Repeat("ab", 32)}, "Content-Type": {"application/json"}}
 	if resp, _ := doRequest(t, srv, "POST", "/shop/products?x=1", hdr, strings.NewReader(body)); resp.StatusCode != 200 {
 		t.Fatalf("POST /shop/products = %d, want 200", resp.StatusCode)
 	}
@@ -66,8 +66,8 @@ func TestProxySignsAndRotates(t *testing.T) {
 	if err := verify("POST", fn.SigningSecret, got); err != nil {
 		t.Errorf("VerifySignature(proxied POST) = %v, want nil", err)
 	}
-	if strings.Count(got.Header.Get(auth.SignatureHeader), "v1=") != 1 {
-		t.Errorf("signature %q: want exactly one v1 (the client's is dropped)", got.Header.Get(auth.SignatureHeader))
+	if h := got.Header.Get(auth.SignatureHeader); strings.Count(h, "v2=") != 1 || strings.Contains(h, "v1=") {
+		t.Errorf("signature %q: want exactly one v2 and no v1 (the client's is dropped)", h)
 	}
 	if err := verify("POST", "jfn_ss_wrong", got); !errors.Is(err, auth.ErrSignatureMismatch) {
 		t.Errorf("VerifySignature(wrong secret) = %v, want ErrSignatureMismatch", err)
@@ -96,8 +96,8 @@ func TestProxySignsAndRotates(t *testing.T) {
 		during = up.last(t)
 		return verify("POST", rotated.SigningSecret, during) == nil
 	})
-	if n := strings.Count(during.Header.Get(auth.SignatureHeader), "v1="); n != 2 {
-		t.Errorf("signature during the grace period has %d v1 values, want 2", n)
+	if n := strings.Count(during.Header.Get(auth.SignatureHeader), "v2="); n != 2 {
+		t.Errorf("signature during the grace period has %d v2 values, want 2", n)
 	}
 	if err := verify("POST", fn.SigningSecret, during); err != nil {
 		t.Errorf("VerifySignature(old secret, during grace) = %v, want nil", err)
@@ -113,10 +113,15 @@ func TestProxySignsAndRotates(t *testing.T) {
 	}
 
 	// Sign (the MCP bridge's signer) uses the current secrets too.
-	req := httptest.NewRequest("POST", "http://up/x", nil)
+	req, err := http.NewRequest("POST", "http://up/base/x%2Fy?q=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Request-Id", "req-1")
 	gw.Sign("shop", req, []byte(body))
-	if err := auth.VerifySignature(rotated.SigningSecret, req.Header.Get(auth.SignatureHeader), []byte(body), 0); err != nil {
-		t.Errorf("VerifySignature(Sign) = %v, want nil", err)
+	m := auth.Message{Method: "POST", Target: "/base/x%2Fy?q=1", RequestID: "req-1", Body: []byte(body)}
+	if err := auth.VerifyMessage(rotated.SigningSecret, req.Header.Get(auth.SignatureHeader), m, nil); err != nil {
+		t.Errorf("VerifyMessage(Sign, %+v) = %v, want nil", m, err)
 	}
 	for _, s := range []string{fn.SigningSecret, rotated.SigningSecret} {
 		if strings.Contains(logs.String(), s) {

@@ -101,6 +101,7 @@ func TestRunVerifiesSignatures(t *testing.T) {
 	post := func(sig string) int {
 		req, _ := http.NewRequest("POST", url+"/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Request-Id", "req-1")
 		if sig != "" {
 			req.Header.Set(auth.SignatureHeader, sig)
 		}
@@ -114,7 +115,8 @@ func TestRunVerifiesSignatures(t *testing.T) {
 	if code := post(""); code != http.StatusUnauthorized {
 		t.Errorf("unsigned POST / = %d, want 401", code)
 	}
-	if code := post(auth.Sign(time.Now(), []byte(body), secret)); code != http.StatusOK {
+	m := auth.Message{Method: "POST", Target: "/", RequestID: "req-1", Body: []byte(body)}
+	if code := post(auth.Sign(time.Now(), m, secret)); code != http.StatusOK {
 		t.Errorf("signed POST / = %d, want 200", code)
 	}
 	if resp, err := http.Get(url + "/openapi.json"); err != nil || resp.StatusCode != 200 {
