@@ -51,9 +51,10 @@ func newStoreSessions(st store.Sessions, ttl time.Duration) *storeSessions {
 // Create records a new session of function opened by the token whose hash is tokenHash.
 func (s *storeSessions) Create(ctx context.Context, id, function string, tokenHash [32]byte) error {
 	now := time.Now()
-	return s.store.CreateSession(ctx, store.Session{
+	_, err := s.store.CreateSession(ctx, store.Session{
 		ID: id, Function: function, TokenHash: tokenHash, CreatedAt: now, LastSeenAt: now,
-	})
+	}, 0)
+	return err
 }
 
 // Get returns the session's function and token hash, or mcp.ErrSessionNotFound when it is
@@ -117,7 +118,7 @@ func (s *storeSessions) flush(ctx context.Context) error {
 
 // sweep deletes sessions idle past the TTL and returns how many.
 func (s *storeSessions) sweep(ctx context.Context, now time.Time) (int, error) {
-	return s.store.DeleteIdleSessions(ctx, now.Add(-s.ttl))
+	return s.store.DeleteIdleSessions(ctx, now.Add(-s.ttl), time.Time{})
 }
 
 // run flushes last-seen times every flushEvery and sweeps idle sessions every sweepEvery

@@ -161,6 +161,19 @@ CREATE TABLE cron_runs (
 CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
 `,
 	},
+	{
+		// As SQLite's migration 5: the index CreateSession walks to evict the least recently
+		// used sessions of a binding (its first column serves the foreign key, so
+		// mcp_sessions_function goes), and a partial index of the sessions nobody used after
+		// initialize, for the sweep.
+		version: 5,
+		name:    "bounded mcp sessions",
+		sql: `
+CREATE INDEX mcp_sessions_binding ON mcp_sessions (function, token_hash, last_seen_at, created_at, id);
+DROP INDEX mcp_sessions_function;
+CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at <= created_at;
+`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes
