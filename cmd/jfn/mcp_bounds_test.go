@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/internal/store/storetest"
 )
 
 // initializeOnly opens a session with a bare initialize and returns its id: unlike
@@ -43,7 +44,7 @@ func wantSessionStatus(t *testing.T, urls []string, token, session, what string,
 	}
 }
 
-// boundedServers starts one server on the SQLite file db per element of tunes (each adjusts
+// boundedServers starts one server on the store db per element of tunes (each adjusts
 // its server before Open; nil leaves the defaults), waits until each serves function with
 // every token in tokens, and returns their /mcp URLs.
 func boundedServers(t *testing.T, db string, tunes []func(*Server), function string, tokens ...string) []string {
@@ -63,9 +64,14 @@ func boundedServers(t *testing.T, db string, tunes []func(*Server), function str
 
 // TestMCPSessionsCappedPerToken: with a cap of 3, a token's fourth session evicts its least
 // recently used one, on whichever server it was opened, and every server then answers 404
-// for it; the newest sessions and another token's sessions are unaffected.
+// for it; the newest sessions and another token's sessions are unaffected. Two servers share
+// a SQLite file, then a PostgreSQL database.
 func TestMCPSessionsCappedPerToken(t *testing.T) {
-	db := t.TempDir() + "/jfn.db"
+	t.Run("SQLite", func(t *testing.T) { checkSessionsCappedPerToken(t, t.TempDir()+"/jfn.db") })
+	t.Run("PostgreSQL", func(t *testing.T) { checkSessionsCappedPerToken(t, storetest.PostgresDatabase(t)) })
+}
+
+func checkSessionsCappedPerToken(t *testing.T, db string) {
 	up := newRecorder(t)
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
