@@ -182,9 +182,17 @@ func (b *Bridge) session(ctx context.Context, r *http.Request, msg peeked, bindi
 		return ctx, nil
 	case r.Method == http.MethodPost && isJSON(r) && msg.method == string(mcp.MethodInitialize):
 		id := newSessionID()
-		if err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding); err != nil {
+		evicted, err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding)
+		if err != nil {
 			b.logger.Error().Err(err).Msg("create mcp session")
 			return ctx, &verdict{http.StatusServiceUnavailable, "The session could not be created; try again."}
+		}
+		// Sessions evicted to make room are refused by the lookup below from now on, on every
+		// replica; their open GET streams on this replica end now. One open on another
+		// replica lasts until its client leaves, but every request of that session gets 404.
+		for _, old := range evicted {
+			b.streams.closeSession(old)
+			b.sessions.ended(old)
 		}
 		b.sessions.opened(id, binding)
 		return context.WithValue(ctx, mintedKey{}, id), nil

@@ -20,8 +20,10 @@ var ErrSessionNotFound = errors.New("mcp session not found")
 // session id it did not mint. A session records the function and the SHA-256 hash of the
 // token that opened it (all zeros for a public function); it never holds the token itself.
 type SessionStore interface {
-	// Create records a new session. The id is random and never reused.
-	Create(ctx context.Context, id string, function string, tokenHash [32]byte) error
+	// Create records a new session. The id is random and never reused. A store that bounds
+	// the sessions of a token (PRODUCT.md: the least recently used go beyond a limit)
+	// returns the ids it evicted to make room, so that their streams here end too.
+	Create(ctx context.Context, id string, function string, tokenHash [32]byte) (evicted []string, err error)
 	// Get returns the session's function and token hash, or ErrSessionNotFound when the id
 	// is unknown or the session was deleted.
 	Get(ctx context.Context, id string) (function string, tokenHash [32]byte, err error)
@@ -29,8 +31,8 @@ type SessionStore interface {
 	Delete(ctx context.Context, id string) error
 }
 
-// NewMemorySessions returns a SessionStore that lives in this process only, for tests and
-// for a single embedded server.
+// NewMemorySessions returns a SessionStore that lives in this process only, for tests. It
+// keeps every session until it is deleted: it neither expires nor bounds them.
 func NewMemorySessions() SessionStore {
 	return &memorySessions{m: make(map[string]memorySession)}
 }
@@ -45,11 +47,11 @@ type memorySessions struct {
 	m  map[string]memorySession
 }
 
-func (s *memorySessions) Create(_ context.Context, id, function string, tokenHash [32]byte) error {
+func (s *memorySessions) Create(_ context.Context, id, function string, tokenHash [32]byte) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.m[id] = memorySession{function: function, hash: tokenHash}
-	return nil
+	return nil, nil
 }
 
 func (s *memorySessions) Get(_ context.Context, id string) (string, [32]byte, error) {

@@ -20,6 +20,9 @@ import (
 const (
 	// defaultSessionTTL is how long an MCP session may stay unused before it is removed.
 	defaultSessionTTL = 24 * time.Hour
+	// unusedSessionTTL is how long a session lives when it sees no request after its
+	// initialize (PRODUCT.md): clients that initialize and leave do not hold a slot for a day.
+	unusedSessionTTL = 10 * time.Minute
 	// sessionFlushEvery is how often last-seen times go to the store in one batch.
 	sessionFlushEvery = 5 * time.Second
 	// sessionSweepEvery is how often sessions idle past the TTL are deleted.
@@ -32,33 +35,71 @@ const (
 //
 // Get is one indexed read per MCP request, with no cache: a cache would have to be
 // invalidated by a DELETE on another replica. Get also notes the time in memory; flush
-// writes those times in one TouchSessions batch, and sweep deletes sessions idle past ttl.
-// Get refuses a session idle past ttl by itself, so a session never outlives the TTL by up
-// to a sweep interval.
+// writes those times in one TouchSessions batch, and sweep deletes the sessions idle past
+// ttl and those unused (no request after initialize) past unused. Get applies both rules by
+// itself, with this server's unflushed times, so a session never outlives them by up to a
+// sweep interval.
+//
+// Bounds (PRODUCT.md, "Sessions are bounded"): Create keeps at most limit sessions per
+// function and token hash, evicting the least recently used in the store's transaction. Its
+// order is the stored last-seen time, which this server brings up to date for the binding
+// just before (its own unflushed uses count exactly); another server's uses count once it
+// flushes, within sessionFlushEvery. A session's first request after initialize is written
+// at once rather than at the next flush, so no server takes a session in use for an unused
+// one past the unused window.
 type storeSessions struct {
-	store store.Sessions
-	ttl   time.Duration
+	store  store.Sessions
+	ttl    time.Duration
+	unused time.Duration
+	limit  int
+	kick   chan struct{} // a first use waits to be written; run flushes at once
 
 	mu   sync.Mutex
-	seen map[string]time.Time // session id → last use not yet flushed
+	seen map[string]pendingUse // session id → last use not yet flushed
+}
+
+// pendingUse is a use of a session noted by Get and not yet written to the store, with the
+// binding it belongs to, so that Create can write the uses of one binding first.
+type pendingUse struct {
+	at       time.Time
+	function string
+	hash     [32]byte
 }
 
 var _ mcp.SessionStore = (*storeSessions)(nil)
 
-func newStoreSessions(st store.Sessions, ttl time.Duration) *storeSessions {
-	return &storeSessions{store: st, ttl: ttl, seen: make(map[string]time.Time)}
+// newStoreSessions returns the sessions over st. ttl and unused are the two expiries, and
+// limit the sessions per function and token hash (store.DefaultSessionLimit when <= 0).
+func newStoreSessions(st store.Sessions, ttl, unused time.Duration, limit int) *storeSessions {
+	return &storeSessions{
+		store: st, ttl: ttl, unused: unused, limit: limit,
+		kick: make(chan struct{}, 1), seen: make(map[string]pendingUse),
+	}
 }
 
-// Create records a new session of function opened by the token whose hash is tokenHash.
-func (s *storeSessions) Create(ctx context.Context, id, function string, tokenHash [32]byte) error {
+// Create records a new session of function opened by the token whose hash is tokenHash and
+// returns the ids of the sessions it evicted. The binding's unflushed uses go to the store
+// first, so that eviction sees this server's latest uses.
+func (s *storeSessions) Create(ctx context.Context, id, function string, tokenHash [32]byte) ([]string, error) {
+	if err := s.flushBinding(ctx, function, tokenHash); err != nil {
+		return nil, err
+	}
 	now := time.Now()
-	return s.store.CreateSession(ctx, store.Session{
+	evicted, err := s.store.CreateSession(ctx, store.Session{
 		ID: id, Function: function, TokenHash: tokenHash, CreatedAt: now, LastSeenAt: now,
-	})
+	}, s.limit)
+	if len(evicted) > 0 {
+		s.mu.Lock()
+		for _, id := range evicted {
+			delete(s.seen, id)
+		}
+		s.mu.Unlock()
+	}
+	return evicted, err
 }
 
 // Get returns the session's function and token hash, or mcp.ErrSessionNotFound when it is
-// unknown, ended, or idle past the TTL.
+// unknown, ended, idle past the TTL, or unused since initialize past the unused window.
 func (s *storeSessions) Get(ctx context.Context, id string) (string, [32]byte, error) {
 	sess, err := s.store.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -70,15 +111,33 @@ func (s *storeSessions) Get(ctx context.Context, id string) (string, [32]byte, e
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	last := sess.LastSeenAt
-	if pending := s.seen[id]; pending.After(last) {
-		last = pending
-	}
-	if s.ttl > 0 && now.Sub(last) > s.ttl {
+	pending, noted := s.seen[id]
+	if !live(sess, pending.at, now, s.ttl, s.unused) {
 		return "", [32]byte{}, mcp.ErrSessionNotFound
 	}
-	s.seen[id] = now
+	s.seen[id] = pendingUse{at: now, function: sess.Function, hash: sess.TokenHash}
+	if !sess.Used() && !noted {
+		select { // the first request after initialize: have run write it now
+		case s.kick <- struct{}{}:
+		default: // a flush is already due
+		}
+	}
 	return sess.Function, sess.TokenHash, nil
+}
+
+// live reports whether sess, with its latest unflushed use pending (zero when none), may
+// still be used at now: it was used within ttl, and if it saw no request after its
+// initialize, it was created within unused. A zero ttl or unused disables that rule.
+func live(sess store.Session, pending, now time.Time, ttl, unused time.Duration) bool {
+	last := sess.LastSeenAt
+	if pending.After(last) {
+		last = pending
+	}
+	if ttl > 0 && now.Sub(last) > ttl {
+		return false
+	}
+	used := sess.Used() || !pending.IsZero()
+	return used || unused <= 0 || now.Sub(sess.CreatedAt) <= unused
 }
 
 // Delete ends the session on every server sharing the store.
@@ -93,12 +152,31 @@ func (s *storeSessions) Delete(ctx context.Context, id string) error {
 	return err
 }
 
-// flush writes the last-seen times noted since the previous flush. On failure they are kept
-// (the later of two times wins) and go out with the next flush.
+// flush writes the last-seen times noted since the previous flush.
 func (s *storeSessions) flush(ctx context.Context) error {
+	return s.flushWhere(ctx, func(pendingUse) bool { return true })
+}
+
+// flushBinding writes the unflushed uses of the sessions of one function and token hash.
+func (s *storeSessions) flushBinding(ctx context.Context, function string, hash [32]byte) error {
+	return s.flushWhere(ctx, func(u pendingUse) bool { return u.function == function && u.hash == hash })
+}
+
+// flushWhere writes the unflushed uses that match in one batch. On failure they are kept
+// (the later of two times wins) and go out with the next flush.
+func (s *storeSessions) flushWhere(ctx context.Context, match func(pendingUse) bool) error {
+	batch := make(map[string]time.Time)
 	s.mu.Lock()
-	batch := s.seen
-	s.seen = make(map[string]time.Time)
+	for id, u := range s.seen {
+		if match(u) {
+			batch[id] = u.at
+		}
+	}
+	taken := make(map[string]pendingUse, len(batch))
+	for id := range batch {
+		taken[id] = s.seen[id]
+		delete(s.seen, id)
+	}
 	s.mu.Unlock()
 	if len(batch) == 0 {
 		return nil
@@ -106,9 +184,9 @@ func (s *storeSessions) flush(ctx context.Context) error {
 	err := s.store.TouchSessions(ctx, batch)
 	if err != nil {
 		s.mu.Lock()
-		for id, at := range batch {
-			if at.After(s.seen[id]) {
-				s.seen[id] = at
+		for id, u := range taken {
+			if u.at.After(s.seen[id].at) {
+				s.seen[id] = u
 			}
 		}
 		s.mu.Unlock()
@@ -116,13 +194,18 @@ func (s *storeSessions) flush(ctx context.Context) error {
 	return err
 }
 
-// sweep deletes sessions idle past the TTL and returns how many.
+// sweep deletes sessions idle past the TTL or unused past the unused window, and returns
+// how many.
 func (s *storeSessions) sweep(ctx context.Context, now time.Time) (int, error) {
-	return s.store.DeleteIdleSessions(ctx, now.Add(-s.ttl))
+	var unusedBefore time.Time
+	if s.unused > 0 {
+		unusedBefore = now.Add(-s.unused)
+	}
+	return s.store.DeleteIdleSessions(ctx, now.Add(-s.ttl), unusedBefore)
 }
 
-// run flushes last-seen times every flushEvery and sweeps idle sessions every sweepEvery
-// until ctx ends, then flushes one last time.
+// run flushes last-seen times every flushEvery (and at once after a session's first use)
+// and sweeps expired sessions every sweepEvery until ctx ends, then flushes one last time.
 func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEvery, sweepEvery time.Duration) {
 	flushTick := time.NewTicker(flushEvery)
 	defer flushTick.Stop()
@@ -137,6 +220,10 @@ func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEve
 			}
 			cancel()
 			return
+		case <-s.kick:
+			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn().Err(err).Msg("recording MCP session use failed; will retry")
+			}
 		case <-flushTick.C:
 			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
 				logger.Warn().Err(err).Msg("recording MCP session use failed; will retry")
@@ -151,7 +238,7 @@ func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEve
 			case err != nil && ctx.Err() == nil:
 				logger.Warn().Err(err).Msg("removing idle MCP sessions failed; will retry")
 			case n > 0:
-				logger.Info().Int("sessions", n).Dur("ttl", s.ttl).Msg("removed idle MCP sessions")
+				logger.Info().Int("sessions", n).Dur("ttl", s.ttl).Dur("unused_ttl", s.unused).Msg("removed expired MCP sessions")
 			}
 		}
 	}

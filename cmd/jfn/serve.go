@@ -250,6 +250,10 @@ type Server struct {
 	// How often MCP session use is written to the store and idle sessions are removed;
 	// NewServer sets the defaults and tests shorten them before Open.
 	sessionFlush, sessionSweep time.Duration
+	// sessionLimit caps the live MCP sessions per token and function; sessionUnused is how
+	// long a session with no request after initialize lives. Tests lower them before Open.
+	sessionLimit  int
+	sessionUnused time.Duration
 
 	stop    context.CancelFunc // ends the gateway's background loops
 	wg      sync.WaitGroup
@@ -263,6 +267,7 @@ func NewServer(cfg serveConfig, logger zerolog.Logger) *Server {
 	return &Server{
 		cfg: cfg, logger: logger, errc: make(chan error, 3),
 		sessionFlush: sessionFlushEvery, sessionSweep: sessionSweepEvery,
+		sessionLimit: store.DefaultSessionLimit, sessionUnused: unusedSessionTTL,
 	}
 }
 
@@ -294,7 +299,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if ttl <= 0 {
 		ttl = defaultSessionTTL
 	}
-	s.sessions = newStoreSessions(ss, ttl)
+	s.sessions = newStoreSessions(ss, ttl, s.sessionUnused, s.sessionLimit)
 	s.mcp = newMCPFactory(s.sessions, s.cfg.AllowedOrigins, s.publicURL, s.cfg.Domain, s.logger)
 	runs, ok := s.store.(store.CronRuns)
 	if !ok {

@@ -150,9 +150,23 @@ CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
 `,
 	},
 	{
+		// Sessions are bounded per function and token hash: CreateSession evicts the least
+		// recently used beyond a limit, walking mcp_sessions_binding, whose first column also
+		// serves the foreign key (so mcp_sessions_function goes). A session nobody used
+		// after initialize (last_seen_at still created_at) expires early: the partial index
+		// finds those for the sweep and holds only them.
+		version: 5,
+		name:    "bounded mcp sessions",
+		sql: `
+CREATE INDEX mcp_sessions_binding ON mcp_sessions (function, token_hash, last_seen_at, created_at, id);
+DROP INDEX mcp_sessions_function;
+CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at <= created_at;
+`,
+	},
+	{
 		// A comma-separated list: origins hold no commas. The functions update trigger fires
 		// on every column, so a change here reaches every server.
-		version: 5,
+		version: 6,
 		name:    "CORS origins",
 		sql:     `ALTER TABLE functions ADD COLUMN cors_origins TEXT NOT NULL DEFAULT '';`,
 	},

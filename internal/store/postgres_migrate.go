@@ -162,8 +162,21 @@ CREATE INDEX cron_runs_function_fired ON cron_runs (function, fired_at);
 `,
 	},
 	{
-		// A comma-separated list: origins hold no commas.
+		// As SQLite's migration 5: the index CreateSession walks to evict the least recently
+		// used sessions of a binding (its first column serves the foreign key, so
+		// mcp_sessions_function goes), and a partial index of the sessions nobody used after
+		// initialize, for the sweep.
 		version: 5,
+		name:    "bounded mcp sessions",
+		sql: `
+CREATE INDEX mcp_sessions_binding ON mcp_sessions (function, token_hash, last_seen_at, created_at, id);
+DROP INDEX mcp_sessions_function;
+CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at <= created_at;
+`,
+	},
+	{
+		// A comma-separated list: origins hold no commas.
+		version: 6,
 		name:    "CORS origins",
 		sql:     `ALTER TABLE functions ADD COLUMN cors_origins text NOT NULL DEFAULT '';`,
 	},

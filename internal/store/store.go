@@ -101,6 +101,15 @@ type Session struct {
 	LastSeenAt time.Time // the latest use recorded by TouchSessions; CreatedAt until then
 }
 
+// Used reports whether a request after the one that created s has been recorded: a session
+// is unused while LastSeenAt is not after CreatedAt, and TouchSessions always moves it past.
+func (s Session) Used() bool { return s.LastSeenAt.After(s.CreatedAt) }
+
+// DefaultSessionLimit is how many sessions one token may keep open in one function (for a
+// public function, how many tokenless sessions the function may keep): PRODUCT.md's bound.
+// CreateSession uses it when given a limit of zero or less.
+const DefaultSessionLimit = 1000
+
 // Snapshot is everything a server needs in memory: all functions and all unrevoked tokens.
 type Snapshot struct {
 	Functions []Function
@@ -156,20 +165,28 @@ type Store interface {
 // keep compiling; Store will embed it once they implement it.
 type Sessions interface {
 	// CreateSession stores s (s.ID, s.Function and s.TokenHash set by the caller; CreatedAt
-	// defaults to now and LastSeenAt to CreatedAt). It returns an error wrapping ErrNotFound
-	// when the function does not exist, and a plain error when the id is taken.
-	CreateSession(ctx context.Context, s Session) error
+	// defaults to now and LastSeenAt to CreatedAt) and bounds the sessions of its function
+	// and token hash to limit (DefaultSessionLimit when limit <= 0): in the same transaction
+	// it deletes the least recently used others beyond limit-1, ordered by LastSeenAt, then
+	// CreatedAt, then id, and returns their ids. s itself is never evicted. Concurrent calls,
+	// from any number of processes sharing the store, never leave more than limit sessions.
+	// It returns an error wrapping ErrNotFound when the function does not exist, and a plain
+	// error when the id is taken.
+	CreateSession(ctx context.Context, s Session, limit int) (evicted []string, err error)
 	// GetSession returns the session with id, or ErrNotFound when it is unknown, was deleted,
 	// or was removed as idle (or with its function).
 	GetSession(ctx context.Context, id string) (Session, error)
 	// DeleteSession removes the session; ErrNotFound when there is none with that id.
 	DeleteSession(ctx context.Context, id string) error
 	// TouchSessions records last-seen times in one batch (session id → time). Unknown ids and
-	// zero times are ignored, and a stored time never moves backwards.
+	// zero times are ignored, and a stored time never moves backwards. A touched session is
+	// Used: its LastSeenAt ends up at least a millisecond after its CreatedAt, even when the
+	// time given is not.
 	TouchSessions(ctx context.Context, seen map[string]time.Time) error
-	// DeleteIdleSessions removes every session last seen before idleBefore and returns how
-	// many it removed.
-	DeleteIdleSessions(ctx context.Context, idleBefore time.Time) (int, error)
+	// DeleteIdleSessions removes every session last seen before idleBefore, and every session
+	// not Used that was created before unusedBefore (zero: none on that count), and returns
+	// how many it removed.
+	DeleteIdleSessions(ctx context.Context, idleBefore, unusedBefore time.Time) (int, error)
 }
 
 var (

@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,8 +40,12 @@ func newSession(function string) store.Session {
 
 func createSession(t *testing.T, ss store.Sessions, sess store.Session) store.Session {
 	t.Helper()
-	if err := ss.CreateSession(t.Context(), sess); err != nil {
+	evicted, err := ss.CreateSession(t.Context(), sess, 0)
+	if err != nil {
 		t.Fatalf("CreateSession(%q for %q) error = %v", sess.ID, sess.Function, err)
+	}
+	if len(evicted) != 0 {
+		t.Fatalf("CreateSession(%q for %q) evicted %q, want none under the default limit", sess.ID, sess.Function, evicted)
 	}
 	return sess
 }
@@ -122,20 +128,20 @@ func testSessionDefaults(t *testing.T, s store.Store) {
 func testCreateSessionErrors(t *testing.T, s store.Store) {
 	ss := sessionsOf(t, s)
 	ctx := t.Context()
-	if err := ss.CreateSession(ctx, newSession("ghost")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := ss.CreateSession(ctx, newSession("ghost"), 0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("CreateSession(unknown function) error = %v, want ErrNotFound", err)
 	}
 	putFunction(t, s, "probe")
 	first := createSession(t, ss, newSession("probe"))
 	dup := newSession("probe")
 	dup.ID = first.ID
-	if err := ss.CreateSession(ctx, dup); err == nil || errors.Is(err, store.ErrNotFound) {
+	if _, err := ss.CreateSession(ctx, dup, 0); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("CreateSession(taken id) error = %v, want a non-ErrNotFound error", err)
 	}
 	if d := diffSession(getSession(t, ss, first.ID), first); d != "" {
 		t.Errorf("GetSession after a duplicate CreateSession: %s", d)
 	}
-	if err := ss.CreateSession(ctx, store.Session{Function: "probe"}); err == nil {
+	if _, err := ss.CreateSession(ctx, store.Session{Function: "probe"}, 0); err == nil {
 		t.Errorf("CreateSession(empty id) error = nil, want an error")
 	}
 }
@@ -234,7 +240,7 @@ func testDeleteIdleSessions(t *testing.T, s store.Store) {
 		t.Fatalf("TouchSessions error = %v", err)
 	}
 
-	n, err := ss.DeleteIdleSessions(ctx, now.Add(-24*time.Hour))
+	n, err := ss.DeleteIdleSessions(ctx, now.Add(-24*time.Hour), time.Time{})
 	if err != nil {
 		t.Fatalf("DeleteIdleSessions error = %v", err)
 	}
@@ -245,7 +251,7 @@ func testDeleteIdleSessions(t *testing.T, s store.Store) {
 	for _, kept := range []store.Session{edge, fresh, revived} {
 		getSession(t, ss, kept.ID)
 	}
-	if n, err := ss.DeleteIdleSessions(ctx, now.Add(-24*time.Hour)); err != nil || n != 0 {
+	if n, err := ss.DeleteIdleSessions(ctx, now.Add(-24*time.Hour), time.Time{}); err != nil || n != 0 {
 		t.Errorf("DeleteIdleSessions again = %d, %v; want 0, nil", n, err)
 	}
 }
@@ -270,7 +276,7 @@ func testWatchIgnoresSessions(t *testing.T, s store.Store) {
 	if err := ss.DeleteSession(ctx, a.ID); err != nil {
 		t.Fatalf("DeleteSession error = %v", err)
 	}
-	if _, err := ss.DeleteIdleSessions(ctx, b.LastSeenAt.Add(time.Millisecond)); err != nil {
+	if _, err := ss.DeleteIdleSessions(ctx, b.LastSeenAt.Add(time.Millisecond), time.Now()); err != nil {
 		t.Fatalf("DeleteIdleSessions error = %v", err)
 	}
 	quiet := time.NewTimer(ChangeDeadline + ChangeDeadline/4)
@@ -288,4 +294,216 @@ func testWatchIgnoresSessions(t *testing.T, s store.Store) {
 	if err := waitSignal(ch, ChangeDeadline); err != nil {
 		t.Errorf("Watch after PutFunction (following session calls): %v", err)
 	}
+}
+
+// createBounded creates sess under limit and returns the ids it evicted.
+func createBounded(t *testing.T, ss store.Sessions, sess store.Session, limit int) []string {
+	t.Helper()
+	evicted, err := ss.CreateSession(t.Context(), sess, limit)
+	if err != nil {
+		t.Fatalf("CreateSession(%q, limit %d) error = %v", sess.ID, limit, err)
+	}
+	return evicted
+}
+
+// bound returns a session of function bound to hash, created and last seen at at.
+func bound(function string, hash [32]byte, at time.Time) store.Session {
+	sess := newSession(function)
+	sess.TokenHash = hash
+	sess.CreatedAt, sess.LastSeenAt = at, at
+	return sess
+}
+
+// testSessionsCappedPerToken: one more session than the limit evicts the least recently
+// used of the same function and token hash, and only that one.
+func testSessionsCappedPerToken(t *testing.T, s store.Store) {
+	ss := sessionsOf(t, s)
+	putFunction(t, s, "probe")
+	putFunction(t, s, "other")
+	const limit = 3
+	hash, otherHash := newHash(), newHash()
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond).UTC()
+
+	// Older than all of hash's: a cap counted per function, or across functions, would
+	// evict these first.
+	neighbours := []store.Session{
+		createSession(t, ss, bound("probe", otherHash, base)),
+		createSession(t, ss, bound("other", hash, base)),
+		createSession(t, ss, bound("probe", [32]byte{}, base)),
+	}
+	var mine []store.Session
+	for i := range limit {
+		sess := bound("probe", hash, base.Add(time.Duration(i+1)*time.Minute))
+		if ev := createBounded(t, ss, sess, limit); len(ev) != 0 {
+			t.Fatalf("CreateSession #%d (limit %d) evicted %q, want none", i+1, limit, ev)
+		}
+		mine = append(mine, sess)
+	}
+	extra := bound("probe", hash, base.Add(10*time.Minute))
+	if ev := createBounded(t, ss, extra, limit); len(ev) != 1 || ev[0] != mine[0].ID {
+		t.Errorf("CreateSession #%d (limit %d) evicted %q, want [%q] (the least recently used)", limit+1, limit, ev, mine[0].ID)
+	}
+	wantNoSession(t, ss, mine[0].ID, "after it was evicted")
+	for _, kept := range append(mine[1:], extra) {
+		getSession(t, ss, kept.ID)
+	}
+	for _, kept := range neighbours {
+		getSession(t, ss, kept.ID)
+	}
+
+	// The new session is kept even when it is the oldest of its binding.
+	old := bound("probe", hash, base.Add(-time.Hour))
+	if ev := createBounded(t, ss, old, limit); len(ev) != 1 || ev[0] != mine[1].ID {
+		t.Errorf("CreateSession(an old session, limit %d) evicted %q, want [%q]", limit, ev, mine[1].ID)
+	}
+	getSession(t, ss, old.ID)
+
+	// Rows over the limit (a lower limit than before) all go at the next creation.
+	if ev := createBounded(t, ss, bound("probe", hash, base.Add(20*time.Minute)), 1); len(ev) != limit {
+		t.Errorf("CreateSession(limit 1) with %d others evicted %q, want all %d", limit, ev, limit)
+	}
+}
+
+// testSessionEvictionLeastRecentlyUsed: eviction follows the last use recorded by
+// TouchSessions, not the creation order.
+func testSessionEvictionLeastRecentlyUsed(t *testing.T, s store.Store) {
+	ss := sessionsOf(t, s)
+	putFunction(t, s, "probe")
+	const limit = 3
+	hash := newHash()
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond).UTC()
+	var sess []store.Session
+	for i := range limit {
+		sess = append(sess, createSession(t, ss, bound("probe", hash, base.Add(time.Duration(i)*time.Second))))
+	}
+	// The oldest is used last; the second oldest becomes the least recently used.
+	if err := ss.TouchSessions(t.Context(), map[string]time.Time{
+		sess[0].ID: base.Add(time.Minute),
+		sess[2].ID: base.Add(30 * time.Second),
+	}); err != nil {
+		t.Fatalf("TouchSessions error = %v", err)
+	}
+	if ev := createBounded(t, ss, bound("probe", hash, base.Add(2*time.Minute)), limit); len(ev) != 1 || ev[0] != sess[1].ID {
+		t.Errorf("CreateSession (limit %d) evicted %q, want [%q] (least recently used)", limit, ev, sess[1].ID)
+	}
+	getSession(t, ss, sess[0].ID)
+	getSession(t, ss, sess[2].ID)
+}
+
+// testSessionsCappedConcurrently: sessions of one binding created at the same moment, on
+// every connection the store has, still leave no more than the limit. Each round releases
+// the creators together and then counts: a later creation would hide an excess (it evicts
+// down to the limit), so the count is taken after every burst. Under PostgreSQL's READ
+// COMMITTED, creations without a lock would each miss the others' uncommitted rows.
+func testSessionsCappedConcurrently(t *testing.T, s store.Store) {
+	ss := sessionsOf(t, s)
+	putFunction(t, s, "probe")
+	const (
+		limit   = 2
+		workers = 6
+		rounds  = 40
+	)
+	hash := newHash()
+	var ids []string
+	for round := range rounds {
+		var (
+			mu  sync.Mutex
+			wg  sync.WaitGroup
+			err error
+		)
+		gate := make(chan struct{})
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sess := newSession("probe")
+				sess.TokenHash = hash
+				<-gate
+				_, cerr := ss.CreateSession(context.Background(), sess, limit)
+				mu.Lock()
+				defer mu.Unlock()
+				if cerr != nil {
+					err = cerr
+					return
+				}
+				ids = append(ids, sess.ID)
+			}()
+		}
+		close(gate)
+		wg.Wait()
+		if err != nil {
+			t.Fatalf("round %d: concurrent CreateSession error = %v", round, err)
+		}
+		live := 0
+		for _, id := range ids {
+			if _, err := ss.GetSession(t.Context(), id); err == nil {
+				live++
+			} else if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("GetSession error = %v", err)
+			}
+		}
+		if live != limit {
+			t.Fatalf("round %d: after %d concurrent CreateSession calls of one binding with limit %d, %d sessions live, want %d",
+				round, workers, limit, live, limit)
+		}
+	}
+}
+
+// testTouchMarksSessionUsed: any touch makes a session Used, even at its creation time.
+func testTouchMarksSessionUsed(t *testing.T, s store.Store) {
+	ss := sessionsOf(t, s)
+	putFunction(t, s, "probe")
+	sess := createSession(t, ss, newSession("probe"))
+	if got := getSession(t, ss, sess.ID); got.Used() {
+		t.Errorf("a new session: Used() = true (LastSeenAt %v, CreatedAt %v), want false", got.LastSeenAt, got.CreatedAt)
+	}
+	if err := ss.TouchSessions(t.Context(), map[string]time.Time{sess.ID: sess.CreatedAt}); err != nil {
+		t.Fatalf("TouchSessions error = %v", err)
+	}
+	got := getSession(t, ss, sess.ID)
+	if !got.Used() {
+		t.Errorf("a session touched at its creation time: Used() = false (LastSeenAt %v), want true", got.LastSeenAt)
+	}
+	if want := sess.CreatedAt.Add(time.Millisecond); !got.LastSeenAt.Equal(want) {
+		t.Errorf("LastSeenAt after a touch at CreatedAt = %v, want %v", got.LastSeenAt, want)
+	}
+}
+
+// testDeleteUnusedSessions: a session that saw no request after initialize goes at the
+// unused cut-off; a used one only at the idle cut-off.
+func testDeleteUnusedSessions(t *testing.T, s store.Store) {
+	ss := sessionsOf(t, s)
+	ctx := t.Context()
+	putFunction(t, s, "probe")
+	now := time.Now().Truncate(time.Millisecond).UTC()
+	unusedAt := func(ago time.Duration) store.Session {
+		sess := newSession("probe")
+		sess.CreatedAt, sess.LastSeenAt = now.Add(-ago), now.Add(-ago)
+		return createSession(t, ss, sess)
+	}
+	stale := unusedAt(11 * time.Minute)
+	edge := unusedAt(10 * time.Minute) // created exactly at the cut-off: kept
+	young := unusedAt(time.Minute)
+	usedOnce := unusedAt(20 * time.Minute)
+	if err := ss.TouchSessions(ctx, map[string]time.Time{usedOnce.ID: usedOnce.CreatedAt.Add(time.Second)}); err != nil {
+		t.Fatalf("TouchSessions error = %v", err)
+	}
+
+	n, err := ss.DeleteIdleSessions(ctx, now.Add(-24*time.Hour), now.Add(-10*time.Minute))
+	if err != nil {
+		t.Fatalf("DeleteIdleSessions error = %v", err)
+	}
+	if n != 1 {
+		t.Errorf("DeleteIdleSessions = %d, want 1", n)
+	}
+	wantNoSession(t, ss, stale.ID, "unused past the unused cut-off")
+	for _, kept := range []store.Session{edge, young, usedOnce} {
+		getSession(t, ss, kept.ID)
+	}
+	// Without an unused cut-off, only idleness counts.
+	old := unusedAt(time.Hour)
+	if n, err := ss.DeleteIdleSessions(ctx, now.Add(-24*time.Hour), time.Time{}); err != nil || n != 0 {
+		t.Errorf("DeleteIdleSessions(no unused cut-off) = %d, %v; want 0, nil", n, err)
+	}
+	getSession(t, ss, old.ID)
 }
