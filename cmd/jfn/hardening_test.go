@@ -337,6 +337,7 @@ func TestDotSegmentsRefusedUnderBasePath(t *testing.T) {
 	rootTok := deployed(t, s.db, "root", up.URL, "--openapi", up.URL+"/openapi.json")
 	s.waitFunctions(t, "based", "root")
 	s.waitToken(t, s.URL()+"/based/x", tok)
+	s.waitToken(t, s.URL()+"/root/x", rootTok)
 	for _, path := range []string{"/../admin/delete-all", "/a/../../admin/delete-all", "/%2e%2e/admin/delete-all",
 		"/..%2Fadmin/delete-all", "/./x", "/x/.", "/x/..", "/..%5Cadmin"} {
 		before := up.count()

@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/jfnhq/jfn/mcp"
 )
 
 // FuzzRedactPath checks that no runtime-token marker survives redaction.
@@ -56,6 +59,66 @@ func FuzzHostFunction(f *testing.F) {
 		}
 		if !strings.HasPrefix(strings.ToLower(host), name+".fn.test") {
 			t.Errorf("hostFunction(%q) = %q, not the host's first label", host, name)
+		}
+	})
+}
+
+// FuzzPreflight checks the gateway's answer to any CORS preflight: always a 204 that reaches
+// no upstream, Access-Control-Allow-Origin only for a listed origin and then exactly it, and
+// an Access-Control-Allow-Headers of bounded size made of header-name characters only (the
+// browser's Access-Control-Request-Headers is echoed only when it is a clean list).
+func FuzzPreflight(f *testing.F) {
+	for _, s := range [][2]string{
+		{"https://app.example.com", "content-type, x-jelou-token"},
+		{"https://APP.example.com:443", ""},
+		{"https://evil.example", "x\r\nSet-Cookie: a=b"},
+		{"null", strings.Repeat("a,", 600)},
+		{"https://app.example.com/", "a\x00b"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	p := newCORSPolicy([]string{"https://app.example.com", "http://127.0.0.1:3000"})
+	f.Fuzz(func(t *testing.T, origin, requested string) {
+		r, _ := http.NewRequest(http.MethodOptions, "http://gw/fn/x", nil)
+		r.Header["Origin"] = []string{origin}
+		r.Header["Access-Control-Request-Method"] = []string{"POST"}
+		r.Header["Access-Control-Request-Headers"] = []string{requested}
+		w := httptest.NewRecorder()
+		servePreflight(w, r, p)
+		if w.Code != http.StatusNoContent {
+			t.Fatalf("preflight from %q = %d, want 204", origin, w.Code)
+		}
+		acao := w.Header().Get("Access-Control-Allow-Origin")
+		n, listed := mcp.NormalizeOrigin(origin)
+		listed = listed && (n == "https://app.example.com" || n == "http://127.0.0.1:3000")
+		if (acao != "") != listed || (listed && acao != origin) {
+			t.Fatalf("preflight from %q: Access-Control-Allow-Origin = %q (listed: %v)", origin, acao, listed)
+		}
+		ah := w.Header().Get("Access-Control-Allow-Headers")
+		if len(ah) > len(corsBaseHeaders)+2+maxRequestHeaders {
+			t.Fatalf("Access-Control-Allow-Headers is %d bytes for a %d-byte request", len(ah), len(requested))
+		}
+		for i := 0; i < len(ah); i++ {
+			if c := ah[i]; c != ',' && c != ' ' && !isTokenChar(c) {
+				t.Fatalf("Access-Control-Allow-Headers %q holds %q", ah, c)
+			}
+		}
+	})
+}
+
+// FuzzDotSegment checks hasDotSegment against its definition: some segment between '/' or
+// '\' separators is "." or "..".
+func FuzzDotSegment(f *testing.F) {
+	for _, s := range []string{"/a/../b", "/..", "/a\\..\\b", "/a/.b", "/.../x", "", "/./"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		want := false
+		for _, seg := range strings.FieldsFunc("/"+p+"/", func(r rune) bool { return r == '/' || r == '\\' }) {
+			want = want || seg == "." || seg == ".."
+		}
+		if got := hasDotSegment(p); got != want {
+			t.Fatalf("hasDotSegment(%q) = %v, want %v", p, got, want)
 		}
 	})
 }
