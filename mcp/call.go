@@ -137,7 +137,7 @@ func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.L
 		log.Warn().Int64("duration_ms", ms).Msg("tool call timed out")
 		return toolError(fmt.Sprintf("The function did not answer within %s.", seconds(b.timeout))), OutcomeTimeout
 	default:
-		log.Warn().Err(redactError(err)).Int64("duration_ms", ms).Msg("tool call: upstream unreachable")
+		log.Warn().Err(openapi.RedactError(err)).Int64("duration_ms", ms).Msg("tool call: upstream unreachable")
 		return toolError("The function's upstream could not be reached: " + reason(err) + "."), OutcomeUpstreamError
 	}
 }

@@ -16,31 +16,10 @@ import (
 	"github.com/jfnhq/jfn/examples/shop"
 )
 
-// benchChildEnv marks the test binary run as a bench child (see TestBenchChildProcess).
-const benchChildEnv = "JFN_BENCH_TEST_CHILD"
-
-// testChild runs this test binary as the bench child: TestBenchChildProcess turns it into
+// testChild runs this test binary as the bench child: TestCLIChildProcess turns it into
 // `jfn bench` with args. The command itself re-runs its own executable instead.
 func testChild(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestBenchChildProcess$", "--"}, args...)...)
-	cmd.Env = append(os.Environ(), benchChildEnv+"=1")
-	return cmd
-}
-
-// TestBenchChildProcess is not a test: it is the body of the child processes TestBench
-// starts (the standard library's helper-process pattern), and returns at once otherwise.
-func TestBenchChildProcess(t *testing.T) {
-	if os.Getenv(benchChildEnv) != "1" {
-		return
-	}
-	var args []string
-	for i, a := range os.Args {
-		if a == "--" {
-			args = os.Args[i+1:]
-			break
-		}
-	}
-	os.Exit(run(context.Background(), append([]string{"bench"}, args...), os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	return cliChild(append([]string{"bench"}, args...)...)
 }
 
 // smallCorpus writes a corpus of the two example documents with its manifest.

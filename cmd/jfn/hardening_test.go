@@ -457,14 +457,22 @@ func decodeServeJSON(t *testing.T, out io.Reader) map[string]string {
 	return m
 }
 
-// serveChildEnv marks the test binary run as a 'jfn serve' child (see TestServeChildProcess).
-const serveChildEnv = "JFN_SERVE_TEST_CHILD"
+// cliChildEnv marks the test binary run as a CLI child process (see TestCLIChildProcess).
+const cliChildEnv = "JFN_CLI_TEST_CHILD"
 
-// TestServeChildProcess is not a test: it is the body of the 'jfn serve' child processes that
-// TestTokenlessBodiesCannotExhaustMemory starts (the standard library's helper-process
-// pattern), and returns at once otherwise.
-func TestServeChildProcess(t *testing.T) {
-	if os.Getenv(serveChildEnv) != "1" {
+// cliChild returns a command that runs this test binary as 'jfn' with args, in a process of
+// its own: a test can then measure that process alone, or end it with a signal.
+func cliChild(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestCLIChildProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), cliChildEnv+"=1")
+	return cmd
+}
+
+// TestCLIChildProcess is not a test: it is the body of the child processes cliChild starts
+// (the standard library's helper-process pattern), and returns at once otherwise. SIGTERM
+// ends the command as it ends 'jfn serve'.
+func TestCLIChildProcess(t *testing.T) {
+	if os.Getenv(cliChildEnv) != "1" {
 		return
 	}
 	var args []string
@@ -476,7 +484,7 @@ func TestServeChildProcess(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, append([]string{"serve"}, args...), os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	os.Exit(run(ctx, args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
 // processResident reads a process's resident set size from /proc.
@@ -511,10 +519,8 @@ func TestTokenlessBodiesCannotExhaustMemory(t *testing.T) {
 	up := newAllMethods(t)
 	deployed(t, db, "fn", up.URL)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChildProcess$", "--",
-		"--db", db, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--json",
+	cmd := cliChild("serve", "--db", db, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--json",
 		"--body-timeout", bodyTimeout.String())
-	cmd.Env = append(os.Environ(), serveChildEnv+"=1", "JFN_DB=")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

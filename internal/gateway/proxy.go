@@ -200,7 +200,7 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		// The client hung up: there is no one to answer, and it is not the upstream's fault.
 		st.clientGone = true
 	default:
-		fail(w, st, errUnreachable(redactError(err)))
+		fail(w, st, errUnreachable(openapi.RedactError(err)))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // Bounds of the refresh interval a document's Cache-Control may ask for, and of the retry
@@ -225,7 +226,7 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 
 	switch {
 	case next.err != nil:
-		g.log.Warn().Str("function", e.name).Str("url", redactURL(e.url)).Err(next.err).
+		g.log.Warn().Str("function", e.name).Str("url", openapi.RedactURL(e.url)).Err(next.err).
 			Bool("kept_last_good", next.doc != nil).Msg("openapi document unavailable")
 	case changed:
 		tools := 0
@@ -300,7 +301,7 @@ func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState
 		case errors.Is(err, errCrossHostRedirect):
 			reason = "The function's OpenAPI document could not be fetched: it redirected to another host, and documents are fetched from their own host only."
 		}
-		return fetchResult{err: fmt.Errorf("fetch document: %w", redactError(err)), reason: reason}
+		return fetchResult{err: fmt.Errorf("fetch document: %w", openapi.RedactError(err)), reason: reason}
 	}
 	defer resp.Body.Close()
 	res := fetchResult{etag: resp.Header.Get("ETag"), maxAge: maxAge(resp.Header.Get("Cache-Control"))}
