@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -198,5 +199,27 @@ func TestLoadSwagger2BadTopLevel(t *testing.T) {
 	}
 	if len(spec.Tools()) != 1 {
 		t.Errorf("tools = %d, want 1 (skipped: %v)", len(spec.Tools()), spec.Skipped())
+	}
+}
+
+func TestToolsets(t *testing.T) {
+	doc := `{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{
+	"/a":{"get":{"operationId":"a","tags":["Pull Requests","issues","issues",7,""],"responses":{}}},
+	"/b":{"get":{"operationId":"b","responses":{}}},
+	"/c":{"get":{"operationId":"c","tags":["!!!"],"responses":{}}}}}`
+	spec, err := Load([]byte(doc))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := map[string][2][]string{
+		"a": {{"Pull Requests", "issues"}, {"Pull_Requests", "issues"}},
+		"b": {nil, {"untagged"}},
+		"c": {{"!!!"}, {"untagged"}},
+	}
+	for _, tool := range spec.Tools() {
+		w := want[tool.Name]
+		if !slices.Equal(tool.Tags, w[0]) || !slices.Equal(tool.Toolsets, w[1]) {
+			t.Errorf("tool %s: Tags %q, Toolsets %q; want %q and %q", tool.Name, tool.Tags, tool.Toolsets, w[0], w[1])
+		}
 	}
 }

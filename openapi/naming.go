@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -91,4 +92,33 @@ func uniqueNames(bases []string) []string {
 		}
 	}
 	return out
+}
+
+// Untagged is the toolset of operations without tags.
+const Untagged = "untagged"
+
+// ToolsetName is the toolset a tag names: the tag sanitised like a tool name
+// ("Pull Requests" → "Pull_Requests"), cut to 64 characters; "" when nothing
+// of it is left.
+func ToolsetName(tag string) string {
+	return capName(sanitiseName(tag))
+}
+
+// operationTags returns an operation's tags (strings, without duplicates) and
+// its toolsets.
+func operationTags(op *object) (tags, toolsets []string) {
+	for _, v := range op.arr("tags") {
+		tag, ok := v.(string)
+		if !ok || tag == "" || slices.Contains(tags, tag) {
+			continue
+		}
+		tags = append(tags, tag)
+		if ts := ToolsetName(tag); ts != "" && !slices.Contains(toolsets, ts) {
+			toolsets = append(toolsets, ts)
+		}
+	}
+	if len(toolsets) == 0 {
+		toolsets = []string{Untagged}
+	}
+	return tags, toolsets
 }

@@ -36,6 +36,12 @@ type Tool struct {
 	Method, Path string
 	// OperationID is the operationId as written ("" when absent).
 	OperationID string
+	// Tags are the operation's OpenAPI tags as written, without duplicates.
+	Tags []string
+	// Toolsets name the groups the tool belongs to: its tags sanitised like
+	// tool names (ToolsetName), without duplicates, or ["untagged"] when it
+	// has none.
+	Toolsets []string
 
 	bind   *binding
 	schema *jsonschema.Schema // compiled InputSchema
@@ -230,6 +236,7 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		inputTree: input,
 		refused:   refused,
 	}
+	t.Tags, t.Toolsets = operationTags(op)
 	if out, wrap := b.outputSchema(op); out != nil {
 		outJSON, err := marshalTree(out)
 		if err != nil {
