@@ -204,6 +204,14 @@ func (b *Bridge) EndTokenSessions(tokenHash [32]byte) {
 	b.sessions.endToken(tokenHash)
 }
 
+// Bounds on open GET streams, which hold a connection and goroutines until the client
+// leaves: per session (a client needs one; the spec allows a few), and per binding (a token,
+// or a public function's tokenless sessions), as the session cap bounds sessions.
+const (
+	maxStreamsPerSession = 4
+	maxStreamsPerBinding = 1000
+)
+
 // streamRegistry tracks the open GET streams by token, so they can be ended at once, and
 // reports them to the Observer.
 type streamRegistry struct {
@@ -223,10 +231,24 @@ func (s *streamRegistry) init(obs *observerSlot) {
 	s.m = make(map[[32]byte]map[uint64]openStream)
 }
 
-// add registers a stream of session under hash and returns the function that removes it.
-func (s *streamRegistry) add(hash [32]byte, session string, cancel context.CancelFunc) (remove func()) {
+// add registers a stream of session under hash and returns the function that removes it,
+// or false when the session or the binding already has as many streams as allowed.
+func (s *streamRegistry) add(hash [32]byte, session string, cancel context.CancelFunc) (remove func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	set := s.m[hash]
+	if len(set) >= maxStreamsPerBinding {
+		return nil, false
+	}
+	n := 0
+	for _, st := range set {
+		if st.session == session {
+			n++
+		}
+	}
+	if n >= maxStreamsPerSession {
+		return nil, false
+	}
 	s.next++
 	id := s.next
 	if s.m[hash] == nil {
@@ -242,7 +264,7 @@ func (s *streamRegistry) add(hash [32]byte, session string, cancel context.Cance
 		}
 		s.mu.Unlock()
 		s.obs.get().Streams(-1)
-	}
+	}, true
 }
 
 func (s *streamRegistry) closeToken(hash [32]byte) {

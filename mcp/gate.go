@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -101,7 +102,15 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer cancel()
 		session, _ := ctx.Value(checkedKey{}).(string) // "" for a stateless GET, refused by mcp-go
-		defer b.streams.add(binding, session, cancel)()
+		remove, ok := b.streams.add(binding, session, cancel)
+		if !ok {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf(
+				"Too many open GET streams: at most %d per session and %d per token; close one first.",
+				maxStreamsPerSession, maxStreamsPerBinding))
+			return
+		}
+		defer remove()
 	}
 
 	r2 := r.WithContext(ctx)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // FuzzLoad feeds arbitrary documents to Load and Publish: they must never
@@ -117,6 +119,9 @@ func FuzzIsPublicLookAlike(f *testing.F) {
 		{"me", "/users/42"},
 		{"x", "/x/Docs"},
 		{"Docs", "/docs/1"},
+		{"admin", "/users/adm%C4%B1n"},
+		{"admin", "/users/%EF%BD%81dmin"},
+		{"stats", "/users/%C5%BFtats"},
 	} {
 		f.Add(seed[0], seed[1])
 	}
@@ -165,6 +170,8 @@ func FuzzIsPublicLookAlike(f *testing.F) {
 		}
 		norms := map[string]func(string) string{
 			"case folding":     strings.ToLower,
+			"unicode folding":  func(s string) string { return strings.ToLower(strings.ToUpper(s)) },
+			"NFKC":             func(s string) string { return strings.ToLower(norm.NFKC.String(s)) },
 			"';' stripping":    cutSemi,
 			"trailing dots":    trim,
 			"suffix stripping": cutLast,

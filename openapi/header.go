@@ -20,11 +20,11 @@ func GatewayHeader(name string) bool {
 	return len(name) >= len(prefix) && foldDashEqual(name[:len(prefix)], prefix)
 }
 
-// MethodOverrideHeader reports whether name is X-HTTP-Method-Override, X-HTTP-Method or
-// X-Method-Override (any case, '_' for '-'): frameworks honour them to run another method's
-// handler, so a call checked as one method could run as another.
+// MethodOverrideHeader reports whether name is X-HTTP-Method-Override, X-HTTP-Method,
+// X-Method-Override or X-Original-Method (any case, '_' for '-'): frameworks honour them to
+// run another method's handler, so a call checked as one method could run as another.
 func MethodOverrideHeader(name string) bool {
-	for _, o := range [...]string{"x-http-method-override", "x-http-method", "x-method-override"} {
+	for _, o := range [...]string{"x-http-method-override", "x-http-method", "x-method-override", "x-original-method"} {
 		if len(name) == len(o) && foldDashEqual(name, o) {
 			return true
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // route is a path template with, per method, whether the operation is public.
@@ -150,18 +152,20 @@ func (s *Spec) resolve(path string) ([]*route, []string) {
 // lookAlike reports whether seg, the decoded segment at position i of a path
 // that resolved to a public operation, could reach another route on common
 // upstream routers. A segment that fills a template is a look-alike when it
-// holds ';' (Tomcat and Spring strip ";…"), '\' (IIS reads it as '/') or a
-// control character, when it ends in '.' or whitespace (IIS trims them), or
-// when it equals a literal segment of any route at position i under foldKeys
+// holds ';' (Tomcat and Spring strip ";…"), '\' (IIS reads it as '/'), '?' or
+// '#' (a proxy that rebuilds the URL from the decoded path cuts there), or a
+// control or format character; when it starts with whitespace or ends in '.'
+// or whitespace (IIS trims them); or when it equals a literal segment of any route at position i under foldKeys
 // (Express and ASP.NET fold case, Spring matches suffixes). A segment that
 // matched the route's own literal is one only when it equals, under foldKeys,
 // a literal spelled differently at that position ("/Docs" beside "/docs").
 func (s *Spec) lookAlike(i int, seg string, literal bool) bool {
 	if !literal {
-		if seg == "" || strings.ContainsAny(seg, ";\\") || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+		if seg == "" || strings.ContainsAny(seg, ";\\?#") || strings.IndexFunc(seg, invisible) >= 0 {
 			return true
 		}
-		if last, _ := utf8.DecodeLastRuneInString(seg); last == '.' || unicode.IsSpace(last) {
+		first, _ := utf8.DecodeRuneInString(seg)
+		if last, _ := utf8.DecodeLastRuneInString(seg); last == '.' || unicode.IsSpace(last) || unicode.IsSpace(first) {
 			return true
 		}
 	}
@@ -179,12 +183,18 @@ func (s *Spec) lookAlike(i int, seg string, literal bool) bool {
 	return false
 }
 
+// invisible reports control and format characters (zero-width spaces, bidi
+// marks), which routers and proxies may drop.
+func invisible(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+
 // foldKeys are the spellings under which upstream routers may take a segment
-// for another: lower case; cut before a ';'; without trailing dots and
-// whitespace; and cut before each '.' ("Admin.JSON" gives "admin.json" and
-// "admin").
+// for another: case-folded the way Java's equalsIgnoreCase and JavaScript's
+// toUpperCase comparisons fold ("admın" and "ADMIN" both give "admin"), after
+// NFKC compatibility normalisation (fullwidth "ａｄｍｉｎ" gives "admin"); cut
+// before a ';'; without trailing dots and whitespace; and cut before each '.'
+// ("Admin.JSON" gives "admin.json" and "admin").
 func foldKeys(seg string) []string {
-	l := strings.ToLower(seg)
+	l := strings.ToLower(strings.ToUpper(norm.NFKC.String(seg)))
 	keys := []string{l}
 	if j := strings.IndexByte(l, ';'); j >= 0 {
 		l = l[:j]

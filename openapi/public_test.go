@@ -77,7 +77,14 @@ func TestIsPublicRefusesLookAlikes(t *testing.T) {
 		{"/users/admin%00", false},
 		{"/users/4%0a2", false},
 		{"/users/a%5Cb", false},
-		{"/users/.hidden", true}, // a leading dot is not a suffix
+		{"/users/.hidden", true},     // a leading dot is not a suffix
+		{"/users/adm%C4%B1n", false}, // dotless ı: Java and JS fold it to I
+		{"/users/%EF%BD%81%EF%BD%84%EF%BD%8D%EF%BD%89%EF%BD%8E", false}, // fullwidth ａｄｍｉｎ: NFKC
+		{"/users/admin%E2%80%8B", false},                                // zero-width space
+		{"/users/admin%3F", false},
+		{"/users/admin%23", false},
+		{"/users/%20admin", false},
+		{"/users/jos%C3%A9", true}, // other letters stay public
 		{"/files/report.json", true},
 		{"/files/SECRET.json", false},
 		{"/files/secret.json", false}, // the literal route wins, and it is protected

@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // allMethodsDoc is the document of the all-methods upstream: a public template beside
@@ -598,5 +600,140 @@ func TestTokenlessBodiesCannotExhaustMemory(t *testing.T) {
 	}
 	if got := up.since(before0); len(got) != 0 {
 		t.Errorf("the upstream received %d unfinished bodies, want none", len(got))
+	}
+}
+
+func TestUpgradeNeverTunnelsPastTheGateway(t *testing.T) {
+	s, up, tok := startHardened(t, nil)
+	for _, c := range []struct {
+		what, req   string
+		wantUpgrade string // what the upstream may see in Upgrade ("" for nothing)
+	}{
+		{"h2c on a public operation", "GET /fn/users/1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n", ""},
+		{"another protocol on a public operation", "POST /fn/webhook HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: foo\r\nContent-Length: 2\r\n\r\n{}", ""},
+		{"h2c with a token", "GET /fn/users/admin HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: " + tok + "\r\nConnection: Upgrade\r\nUpgrade: H2C\r\n\r\n", ""},
+	} {
+		before := up.count()
+		r := rawDo(t, s.Addr(), c.req, 5*time.Second)
+		got := up.since(before)
+		if r.status == http.StatusSwitchingProtocols || len(got) != 1 {
+			t.Errorf("%s: %d, upstream saw %d requests; want the plain request, answered, once", c.what, r.status, len(got))
+			continue
+		}
+		if u := got[0].Header.Get("Upgrade"); u != c.wantUpgrade || got[0].Header.Get("Http2-Settings") != "" {
+			t.Errorf("%s: the upstream saw Upgrade %q and HTTP2-Settings %q, want neither", c.what, u, got[0].Header.Get("Http2-Settings"))
+		}
+	}
+	// A WebSocket upgrade with a token goes through: that is the function's own protocol.
+	r := rawDo(t, s.Addr(), "GET /fn/users/admin HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: "+tok+"\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 5*time.Second)
+	if r.status != http.StatusSwitchingProtocols {
+		t.Errorf("a WebSocket upgrade with a token = %d, want 101 from the upstream", r.status)
+	}
+}
+
+func TestTokenlessMethodOverrideRefused(t *testing.T) {
+	s, up, tok := startHardened(t, nil)
+	before := up.count()
+	for _, c := range []struct{ what, url, ctype, body string }{
+		{"query", "/fn/webhook?_method=DELETE", "application/json", "{}"},
+		{"query, any case", "/fn/webhook?x=1&_METHOD=delete", "application/json", "{}"},
+		{"form body", "/fn/webhook", "application/x-www-form-urlencoded", "a=1&_method=DELETE"},
+	} {
+		code, _, body := call(t, "POST", s.URL()+c.url, http.Header{"Content-Type": {c.ctype}}, c.body)
+		if code != http.StatusBadRequest || !strings.Contains(body, "_method") {
+			t.Errorf("tokenless POST %s with a _method override in the %s = %d %s, want a 400 naming _method", c.url, c.what, code, body)
+		}
+	}
+	if got := up.since(before); len(got) != 0 {
+		t.Errorf("the upstream received %d tokenless method overrides, want none", len(got))
+	}
+	// A token holder may use them: the token covers every method.
+	code, _, _ := call(t, "POST", s.URL()+"/fn/admin/delete-all?_method=DELETE", tokenHeader(tok), "{}")
+	if code != http.StatusOK {
+		t.Errorf("POST with _method and a token = %d, want 200", code)
+	}
+	// The webhook without an override stays public, and a token sent as X-Request-Id never
+	// reaches the upstream, the log or the answer.
+	code, hdr, _ := call(t, "POST", s.URL()+"/fn/webhook", http.Header{"X-Request-Id": {tok}}, "{}")
+	if code != http.StatusOK || strings.Contains(hdr.Get("X-Request-Id"), "jfn_rt_") {
+		t.Errorf("public POST /fn/webhook with a token as X-Request-Id = %d, echoed id %q; want 200 and a fresh id", code, hdr.Get("X-Request-Id"))
+	}
+	if got := up.since(up.count() - 1)[0].Header.Get("X-Request-Id"); strings.Contains(got, "jfn_rt_") {
+		t.Errorf("the upstream received X-Request-Id %q", got)
+	}
+	if strings.Contains(s.log.String(), tok) {
+		t.Error("the access log holds a token sent as X-Request-Id")
+	}
+}
+
+func TestUnroutedBodyCutOffAfterBodyTimeout(t *testing.T) {
+	s := startServer(t, "--body-timeout", "1s", "--domain", "fn.test")
+	for _, req := range []string{
+		"POST /nosuch/x HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\nab",
+		"POST /users/admin HTTP/1.1\r\nHost: nosuch.fn.test\r\nContent-Length: 1000\r\n\r\nab",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nab",
+	} {
+		start := time.Now()
+		r := rawDo(t, s.Addr(), req, 8*time.Second) // fails the test when no answer comes
+		if r.status != http.StatusNotFound {
+			t.Errorf("%s with a stalled body = %d after %v, want the 404", firstLine(req), r.status, time.Since(start))
+		}
+	}
+}
+
+func TestMCPStreamsBounded(t *testing.T) {
+	s := startServer(t)
+	up := newRecorder(t)
+	deployed(t, s.db, "pub", up.URL, "--public")
+	s.waitFunctions(t, "pub")
+	url := s.URL() + "/pub/mcp"
+	session := openRawSession(t, url, "")
+	var open []*http.Response
+	defer func() {
+		for _, r := range open {
+			r.Body.Close()
+		}
+	}()
+	get := func() *http.Response {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set(mcp.HeaderSessionID, session)
+		req.Header.Set(mcp.HeaderProtocolVersion, sessionVersion)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	for i := range 4 {
+		resp := get()
+		open = append(open, resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET stream %d of a session = %d, want 200", i+1, resp.StatusCode)
+		}
+	}
+	resp := get()
+	if resp.StatusCode == http.StatusOK {
+		open = append(open, resp) // a stream: its body never ends
+		t.Fatal("a fifth GET stream on one session = 200, want a JSON 429 with Retry-After")
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "Too Many Requests") {
+		t.Errorf("a fifth GET stream on one session = %d %s, want a JSON 429 with Retry-After", resp.StatusCode, b)
+	}
+	// Closing one makes room again.
+	open[0].Body.Close()
+	open = open[1:]
+	if !eventually(3*time.Second, func() bool {
+		resp := get()
+		if resp.StatusCode == http.StatusOK {
+			open = append(open, resp)
+			return true
+		}
+		resp.Body.Close()
+		return false
+	}) {
+		t.Error("after one stream closed, a new GET stream was still refused")
 	}
 }

@@ -28,13 +28,13 @@ func FuzzRedactPath(f *testing.F) {
 // FuzzRequestID checks that the id the gateway uses is always well formed, and is the
 // caller's exactly when the caller's is.
 func FuzzRequestID(f *testing.F) {
-	for _, s := range []string{"", "abc", "a b", strings.Repeat("x", 129), "0b7c6c1e-3c5f-4c1b-9c6b-3f1f0b8f7d2a", "\x00"} {
+	for _, s := range []string{"", "abc", "a b", strings.Repeat("x", 129), "0b7c6c1e-3c5f-4c1b-9c6b-3f1f0b8f7d2a", "\x00", "jfn_rt_abc"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, sent string) {
 		got := requestID(http.Header{"X-Request-Id": {sent}})
-		if !validRequestID(got) {
-			t.Errorf("requestID(%q) = %q, not well formed", sent, got)
+		if !validRequestID(got) || strings.Contains(got, "jfn_rt_") {
+			t.Errorf("requestID(%q) = %q, not well formed or holds a token marker", sent, got)
 		}
 		if validRequestID(sent) != (got == sent) {
 			t.Errorf("requestID(%q) = %q; valid %v", sent, got, validRequestID(sent))

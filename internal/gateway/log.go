@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jfnhq/jfn/auth"
 	"github.com/rs/zerolog"
 )
 
@@ -67,6 +68,9 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 		st.w.ResponseWriter = w
 		st.requestID = requestID(r.Header)
 		w.Header().Set("X-Request-Id", st.requestID)
+		// Before any answer, even a 404: a body nobody reads is discarded by the server
+		// after the answer, and that must not wait forever on a client that stalls.
+		g.bodyDeadline(w, r)
 		defer func() {
 			p := recover()
 			switch {
@@ -175,7 +179,8 @@ func requestID(h http.Header) string {
 }
 
 func validRequestID(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
+	if len(s) == 0 || len(s) > 128 || strings.Contains(s, auth.Prefix) {
+		// A token pasted into the wrong header must not be logged, forwarded or echoed.
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"log"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +62,9 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, name string, target *url.UR
 	pr.SetURL(target)
 
 	h := pr.Out.Header
+	// The body is already read and buffered (body.go): a 100-continue handshake with the
+	// upstream would only delay the call.
+	delete(h, "Expect")
 	tokenless := st == nil || st.tokenID == ""
 	for k := range h {
 		if openapi.GatewayHeader(k) || (tokenless && openapi.MethodOverrideHeader(k)) {
@@ -114,6 +119,10 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	defer g.inflight.give(held)
+	if err := tokenlessLimits(r, st, body); err != nil {
+		fail(w, st, err)
+		return
+	}
 	st.fn, st.body = fn, body // rewrite signs them
 
 	// The timeout bounds the wait for the answer's headers, not a stream that follows them,
@@ -134,6 +143,59 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 	w.Header().Del("X-Request-Id")
 	st.upstream = time.Now()
 	fn.proxy.ServeHTTP(w, out)
+}
+
+// tokenlessLimits applies the rules that keep a request the gateway let through without a
+// token (a public function or operation) to what was checked, and strips protocol switches
+// that would let later bytes bypass the gateway:
+//   - "Upgrade: h2c" (and HTTP2-Settings) is always removed: after an h2c upgrade the
+//     upstream reads every later byte as HTTP/2 requests to any route, none of which the
+//     gateway sees (h2c smuggling); the request goes on as plain HTTP/1.1;
+//   - without a token, any upgrade but WebSocket is removed the same way;
+//   - without a token, a "_method" override in the query or in a form body is refused
+//     (Rails, Laravel and Symfony run another method's handler for it), as the method-override
+//     headers are stripped in rewrite.
+func tokenlessLimits(r *http.Request, st *reqState, body []byte) error {
+	tokenless := st.tokenID == ""
+	if up := r.Header.Get("Upgrade"); up != "" {
+		proto, _, _ := strings.Cut(up, "/")
+		proto = strings.TrimSpace(proto)
+		if strings.EqualFold(proto, "h2c") || (tokenless && !strings.EqualFold(proto, "websocket")) {
+			r.Header.Del("Upgrade")
+			r.Header.Del("Http2-Settings")
+		}
+	}
+	if !tokenless {
+		return nil
+	}
+	if hasMethodParam(r.URL.RawQuery) {
+		return errMethodOverride
+	}
+	if len(body) > 0 {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" && hasMethodParam(string(body)) {
+			return errMethodOverride
+		}
+	}
+	return nil
+}
+
+// hasMethodParam reports whether the URL-encoded form q has a "_method" key (any case).
+func hasMethodParam(q string) bool {
+	if q == "" || !strings.Contains(strings.ToLower(q), "method") {
+		return false
+	}
+	vals, _ := url.ParseQuery(q) // a malformed pair is skipped, as frameworks skip it
+	for k := range vals {
+		if strings.EqualFold(k, "_method") {
+			return true
+		}
+	}
+	return false
+}
+
+var errMethodOverride = &httpError{
+	status:  http.StatusBadRequest,
+	message: "A _method override is not accepted without a token: send the request with the method it means.",
 }
 
 // errDotSegment answers a path with "." or ".." segments on a function whose upstream has a

@@ -101,7 +101,6 @@ func (g *Gateway) serveFunction(w http.ResponseWriter, r *http.Request, name str
 	st.function = name
 	st.metrics = fn.metrics
 	t.fn = fn
-	g.bodyDeadline(w, r)
 
 	// CORS preflights carry no token and never reach the upstream: the gateway answers them
 	// from the function's CORS list. /openapi.json, readable from any origin, has its own.
