@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,42 @@ func FuzzIsPublicLookAlike(f *testing.F) {
 					t.Fatalf("IsPublic(GET, %q) = true, but under %s it is %q, which routes to the protected %s (literal %q)", path, what, q, r.template, lit)
 				}
 			}
+		}
+	})
+}
+
+// FuzzPropertyName checks that any parameter or property name gives a name
+// every client accepts, the same one every time, that a valid name is kept,
+// and that propertyNames keeps a tool's names valid and distinct.
+func FuzzPropertyName(f *testing.F) {
+	for _, s := range []string{
+		"filter[status]", "ids[]", "filter[a][b]", "a[b", "StartTime<", "StartTime>=",
+		"Start Time", "$filter", "名前", "ñ", "", "..", "[]", "_._", "a__b", strings.Repeat("x[", 40),
+	} {
+		f.Add(s, "a.b")
+	}
+	f.Fuzz(func(t *testing.T, name, other string) {
+		got := propertyName(name)
+		if !validPropertyName.MatchString(got) {
+			t.Fatalf("propertyName(%q) = %q: does not match %s", name, got, validPropertyName)
+		}
+		if again := propertyName(name); again != got {
+			t.Fatalf("propertyName(%q) is not deterministic: %q then %q", name, got, again)
+		}
+		if validPropertyName.MatchString(name) && got != name {
+			t.Fatalf("propertyName(%q) = %q, want the name as written", name, got)
+		}
+		entries := []propertyEntry{{name, "query"}, {other, "query"}, {name, "header"}, {got, "body"}, {other, "body"}, {got + "__query", "cookie"}}
+		names := propertyNames(entries)
+		seen := map[string]bool{}
+		for i, n := range names {
+			if !validPropertyName.MatchString(n) || seen[n] {
+				t.Fatalf("propertyNames gave %q for %q (all: %q)", n, entries[i].name, names)
+			}
+			seen[n] = true
+		}
+		if again := propertyNames(entries); !slices.Equal(again, names) {
+			t.Fatalf("propertyNames is not deterministic: %q then %q", names, again)
 		}
 	})
 }

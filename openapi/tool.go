@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -97,46 +96,39 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	// The body's properties, merged at the top level when it is a JSON
 	// object; otherwise a single property "body".
 	var flat *flatSchema
-	bodyNames := map[string]bool{}
-	if body != nil {
-		if body.kind == bodyJSON {
-			if f, ok := c.flatten(body.schema, modeInput); ok && f.props.len() > 0 {
-				flat = f
-				for _, k := range f.props.keys {
-					bodyNames[k] = true
-				}
-			}
-		}
-		if flat == nil {
-			bodyNames["body"] = true
+	if body != nil && body.kind == bodyJSON {
+		if f, ok := c.flatten(body.schema, modeInput); ok && f.props.len() > 0 {
+			flat = f
 		}
 	}
 
-	// Argument names: a parameter that shares its name with a body property
-	// or with another parameter becomes <name>__<in>.
-	count := map[string]int{}
+	// Argument names: every parameter and body property, in document order,
+	// under a name clients accept and unique in the tool (propertyNames).
+	entries := make([]propertyEntry, 0, len(params)+4)
 	for _, p := range params {
-		count[p.name]++
+		entries = append(entries, propertyEntry{p.name, p.in})
 	}
-	taken := map[string]bool{}
-	for k := range bodyNames {
-		taken[k] = true
+	switch {
+	case flat != nil:
+		for _, k := range flat.props.keys {
+			entries = append(entries, propertyEntry{k, "body"})
+		}
+	case body != nil:
+		entries = append(entries, propertyEntry{"body", "body"})
 	}
-	for _, p := range params {
-		arg := p.name
-		if bodyNames[arg] || count[arg] > 1 {
-			arg = p.name + "__" + p.in
-		}
-		for i := 2; taken[arg]; i++ {
-			arg = p.name + "__" + p.in + "_" + strconv.Itoa(i)
-		}
-		taken[arg] = true
+	names := propertyNames(entries)
 
+	for i, p := range params {
+		arg := names[i]
 		r := c.schema(p.schema, modeInput, 0)
 		deps = append(deps, r.deps...)
 		s := r.schema.clone()
-		if p.description != "" {
-			s.set("description", p.description)
+		desc := p.description
+		if arg != p.name {
+			desc = withNote(desc, sentAs(p.name))
+		}
+		if desc != "" {
+			s.set("description", desc)
 		}
 		if p.deprecated {
 			s.set("deprecated", true)
@@ -158,10 +150,24 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		bind.body = &bodyBinding{mediaType: body.mediaType, kind: body.kind, required: body.required, encoding: body.encoding}
 		if flat != nil {
 			bind.body.merged = true
+			argName := map[string]string{}
 			for i, k := range flat.props.keys {
-				props.set(k, flat.props.vals[i])
+				arg := names[len(params)+i]
+				v := flat.props.vals[i]
+				if arg != k {
+					bind.body.names = append(bind.body.names, [2]string{arg, k})
+					v = describedAs(v, k)
+				}
+				argName[k] = arg
+				props.set(arg, v)
 			}
-			required = append(required, flat.required...)
+			for _, r := range flat.required {
+				if arg, ok := argName[r]; ok {
+					required = append(required, arg)
+				} else {
+					required = append(required, r)
+				}
+			}
 			deps = append(deps, flat.deps...)
 			additional = flat.additional
 		} else {
