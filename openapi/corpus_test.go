@@ -65,6 +65,11 @@ func readManifest(t testing.TB) []corpusDoc {
 func TestCorpus(t *testing.T) {
 	docs := readManifest(t)
 	var totalOps, totalTools, totalSkipped, totalRenamed, totalRefused int
+	var trimmedIn, trimmedOut, largestListed int
+	var largestFull struct {
+		name string
+		size int
+	}
 	type timing struct {
 		file string
 		d    time.Duration
@@ -100,6 +105,23 @@ func TestCorpus(t *testing.T) {
 			totalRenamed, totalRefused = totalRenamed+renamed, totalRefused+refused
 			if renamed > 0 {
 				t.Logf("  %d input properties renamed (%d written as no client accepts, the others clashed)", renamed, refused)
+			}
+			for _, tool := range tools {
+				in, out := listedSize(tool.InputSchema), listedSize(tool.OutputSchema)
+				if in > MaxListedSchema || out > MaxListedSchema {
+					t.Errorf("%s: listed schemas of %d and %d bytes, want at most %d", tool.Name, in, out, MaxListedSchema)
+				}
+				largestListed = max(largestListed, in, out)
+				if tool.FullInputSchema != nil {
+					trimmedIn++
+					if len(tool.FullInputSchema) > largestFull.size {
+						largestFull.name, largestFull.size = doc.file+" "+tool.Name, len(tool.FullInputSchema)
+					}
+					checkSchema(t, tool.Name+" full input", tool.FullInputSchema)
+				}
+				if tool.outputTrimmed {
+					trimmedOut++
+				}
 			}
 			if len(specBuilderDrops(spec)) > 0 {
 				t.Errorf("output schemas dropped: %v", specBuilderDrops(spec))
@@ -147,6 +169,8 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("total: %d documents, %d operations, %d tools, %d skipped (%.1f%% converted)",
 		len(docs), totalOps, totalTools, totalSkipped, 100*float64(totalTools)/float64(max(totalOps, 1)))
+	t.Logf("total: %d input and %d output schemas trimmed for listing; largest listed %d bytes (limit %d); largest whole input schema %d bytes (%s)",
+		trimmedIn, trimmedOut, largestListed, MaxListedSchema, largestFull.size, largestFull.name)
 	t.Logf("total: %d input properties renamed, %d of them written as no client accepts (every listed name matches %s)",
 		totalRenamed, totalRefused, validPropertyName)
 }

@@ -55,6 +55,14 @@
 // readOnly properties are left out, and regex patterns that ECMA-262 (u flag)
 // and Go cannot both compile are dropped.
 //
+// No listed schema is over MaxListedSchema (16 KB of compact JSON): a larger
+// one is listed trimmed, in a fixed order (long descriptions, then examples
+// and defaults, then nesting deeper than a limit, then whole optional
+// properties), and never loses a required top-level property. The whole
+// input schema stays in Tool.FullInputSchema, and Validate checks arguments
+// against it. Tool.VisibleSize is what the tool adds to a catalogue's
+// model-visible size.
+//
 // The output schema describes the first 2xx JSON response. It is descriptive
 // only — constraints such as required, enum, pattern and bounds are dropped —
 // because real responses stray from their documents. A response that is not
