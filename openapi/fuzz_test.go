@@ -62,6 +62,20 @@ func FuzzLoad(f *testing.F) {
 				if !strings.HasPrefix(string(tool.InputSchema), `{"type":"object"`) {
 					t.Fatalf("%s: input schema %s", tool.Name, tool.InputSchema)
 				}
+				if n := max(listedSize(tool.InputSchema), listedSize(tool.OutputSchema)); n > MaxListedSchema {
+					t.Fatalf("%s: a listed schema has %d bytes", tool.Name, n)
+				}
+				var root struct {
+					Properties map[string]json.RawMessage `json:"properties"`
+				}
+				if err := json.Unmarshal(tool.InputSchema, &root); err != nil {
+					t.Fatalf("%s: input schema: %v", tool.Name, err)
+				}
+				for name := range root.Properties {
+					if !validPropertyName.MatchString(name) {
+						t.Fatalf("%s: input property %q", tool.Name, name)
+					}
+				}
 				_ = tool.Validate(map[string]any{"a": 1})
 			}
 			_ = spec.IsPublic("GET", "/a/b")
