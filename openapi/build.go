@@ -71,7 +71,7 @@ func (b *builder) build() {
 				b.spec.schedules = append(b.spec.schedules, schedules...)
 				continue
 			}
-			if total += len(t.InputSchema) + len(t.OutputSchema); total > maxTotalSchemaBytes {
+			if total += len(t.InputSchema) + len(t.FullInputSchema) + len(t.OutputSchema); total > maxTotalSchemaBytes {
 				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: "the document's tools exceed the total size allowed for their schemas"})
 				b.spec.schedules = append(b.spec.schedules, schedules...)
 				continue

@@ -47,7 +47,8 @@ func (b *builder) compile(tools []*Tool) {
 	inputs, outputs := compileAll(
 		units(tools, func(t *Tool) *object { return t.inputTree }),
 		units(tools, func(t *Tool) *object { return t.outputTree }))
-	for _, t := range tools {
+	listedErrs := compileListed(tools)
+	for i, t := range tools {
 		s := inputs[t.Name]
 		if s == nil {
 			var err error
@@ -66,9 +67,61 @@ func (b *builder) compile(tools []*Tool) {
 				t.OutputSchema, t.WrapResult = nil, false
 			}
 		}
-		t.inputTree, t.outputTree = nil, nil
+		// Trimmed schemas are compiled on their own: their $defs may differ
+		// from the shared definitions of the same name.
+		if t.listedInput != nil {
+			if err := listedErrs[2*i]; err != nil {
+				b.spec.skipped = append(b.spec.skipped, Skipped{
+					Operation: t.Method + " " + t.Path,
+					Reason:    fmt.Sprintf("trimmed input schema is not valid JSON Schema: %v", err),
+				})
+				continue
+			}
+		}
+		if t.listedOutput != nil {
+			if err := listedErrs[2*i+1]; err != nil {
+				b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": trimmed: "+err.Error())
+				t.OutputSchema, t.WrapResult = nil, false
+			}
+		}
+		t.inputTree, t.outputTree, t.listedInput, t.listedOutput = nil, nil, nil, nil
 		b.spec.tools = append(b.spec.tools, *t)
 	}
+}
+
+// compileListed compiles the trimmed schemas (input and output of tool i at
+// 2i and 2i+1) on GOMAXPROCS workers, and returns their errors.
+func compileListed(tools []*Tool) []error {
+	errs := make([]error, 2*len(tools))
+	var jobs []int
+	for i, t := range tools {
+		if t.listedInput != nil {
+			jobs = append(jobs, 2*i)
+		}
+		if t.listedOutput != nil {
+			jobs = append(jobs, 2*i+1)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			for {
+				n := int(next.Add(1)) - 1
+				if n >= len(jobs) {
+					return
+				}
+				j := jobs[n]
+				t, tree := tools[j/2], tools[j/2].listedInput
+				if j%2 == 1 {
+					tree = t.listedOutput
+				}
+				_, errs[j] = compileOne(t.Name, tree)
+			}
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // compileMinBatch is the fewest units worth a resource (and a compiler) of

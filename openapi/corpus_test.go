@@ -64,7 +64,12 @@ func readManifest(t testing.TB) []corpusDoc {
 // every tool must hold, whatever the document looks like.
 func TestCorpus(t *testing.T) {
 	docs := readManifest(t)
-	var totalOps, totalTools, totalSkipped int
+	var totalOps, totalTools, totalSkipped, totalRenamed, totalRefused int
+	var trimmedIn, trimmedOut, largestListed int
+	var largestFull struct {
+		name string
+		size int
+	}
 	type timing struct {
 		file string
 		d    time.Duration
@@ -92,6 +97,32 @@ func TestCorpus(t *testing.T) {
 				t.Logf("  skipped %s: %s", s.Operation, s.Reason)
 			}
 			checkTools(t, tools)
+			renamed, refused := 0, 0
+			for _, tool := range tools {
+				r, f := renamedProperties(&tool)
+				renamed, refused = renamed+r, refused+f
+			}
+			totalRenamed, totalRefused = totalRenamed+renamed, totalRefused+refused
+			if renamed > 0 {
+				t.Logf("  %d input properties renamed (%d written as no client accepts, the others clashed)", renamed, refused)
+			}
+			for _, tool := range tools {
+				in, out := listedSize(tool.InputSchema), listedSize(tool.OutputSchema)
+				if in > MaxListedSchema || out > MaxListedSchema {
+					t.Errorf("%s: listed schemas of %d and %d bytes, want at most %d", tool.Name, in, out, MaxListedSchema)
+				}
+				largestListed = max(largestListed, in, out)
+				if tool.FullInputSchema != nil {
+					trimmedIn++
+					if len(tool.FullInputSchema) > largestFull.size {
+						largestFull.name, largestFull.size = doc.file+" "+tool.Name, len(tool.FullInputSchema)
+					}
+					checkSchema(t, tool.Name+" full input", tool.FullInputSchema)
+				}
+				if tool.outputTrimmed {
+					trimmedOut++
+				}
+			}
 			if len(specBuilderDrops(spec)) > 0 {
 				t.Errorf("output schemas dropped: %v", specBuilderDrops(spec))
 			}
@@ -138,6 +169,10 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("total: %d documents, %d operations, %d tools, %d skipped (%.1f%% converted)",
 		len(docs), totalOps, totalTools, totalSkipped, 100*float64(totalTools)/float64(max(totalOps, 1)))
+	t.Logf("total: %d input and %d output schemas trimmed for listing; largest listed %d bytes (limit %d); largest whole input schema %d bytes (%s)",
+		trimmedIn, trimmedOut, largestListed, MaxListedSchema, largestFull.size, largestFull.name)
+	t.Logf("total: %d input properties renamed, %d of them written as no client accepts (every listed name matches %s)",
+		totalRenamed, totalRefused, validPropertyName)
 }
 
 // loadWithin runs Load and fails when it takes longer than limit.
@@ -178,10 +213,52 @@ func checkTools(t *testing.T, tools []Tool) {
 			t.Errorf("%s: description has %d characters, want at most %d", tool.Name, n, maxDescription)
 		}
 		checkSchema(t, tool.Name+" input", tool.InputSchema)
+		checkPropertyKeys(t, tool)
 		if tool.OutputSchema != nil {
 			checkSchema(t, tool.Name+" output", tool.OutputSchema)
 		}
 	}
+}
+
+// checkPropertyKeys asserts that every top-level input property name is one
+// every client accepts (the Anthropic Messages API refuses the others).
+func checkPropertyKeys(t *testing.T, tool Tool) {
+	t.Helper()
+	var root struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(tool.InputSchema, &root); err != nil {
+		t.Errorf("%s input: %v", tool.Name, err)
+		return
+	}
+	for name := range root.Properties {
+		if !validPropertyName.MatchString(name) {
+			t.Errorf("%s: input property %q does not match %s", tool.Name, name, validPropertyName)
+		}
+	}
+}
+
+// renamedProperties counts the tool's arguments listed under another name
+// than the one they are sent as: all of them, and those whose name as
+// written is not one clients accept.
+func renamedProperties(tool *Tool) (renamed, refused int) {
+	count := func(arg, name string) {
+		if arg != name {
+			renamed++
+		}
+		if !validPropertyName.MatchString(name) {
+			refused++
+		}
+	}
+	for _, p := range tool.bind.params {
+		count(p.arg, p.name)
+	}
+	if tool.bind.body != nil {
+		for _, n := range tool.bind.body.names {
+			count(n[0], n[1])
+		}
+	}
+	return renamed, refused
 }
 
 // checkSchema asserts what MCP clients require of a tool schema, and that

@@ -36,13 +36,32 @@
 // The input schema is one flat JSON Schema 2020-12 object: the path, query,
 // header and cookie parameters, plus the request body. A JSON object body has
 // its properties merged at the top level (allOf parts merged, oneOf/anyOf
-// variants united), and a parameter whose name clashes with a body property
-// is renamed <name>__<in>. Any other body (array, primitive, form, multipart,
-// text) is one property named "body". Local $refs are inlined, or placed in
+// variants united). Any other body (array, primitive, form, multipart, text)
+// is one property named "body".
+//
+// Every top-level property name matches ^[a-zA-Z0-9_.-]{1,64}$, the names
+// the Anthropic Messages API accepts (OpenAI and Gemini too). A name that
+// matches is kept; any other is rewritten: bracket groups become dotted
+// segments (filter[status] → filter.status, ids[] → ids), "<" and ">"
+// become _lt and _gt (StartTime< → StartTime_lt), other characters become
+// "_" ($filter → filter, Start Time → Start_Time), and a name over 64
+// characters ends in a hash. When names clash (a parameter and a body
+// property both called id), a body property written so keeps the name and
+// the others get <name>__<in> (id__path), then _2, _3… A renamed property's
+// description ends with (sent as "id"), and the call always uses the name
+// as written. Local $refs are inlined, or placed in
 // $defs when they are recursive or large. OpenAPI-only keywords are removed
 // or translated (nullable becomes a type list, example becomes examples),
 // readOnly properties are left out, and regex patterns that ECMA-262 (u flag)
 // and Go cannot both compile are dropped.
+//
+// No listed schema is over MaxListedSchema (16 KB of compact JSON): a larger
+// one is listed trimmed, in a fixed order (long descriptions, then examples
+// and defaults, then nesting deeper than a limit, then whole optional
+// properties), and never loses a required top-level property. The whole
+// input schema stays in Tool.FullInputSchema, and Validate checks arguments
+// against it. Tool.VisibleSize is what the tool adds to a catalogue's
+// model-visible size.
 //
 // The output schema describes the first 2xx JSON response. It is descriptive
 // only — constraints such as required, enum, pattern and bounds are dropped —

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,20 @@ func FuzzLoad(f *testing.F) {
 				}
 				if !strings.HasPrefix(string(tool.InputSchema), `{"type":"object"`) {
 					t.Fatalf("%s: input schema %s", tool.Name, tool.InputSchema)
+				}
+				if n := max(listedSize(tool.InputSchema), listedSize(tool.OutputSchema)); n > MaxListedSchema {
+					t.Fatalf("%s: a listed schema has %d bytes", tool.Name, n)
+				}
+				var root struct {
+					Properties map[string]json.RawMessage `json:"properties"`
+				}
+				if err := json.Unmarshal(tool.InputSchema, &root); err != nil {
+					t.Fatalf("%s: input schema: %v", tool.Name, err)
+				}
+				for name := range root.Properties {
+					if !validPropertyName.MatchString(name) {
+						t.Fatalf("%s: input property %q", tool.Name, name)
+					}
 				}
 				_ = tool.Validate(map[string]any{"a": 1})
 			}
@@ -190,6 +205,42 @@ func FuzzIsPublicLookAlike(f *testing.F) {
 					t.Fatalf("IsPublic(GET, %q) = true, but under %s it is %q, which routes to the protected %s (literal %q)", path, what, q, r.template, lit)
 				}
 			}
+		}
+	})
+}
+
+// FuzzPropertyName checks that any parameter or property name gives a name
+// every client accepts, the same one every time, that a valid name is kept,
+// and that propertyNames keeps a tool's names valid and distinct.
+func FuzzPropertyName(f *testing.F) {
+	for _, s := range []string{
+		"filter[status]", "ids[]", "filter[a][b]", "a[b", "StartTime<", "StartTime>=",
+		"Start Time", "$filter", "名前", "ñ", "", "..", "[]", "_._", "a__b", strings.Repeat("x[", 40),
+	} {
+		f.Add(s, "a.b")
+	}
+	f.Fuzz(func(t *testing.T, name, other string) {
+		got := propertyName(name)
+		if !validPropertyName.MatchString(got) {
+			t.Fatalf("propertyName(%q) = %q: does not match %s", name, got, validPropertyName)
+		}
+		if again := propertyName(name); again != got {
+			t.Fatalf("propertyName(%q) is not deterministic: %q then %q", name, got, again)
+		}
+		if validPropertyName.MatchString(name) && got != name {
+			t.Fatalf("propertyName(%q) = %q, want the name as written", name, got)
+		}
+		entries := []propertyEntry{{name, "query"}, {other, "query"}, {name, "header"}, {got, "body"}, {other, "body"}, {got + "__query", "cookie"}}
+		names := propertyNames(entries)
+		seen := map[string]bool{}
+		for i, n := range names {
+			if !validPropertyName.MatchString(n) || seen[n] {
+				t.Fatalf("propertyNames gave %q for %q (all: %q)", n, entries[i].name, names)
+			}
+			seen[n] = true
+		}
+		if again := propertyNames(entries); !slices.Equal(again, names) {
+			t.Fatalf("propertyNames is not deterministic: %q then %q", names, again)
 		}
 	})
 }

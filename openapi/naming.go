@@ -56,9 +56,14 @@ func capName(s string) string {
 	if len(s) <= maxToolName {
 		return s
 	}
-	sum := sha256.Sum256([]byte(s))
-	h := hex.EncodeToString(sum[:4])
+	h := shortHash(s)
 	return strings.TrimRight(s[:maxToolName-len(h)-1], "_") + "_" + h
+}
+
+// shortHash is 8 hex digits of the SHA-256 of s: what a cut name ends with.
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
 }
 
 // uniqueNames returns the names with collisions resolved: the first tool

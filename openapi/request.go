@@ -32,8 +32,11 @@ type bodyBinding struct {
 	kind      bodyKind
 	required  bool
 	merged    bool // JSON object properties are top-level arguments
-	encoding  *object
-	binary    map[string]bool // multipart fields sent as files
+	// names pairs each renamed merged property's argument name with its
+	// name in the body: {"filter.status", "filter[status]"}.
+	names    [][2]string
+	encoding *object
+	binary   map[string]bool // multipart fields sent as files
 }
 
 // ErrInvalidArguments is wrapped by NewRequest errors caused by the
@@ -56,9 +59,11 @@ var headersNotSet = map[string]bool{
 // percent-encoded, "/" included, and "." or ".." alone are refused, so a
 // value can never leave the base path. Query parameters honour style and
 // explode; header and cookie parameters are set; the body is JSON,
-// form-urlencoded, multipart or raw as the operation declares. Arguments
-// renamed <name>__<in> are sent under their real name. Arguments the input
-// schema does not know go into a merged JSON body, and are ignored otherwise.
+// form-urlencoded, multipart or raw as the operation declares. Every
+// argument is sent under its name in the document, whatever the input schema
+// lists it as (filter.status is sent as filter[status], id__path as id).
+// Arguments the input schema does not know go into a merged JSON body, and
+// are ignored otherwise.
 //
 // NewRequest does not validate: call Validate first.
 func (t *Tool) NewRequest(ctx context.Context, base *url.URL, args map[string]any) (*http.Request, error) {
@@ -219,9 +224,20 @@ func escapeSegment(s string) string {
 func (t *Tool) encodeBody(bb *bodyBinding, args map[string]any, used map[string]bool) ([]byte, string, error) {
 	if bb.merged {
 		obj := map[string]any{}
+		renamed := map[string]bool{}
+		for _, n := range bb.names {
+			renamed[n[0]] = true
+		}
 		for k, v := range args {
-			if !used[k] && !t.isParamArg(k) {
+			if !used[k] && !t.isParamArg(k) && !renamed[k] {
 				obj[k] = v
+			}
+		}
+		// Renamed properties go under their name in the document, and win
+		// over an undeclared argument that happens to be spelled so.
+		for _, n := range bb.names {
+			if v, ok := args[n[0]]; ok {
+				obj[n[1]] = v
 			}
 		}
 		if len(obj) == 0 && !bb.required {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,10 +20,17 @@ type Tool struct {
 	// back to "METHOD /path".
 	Description string
 	// InputSchema is a JSON Schema 2020-12 object schema:
-	// {"type":"object","properties":{…},…}.
+	// {"type":"object","properties":{…},…}, as the tool is listed: at most
+	// MaxListedSchema bytes, trimmed when the whole schema is larger (see
+	// FullInputSchema).
 	InputSchema json.RawMessage
+	// FullInputSchema is the whole input schema when InputSchema had to be
+	// trimmed for listing, nil otherwise. Validate always checks arguments
+	// against the whole schema.
+	FullInputSchema json.RawMessage
 	// OutputSchema describes the result, nil when the operation declares no
-	// JSON response. It is descriptive: constraints are left out.
+	// JSON response. It is descriptive: constraints are left out. It is at
+	// most MaxListedSchema bytes, trimmed like InputSchema when larger.
 	OutputSchema json.RawMessage
 	// WrapResult reports that the response is not an object, so OutputSchema
 	// is {"type":"object","properties":{"result":…}} and a structured result
@@ -49,8 +55,12 @@ type Tool struct {
 	// sets them (ReservedHeader); build reports them in Skipped.
 	refused []string
 
-	// The schemas as trees, kept by Load until they are compiled.
-	inputTree, outputTree *object
+	// The schemas as trees, kept by Load until they are compiled: the whole
+	// input (and output) schema, and the trimmed ones that are listed
+	// instead (nil when not trimmed).
+	inputTree, outputTree     *object
+	listedInput, listedOutput *object
+	outputTrimmed             bool // OutputSchema is a trimmed form
 }
 
 // Annotations are the MCP tool hints.
@@ -97,46 +107,39 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	// The body's properties, merged at the top level when it is a JSON
 	// object; otherwise a single property "body".
 	var flat *flatSchema
-	bodyNames := map[string]bool{}
-	if body != nil {
-		if body.kind == bodyJSON {
-			if f, ok := c.flatten(body.schema, modeInput); ok && f.props.len() > 0 {
-				flat = f
-				for _, k := range f.props.keys {
-					bodyNames[k] = true
-				}
-			}
-		}
-		if flat == nil {
-			bodyNames["body"] = true
+	if body != nil && body.kind == bodyJSON {
+		if f, ok := c.flatten(body.schema, modeInput); ok && f.props.len() > 0 {
+			flat = f
 		}
 	}
 
-	// Argument names: a parameter that shares its name with a body property
-	// or with another parameter becomes <name>__<in>.
-	count := map[string]int{}
+	// Argument names: every parameter and body property, in document order,
+	// under a name clients accept and unique in the tool (propertyNames).
+	entries := make([]propertyEntry, 0, len(params)+4)
 	for _, p := range params {
-		count[p.name]++
+		entries = append(entries, propertyEntry{p.name, p.in})
 	}
-	taken := map[string]bool{}
-	for k := range bodyNames {
-		taken[k] = true
+	switch {
+	case flat != nil:
+		for _, k := range flat.props.keys {
+			entries = append(entries, propertyEntry{k, "body"})
+		}
+	case body != nil:
+		entries = append(entries, propertyEntry{"body", "body"})
 	}
-	for _, p := range params {
-		arg := p.name
-		if bodyNames[arg] || count[arg] > 1 {
-			arg = p.name + "__" + p.in
-		}
-		for i := 2; taken[arg]; i++ {
-			arg = p.name + "__" + p.in + "_" + strconv.Itoa(i)
-		}
-		taken[arg] = true
+	names := propertyNames(entries)
 
+	for i, p := range params {
+		arg := names[i]
 		r := c.schema(p.schema, modeInput, 0)
 		deps = append(deps, r.deps...)
 		s := r.schema.clone()
-		if p.description != "" {
-			s.set("description", p.description)
+		desc := p.description
+		if arg != p.name {
+			desc = withNote(desc, sentAs(p.name))
+		}
+		if desc != "" {
+			s.set("description", desc)
 		}
 		if p.deprecated {
 			s.set("deprecated", true)
@@ -158,10 +161,24 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		bind.body = &bodyBinding{mediaType: body.mediaType, kind: body.kind, required: body.required, encoding: body.encoding}
 		if flat != nil {
 			bind.body.merged = true
+			argName := map[string]string{}
 			for i, k := range flat.props.keys {
-				props.set(k, flat.props.vals[i])
+				arg := names[len(params)+i]
+				v := flat.props.vals[i]
+				if arg != k {
+					bind.body.names = append(bind.body.names, [2]string{arg, k})
+					v = describedAs(v, k)
+				}
+				argName[k] = arg
+				props.set(arg, v)
 			}
-			required = append(required, flat.required...)
+			for _, r := range flat.required {
+				if arg, ok := argName[r]; ok {
+					required = append(required, arg)
+				} else {
+					required = append(required, r)
+				}
+			}
 			deps = append(deps, flat.deps...)
 			additional = flat.additional
 		} else {
@@ -236,6 +253,11 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		inputTree: input,
 		refused:   refused,
 	}
+	if listedSize(inputJSON) > MaxListedSchema {
+		// Listed trimmed; validated against the whole (inputTree).
+		small, smallJSON, _ := compactSchema(input, MaxListedSchema)
+		t.FullInputSchema, t.InputSchema, t.listedInput = inputJSON, smallJSON, small
+	}
 	t.Tags, t.Toolsets = operationTags(op)
 	if out, wrap := b.outputSchema(op); out != nil {
 		outJSON, err := marshalTree(out)
@@ -245,6 +267,12 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		if len(outJSON) > maxSchemaBytes {
 			// Descriptive only: a tool without it still works.
 			outJSON, wrap, out = nil, false, nil
+		}
+		if listedSize(outJSON) > MaxListedSchema {
+			// Only the listed form is kept: it is descriptive anyway.
+			small, smallJSON, _ := compactSchema(out, MaxListedSchema)
+			outJSON, out = smallJSON, nil
+			t.listedOutput, t.outputTrimmed = small, true
 		}
 		t.OutputSchema, t.WrapResult, t.outputTree = outJSON, wrap, out
 	}
@@ -279,4 +307,31 @@ func truncate(s string, n int) string {
 
 func oneLine(s string) string {
 	return truncate(strings.Join(strings.Fields(s), " "), maxDescription)
+}
+
+// VisibleSize is the tool's share of a catalogue's model-visible size: the
+// bytes of the compact JSON of its name, title, description, inputSchema
+// and annotations exactly as an MCP tools/list result carries them. That is
+// encoding/json's output (which writes <, > and & as \u003c…), with an empty
+// title left out and the three hints always stated, as package mcp lists
+// tools. The key order does not change the size.
+func (t Tool) VisibleSize() int {
+	type hints struct {
+		ReadOnlyHint    bool `json:"readOnlyHint"`
+		DestructiveHint bool `json:"destructiveHint"`
+		IdempotentHint  bool `json:"idempotentHint"`
+	}
+	listed := struct {
+		Name        string          `json:"name"`
+		Title       string          `json:"title,omitempty"`
+		Description string          `json:"description,omitempty"`
+		InputSchema json.RawMessage `json:"inputSchema"`
+		Annotations hints           `json:"annotations"`
+	}{t.Name, t.Title, t.Description, t.InputSchema, hints{t.Annotations.ReadOnly, t.Annotations.Destructive, t.Annotations.Idempotent}}
+	b, err := json.Marshal(listed)
+	if err != nil {
+		// An input schema that is not JSON is never listed; count its bytes.
+		return len(t.Name) + len(t.Title) + len(t.Description) + len(t.InputSchema)
+	}
+	return len(b)
 }
