@@ -146,9 +146,23 @@ func parseQuery(s string) query {
 		}
 	}
 
+	// A question asks to read: "what models can I use?", "who attended?".
+	if len(words) > 0 && questionWords[words[0].word] {
+		q.methods = append(q.methods, "GET")
+	}
+
+	// A request has one action: the words of one CRUD group count once ("make a new
+	// namespace" is one create, not two).
+	usedGroups := map[int]bool{}
 	for _, w := range words {
 		if w.used || !indexable(w.word) {
 			continue
+		}
+		if gs := crudGroups(w.stem); len(gs) > 0 && allIn(gs, usedGroups) {
+			continue
+		}
+		for _, gi := range crudGroups(w.stem) {
+			usedGroups[gi] = true
 		}
 		if hasDigit(w.word) {
 			weight := 1.0
@@ -172,6 +186,29 @@ func parseQuery(s string) query {
 		addGroup(queryGroup{terms: []queryTerm{{stem(c), partWeight}}})
 	}
 	return q
+}
+
+// questionWords start a question, which asks to read.
+var questionWords = setOf("what which who whom whose how when where is are does do did can was were")
+
+// crudGroups returns the groups of stem that hint at a method (the CRUD verbs).
+func crudGroups(stem string) []int {
+	var out []int
+	for _, g := range vocabulary.byStem[stem] {
+		if len(vocabulary.groups[g].methods) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func allIn(groups []int, set map[int]bool) bool {
+	for _, g := range groups {
+		if !set[g] {
+			return false
+		}
+	}
+	return true
 }
 
 // maxPhraseGap is how many words may stand between the words of a phrase ("sign jane up").

@@ -17,6 +17,10 @@ import "strings"
 //     on their own; its last word may come a few words later ("shut the server down").
 //     A phrase among the related words is searched for as one compound word ("shutdown",
 //     "pullrequest"), the way operation names spell it.
+//   - Words that mean many things in APIs ("group": security groups, API groups) are left out
+//     of the noun groups: as related words they would match everywhere.
+//   - "post" is not a create word: as a verb it means sending ("post in the channel"), and the
+//     method POST already stands for creating (methodBoost).
 //   - methods, when set, are the HTTP methods that a query word of the group hints at
 //     (methodBoost); only the CRUD groups carry them.
 var wordGroups = []struct {
@@ -24,7 +28,7 @@ var wordGroups = []struct {
 	words   string
 }{
 	// CRUD: the four operations of REST and the everyday words for them.
-	{"POST", "create, add, new, make, insert, register, generate, provision, open, establish, build, post, set up, spin up"},
+	{"POST", "create, add, new, make, insert, register, generate, provision, open, establish, build, set up, spin up"},
 	{"DELETE", "delete, remove, destroy, erase, drop, discard, purge, wipe, terminate, kick, evict, expel, revoke, unregister, deregister, prune, get rid of, throw away, clean up, take down"},
 	{"GET", "list, enumerate, browse, search, find, query, filter, show all"},
 	{"GET", "get, fetch, read, retrieve, describe, show, view, display, inspect, look up, lookup, see, check, give me, show me, tell me"},
@@ -81,7 +85,7 @@ var wordGroups = []struct {
 	{"", "file, document, attachment, blob"},
 	{"", "message, msg, post, chat, dm"},
 	{"", "channel, room, conversation"},
-	{"", "organization, org, team, group, company, workspace, tenant"},
+	{"", "organization, org, team, company, workspace, tenant"},
 	{"", "repository, repo"},
 	{"", "pull request, pr, merge request"},
 	{"", "issue, ticket, bug, incident"},

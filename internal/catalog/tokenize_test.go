@@ -128,3 +128,17 @@ func TestParseQueryCapped(t *testing.T) {
 		t.Errorf("parseQuery of %d bytes gave %d groups, want at most %d", len(long), len(q.groups), maxQueryGroups)
 	}
 }
+
+func TestParseQueryOneAction(t *testing.T) {
+	q := parseQuery("make a new namespace")
+	if len(q.groups) != 2 {
+		t.Errorf("parseQuery(make a new namespace) = %d groups %+v, want 2 (one create, namespace)", len(q.groups), q.groups)
+	}
+	q = parseQuery("post the report in the chat channel")
+	if len(q.groups) != 4 {
+		t.Errorf("parseQuery(post the report in the chat channel) = %d groups, want 4 (nouns are not merged)", len(q.groups))
+	}
+	if q := parseQuery("what models can I use?"); !slices.Contains(q.methods, "GET") {
+		t.Errorf("parseQuery(what models can I use?) methods = %v, want GET for a question", q.methods)
+	}
+}
