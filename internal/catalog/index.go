@@ -115,7 +115,10 @@ func New(docs []Doc) *Index {
 	starts := make([]int, len(docs)+1)
 	lengths := make([][numFields]uint32, len(docs))
 	var total [numFields]float64
-	counts := map[int32]int{} // term → its position in occ, for the current field
+	// seen[term] is the serial number of the field where the term was last counted, at[term]
+	// its occurrence there: slices, not a map to clear, since New runs once per field.
+	var seen, at []int32
+	serial := int32(0)
 
 	for i, d := range docs {
 		starts[i] = len(occ)
@@ -126,7 +129,7 @@ func New(docs []Doc) *Index {
 			x.factor[i] = deprecatedFactor
 		}
 		add := func(f field, text string) {
-			clear(counts)
+			serial++
 			text = cut(text, maxFieldText)
 			tokenize(text, func(t token) {
 				if !indexable(t.word) {
@@ -141,15 +144,17 @@ func New(docs []Doc) *Index {
 				if !ok {
 					id = int32(len(x.terms))
 					x.terms[s] = id
+					seen = append(seen, 0)
+					at = append(at, 0)
 				}
 				if !t.compound {
 					lengths[i][f]++
 				}
-				if at, ok := counts[id]; ok {
-					occ[at].count++
+				if seen[id] == serial {
+					occ[at[id]].count++
 					return
 				}
-				counts[id] = len(occ)
+				seen[id], at[id] = serial, int32(len(occ))
 				occ = append(occ, occurrence{term: id, field: f, count: 1})
 			})
 		}
@@ -188,20 +193,20 @@ func New(docs []Doc) *Index {
 	}
 
 	x.postings = make([][]posting, len(x.terms))
-	tf := map[int32]float64{}
+	tf := make([]float64, len(x.terms))
 	var order []int32
 	for i := range docs {
-		clear(tf)
 		order = order[:0]
 		for _, o := range occ[starts[i]:starts[i+1]] {
 			norm := 1 - fieldB[o.field] + fieldB[o.field]*float64(lengths[i][o.field])/avg[o.field]
-			if _, ok := tf[o.term]; !ok {
+			if tf[o.term] == 0 {
 				order = append(order, o.term)
 			}
 			tf[o.term] += fieldWeight[o.field] * float64(o.count) / norm
 		}
 		for _, id := range order {
 			x.postings[id] = append(x.postings[id], posting{doc: int32(i), tf: float32(tf[id])})
+			tf[id] = 0
 		}
 	}
 	x.idf = make([]float64, len(x.terms))

@@ -82,12 +82,12 @@ func splitRun(run string, pos int, emit func(token)) int {
 			case prevClass == classUpper && c == classLower && i-utf8.RuneLen(prev) > start:
 				// "HTTPResponse": the last capital starts the next word.
 				j := i - utf8.RuneLen(prev)
-				emit(token{word: strings.ToLower(run[start:j]), pos: pos})
+				emit(token{word: lower(run[start:j]), pos: pos})
 				pos++
 				start = j
 			}
 			if cut {
-				emit(token{word: strings.ToLower(run[start:i]), pos: pos})
+				emit(token{word: lower(run[start:i]), pos: pos})
 				pos++
 				start = i
 			}
@@ -96,12 +96,23 @@ func splitRun(run string, pos int, emit func(token)) int {
 	}
 	pos++
 	if pos-first == 1 {
-		emit(token{word: strings.ToLower(run[start:]), pos: pos - 1, last: true})
+		emit(token{word: lower(run[start:]), pos: pos - 1, last: true})
 		return pos
 	}
-	emit(token{word: strings.ToLower(run[start:]), pos: pos - 1})
-	emit(token{word: strings.ToLower(run), compound: true, pos: first, last: true})
+	emit(token{word: lower(run[start:]), pos: pos - 1})
+	emit(token{word: lower(run), compound: true, pos: first, last: true})
 	return pos
+}
+
+// lower returns s in lower case, without copying a word that already is (most words of a
+// description), which keeps indexing fast.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // stem reduces a lower-case word to its Snowball English stem. Words with digits and very
