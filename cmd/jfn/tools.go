@@ -18,6 +18,7 @@ import (
 )
 
 const toolsUsage = `Usage: jfn tools FILE|URL [--json]
+       jfn tools FILE|URL --search "QUERY" [--limit N] [--json]
 
 Prints the MCP tools an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML) turns into, and the
 operations it skipped and why, without deploying anything. FILE may be - for standard input;
@@ -28,6 +29,11 @@ With --json it prints one object:
    "skipped":[{"operation","reason"}…]}
 "title" is left out when the operation has no summary and "outputSchema" when it declares no
 JSON response, as in an MCP tools/list result.
+
+With --search it ranks the tools for a request written as a task ("kick user 66 out of guild
+99"), as the search_tools tool of search mode does, and prints the best --limit of them (1-50,
+default 10), one a line: rank, name, method and path, summary. With --json:
+  {"results":[{"name","title","summary","method","path","toolsets","score"}…]}
 
 Exits 0 for any document that reads as OpenAPI, even one with no operations; 1 when the input
 cannot be read or is not an OpenAPI or Swagger document.
@@ -63,9 +69,21 @@ type annotationsJSON struct {
 
 func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
+	search := flags.String("search", "", "")
+	limit := flags.Int("limit", defaultSearchLimit, "")
 	pos, err := parseArgs(flags, args, toolsUsage)
 	if err != nil {
 		return err
+	}
+	set := visited(flags)
+	if set["search"] && strings.TrimSpace(*search) == "" {
+		return usagef("jfn tools: --search needs a query; run 'jfn tools --help'")
+	}
+	if set["limit"] && !set["search"] {
+		return usagef("jfn tools: --limit goes with --search; run 'jfn tools --help'")
+	}
+	if *limit < 1 || *limit > maxSearchLimit {
+		return usagef("jfn tools: --limit %d: want 1 to %d", *limit, maxSearchLimit)
 	}
 	if err := wantArgs("tools", pos, "FILE|URL"); err != nil {
 		return err
@@ -84,6 +102,14 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	spec, err := openapi.Load(data)
 	if err != nil {
 		return fmt.Errorf("cannot load %s: %w", sourceName(src), err)
+	}
+	if set["search"] {
+		res := searchTools(spec.Tools(), *search, *limit)
+		if e.json {
+			return printJSON(e.stdout, res)
+		}
+		printSearch(e.stdout, res)
+		return nil
 	}
 	out := toolsOutput(spec)
 	if e.json {

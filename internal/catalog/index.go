@@ -1,0 +1,258 @@
+package catalog
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// Doc is what the index knows of one tool.
+type Doc struct {
+	Name, Title, Description string
+	Tags                     []string
+	Method, Path             string
+	Params                   []Param
+}
+
+// Param is one top-level argument of a tool.
+type Param struct{ Name, Description string }
+
+// Result is one search hit: Doc is the position of the tool in the docs given to New.
+type Result struct {
+	Doc   int
+	Score float64
+}
+
+// field is a part of a Doc, searched with its own weight.
+type field uint8
+
+const (
+	fieldName field = iota
+	fieldTitle
+	fieldTags
+	fieldPath
+	fieldMethod
+	fieldParamName
+	fieldDescription
+	fieldParamDescription
+	numFields
+)
+
+// fieldWeight says how much a word counts in each field: a word of the name or title says
+// what the tool does, one among the many words of a long description says much less.
+var fieldWeight = [numFields]float64{
+	fieldName:             5,
+	fieldTitle:            4,
+	fieldTags:             1.5,
+	fieldPath:             1.5,
+	fieldMethod:           0.5,
+	fieldParamName:        1,
+	fieldDescription:      1,
+	fieldParamDescription: 0.4,
+}
+
+// fieldB is BM25's length normalisation per field: long descriptions are normalised, names
+// hardly.
+var fieldB = [numFields]float64{
+	fieldName:             0.5,
+	fieldTitle:            0.5,
+	fieldTags:             0.3,
+	fieldPath:             0.3,
+	fieldMethod:           0,
+	fieldParamName:        0.5,
+	fieldDescription:      0.75,
+	fieldParamDescription: 0.75,
+}
+
+// k1 is BM25's term-frequency saturation.
+const k1 = 1.2
+
+// maxFieldText bounds the text indexed from one field of one tool, so that a hostile document
+// cannot make the index large; descriptions of tools are at most 1,024 characters anyway.
+const maxFieldText = 4096
+
+// maxParams bounds the parameters indexed per tool.
+const maxParams = 200
+
+// Index ranks a fixed set of tools for free-text queries. It is read-only after New, so any
+// number of goroutines may call Search at once.
+type Index struct {
+	n        int
+	terms    map[string]int32 // stem → term id
+	sorted   []string         // the stems in order, for prefix matches
+	postings [][]posting      // by term id
+	idf      []float64        // by term id
+	methods  []string         // by doc, upper case
+	names    []string         // by doc, lower case
+	factor   []float64        // by doc: less than 1 for deprecated tools
+}
+
+// posting is one tool that has a term, with the term's BM25F pseudo-frequency there (the
+// weighted, length-normalised count over all fields).
+type posting struct {
+	doc int32
+	tf  float32
+}
+
+// occurrence counts a term in one field of one document, while New runs.
+type occurrence struct {
+	term  int32
+	field field
+	count uint32
+}
+
+// New indexes docs. The results of Search refer to docs by position.
+func New(docs []Doc) *Index {
+	x := &Index{
+		n:       len(docs),
+		terms:   map[string]int32{},
+		methods: make([]string, len(docs)),
+		names:   make([]string, len(docs)),
+		factor:  make([]float64, len(docs)),
+	}
+	stems := map[string]string{} // word → stem, since documents repeat their words a lot
+	var occ []occurrence
+	starts := make([]int, len(docs)+1)
+	lengths := make([][numFields]uint32, len(docs))
+	var total [numFields]float64
+	// seen[term] is the serial number of the field where the term was last counted, at[term]
+	// its occurrence there: slices, not a map to clear, since New runs once per field.
+	var seen, at []int32
+	serial := int32(0)
+
+	for i, d := range docs {
+		starts[i] = len(occ)
+		x.methods[i] = strings.ToUpper(d.Method)
+		x.names[i] = strings.ToLower(d.Name)
+		x.factor[i] = 1
+		if deprecated(d) {
+			x.factor[i] = deprecatedFactor
+		}
+		add := func(f field, text string) {
+			serial++
+			text = cut(text, maxFieldText)
+			tokenize(text, func(t token) {
+				if !indexable(t.word) {
+					return
+				}
+				s, ok := stems[t.word]
+				if !ok {
+					s = stem(t.word)
+					stems[t.word] = s
+				}
+				id, ok := x.terms[s]
+				if !ok {
+					id = int32(len(x.terms))
+					x.terms[s] = id
+					seen = append(seen, 0)
+					at = append(at, 0)
+				}
+				if !t.compound {
+					lengths[i][f]++
+				}
+				if seen[id] == serial {
+					occ[at[id]].count++
+					return
+				}
+				seen[id], at[id] = serial, int32(len(occ))
+				occ = append(occ, occurrence{term: id, field: f, count: 1})
+			})
+		}
+		add(fieldName, d.Name)
+		add(fieldTitle, d.Title)
+		add(fieldTags, strings.Join(d.Tags, " "))
+		add(fieldPath, d.Path)
+		add(fieldMethod, d.Method)
+		var names, descs strings.Builder
+		for j, p := range d.Params {
+			if j == maxParams {
+				break
+			}
+			names.WriteString(p.Name)
+			names.WriteByte(' ')
+			if descs.Len() < maxFieldText {
+				descs.WriteString(cut(p.Description, 512))
+				descs.WriteByte('\n')
+			}
+		}
+		add(fieldParamName, names.String())
+		add(fieldParamDescription, descs.String())
+		add(fieldDescription, d.Description)
+		for f := range numFields {
+			total[f] += float64(lengths[i][f])
+		}
+	}
+	starts[len(docs)] = len(occ)
+
+	var avg [numFields]float64
+	for f := range numFields {
+		avg[f] = 1
+		if x.n > 0 && total[f] > 0 {
+			avg[f] = total[f] / float64(x.n)
+		}
+	}
+
+	x.postings = make([][]posting, len(x.terms))
+	tf := make([]float64, len(x.terms))
+	var order []int32
+	for i := range docs {
+		order = order[:0]
+		for _, o := range occ[starts[i]:starts[i+1]] {
+			norm := 1 - fieldB[o.field] + fieldB[o.field]*float64(lengths[i][o.field])/avg[o.field]
+			if tf[o.term] == 0 {
+				order = append(order, o.term)
+			}
+			tf[o.term] += fieldWeight[o.field] * float64(o.count) / norm
+		}
+		for _, id := range order {
+			x.postings[id] = append(x.postings[id], posting{doc: int32(i), tf: float32(tf[id])})
+			tf[id] = 0
+		}
+	}
+	x.idf = make([]float64, len(x.terms))
+	x.sorted = make([]string, 0, len(x.terms))
+	for s, id := range x.terms {
+		df := float64(len(x.postings[id]))
+		x.idf[id] = math.Log(1 + (float64(x.n)-df+0.5)/(df+0.5))
+		x.sorted = append(x.sorted, s)
+	}
+	sort.Strings(x.sorted)
+	return x
+}
+
+// Len returns the number of tools in the index.
+func (x *Index) Len() int { return x.n }
+
+// deprecatedFactor lowers deprecated tools, which an agent should find only when nothing
+// current does the same.
+const deprecatedFactor = 0.85
+
+func deprecated(d Doc) bool {
+	l := strings.ToLower(d.Name + " " + d.Title)
+	if strings.Contains(l, "deprecated") {
+		return true
+	}
+	desc := strings.ToLower(strings.TrimSpace(d.Description))
+	return strings.HasPrefix(desc, "deprecated") || strings.HasPrefix(desc, "**deprecated")
+}
+
+// indexable reports whether a word is worth indexing: not a stop word, not a lone character.
+func indexable(w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	return !stopWords[w]
+}
+
+// cut returns s cut to at most n bytes, at a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

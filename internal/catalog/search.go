@@ -1,0 +1,365 @@
+package catalog
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// MaxQuery is the longest query read, in bytes; the rest of a longer one is ignored. Queries
+// come from agents and users, so they are bounded like any untrusted input.
+const MaxQuery = 1000
+
+// maxQueryGroups bounds the words of a query that are searched for.
+const maxQueryGroups = 32
+
+const (
+	// idWeight is the weight of a number or identifier ("66", "i-0abc12", "ami-0abcd1234"):
+	// it names a resource, rarely the operation, so it breaks ties at most.
+	idWeight = 0.1
+	// partWeight is the weight of the parts of a query word that is itself searched for
+	// ("ipv" of "ipv4"), and of a compound beside its parts ("pullrequest").
+	partWeight = 0.5
+	// prefixWeight is the weight of an indexed word that shares a long prefix with a query
+	// word the index lacks ("transcribe" → "transcription", "react" → "reaction").
+	prefixWeight = 0.6
+	// methodBoost multiplies the score of a tool whose method the query hints at ("delete"
+	// → DELETE).
+	methodBoost = 1.1
+	// nameBonus is added when the query is exactly a tool's name.
+	nameBonus = 100
+)
+
+// queryTerm is one stem to look up, with its weight.
+type queryTerm struct {
+	stem   string
+	weight float64
+}
+
+// queryGroup is one word of the query (or phrase), with the stems that stand for it; a tool
+// scores the best of them, so a word with many synonyms counts no more than one without.
+type queryGroup struct {
+	terms []queryTerm
+}
+
+// query is a parsed search request.
+type query struct {
+	groups  []queryGroup
+	methods []string // hinted HTTP methods
+	exact   string   // the whole query, lower case, for an exact name match
+}
+
+// parseQuery turns free text into weighted groups of stems.
+func parseQuery(s string) query {
+	s = cut(s, MaxQuery)
+	q := query{exact: strings.ToLower(strings.TrimSpace(s))}
+
+	// The words of the query with their stems. A word with digits is one word: a short one
+	// ("ipv4", "ec2", "mp3") is a name in its own right, a long one or one that starts with a
+	// digit is an identifier ("0abcd1234", "i-0456ef"), and its parts mean nothing alone. A
+	// camelCase word typed in a query ("pullRequest") is searched for by its parts and whole.
+	type word struct {
+		word, stem string
+		pos        int
+		used       bool
+	}
+	var words []word
+	var compounds []string
+	var run []token
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		last := run[len(run)-1]
+		if !last.compound { // a run of one part
+			for _, t := range run {
+				words = append(words, word{word: t.word, stem: stem(t.word), pos: t.pos})
+			}
+		} else if hasDigit(last.word) {
+			words = append(words, word{word: last.word, stem: last.word, pos: last.pos})
+		} else {
+			for _, t := range run[:len(run)-1] {
+				words = append(words, word{word: t.word, stem: stem(t.word), pos: t.pos})
+			}
+			compounds = append(compounds, last.word)
+		}
+		run = run[:0]
+	}
+	tokenize(s, func(t token) {
+		run = append(run, t)
+		if t.last {
+			flush()
+		}
+	})
+	flush()
+
+	hint := func(g int) {
+		for _, m := range vocabulary.groups[g].methods {
+			if !slices.Contains(q.methods, m) {
+				q.methods = append(q.methods, m)
+			}
+		}
+	}
+	addGroup := func(g queryGroup) {
+		if len(q.groups) < maxQueryGroups && len(g.terms) > 0 {
+			q.groups = append(q.groups, g)
+		}
+	}
+
+	// Phrases first: "get rid of", "shut … down".
+	for _, p := range vocabulary.phrases {
+		for i := range words {
+			if words[i].used || words[i].stem != p.stems[0] {
+				continue
+			}
+			at := []int{i}
+			j := i
+			for _, ps := range p.stems[1:] {
+				found := -1
+				for k := j + 1; k < len(words) && k <= j+maxPhraseGap+1; k++ {
+					if !words[k].used && words[k].stem == ps {
+						found = k
+						break
+					}
+				}
+				if found < 0 {
+					at = nil
+					break
+				}
+				at = append(at, found)
+				j = found
+			}
+			if at == nil {
+				continue
+			}
+			for _, k := range at {
+				words[k].used = true
+			}
+			hint(p.group)
+			var g queryGroup
+			for _, st := range vocabulary.groups[p.group].stems {
+				g.terms = addTerm(g.terms, st, phraseWeight)
+			}
+			addGroup(g)
+		}
+	}
+
+	// A question asks to read: "what models can I use?", "who attended?".
+	if len(words) > 0 && questionWords[words[0].word] {
+		q.methods = append(q.methods, "GET")
+	}
+
+	// A request has one action: the words of one CRUD group count once ("make a new
+	// namespace" is one create, not two).
+	usedGroups := map[int]bool{}
+	for _, w := range words {
+		if w.used || !indexable(w.word) {
+			continue
+		}
+		if gs := crudGroups(w.stem); len(gs) > 0 && allIn(gs, usedGroups) {
+			continue
+		}
+		for _, gi := range crudGroups(w.stem) {
+			usedGroups[gi] = true
+		}
+		if hasDigit(w.word) {
+			weight := 1.0
+			if isIdentifier(w.word) {
+				weight = idWeight
+			}
+			addGroup(queryGroup{terms: []queryTerm{{w.stem, weight}}})
+			continue
+		}
+		g := queryGroup{terms: []queryTerm{{w.stem, 1}}}
+		for _, gi := range vocabulary.byStem[w.stem] {
+			hint(gi)
+			for _, st := range vocabulary.groups[gi].stems {
+				g.terms = addTerm(g.terms, st, synonymWeight)
+			}
+		}
+		addGroup(g)
+	}
+
+	for _, c := range compounds {
+		addGroup(queryGroup{terms: []queryTerm{{stem(c), partWeight}}})
+	}
+	return q
+}
+
+// questionWords start a question, which asks to read.
+var questionWords = setOf("what which who whom whose how when where is are does do did can was were")
+
+// crudGroups returns the groups of stem that hint at a method (the CRUD verbs).
+func crudGroups(stem string) []int {
+	var out []int
+	for _, g := range vocabulary.byStem[stem] {
+		if len(vocabulary.groups[g].methods) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func allIn(groups []int, set map[int]bool) bool {
+	for _, g := range groups {
+		if !set[g] {
+			return false
+		}
+	}
+	return true
+}
+
+// maxPhraseGap is how many words may stand between the words of a phrase ("sign jane up").
+const maxPhraseGap = 3
+
+// isIdentifier reports whether a word with digits looks like an identifier or a number rather
+// than a name: it starts with a digit, or has three digits or more, or is long.
+func isIdentifier(w string) bool {
+	digits := 0
+	for _, r := range w {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	r0 := []rune(w)[0]
+	return unicode.IsDigit(r0) || digits >= 3 || len(w) > 12
+}
+
+// addTerm adds a stem to terms, keeping the higher weight of a stem already there.
+func addTerm(terms []queryTerm, s string, w float64) []queryTerm {
+	for i := range terms {
+		if terms[i].stem == s {
+			terms[i].weight = max(terms[i].weight, w)
+			return terms
+		}
+	}
+	return append(terms, queryTerm{s, w})
+}
+
+// Search ranks the tools for query, best first, and returns at most limit of them, only those
+// for which keep(i) is true (nil keeps all). Tools that match no word of the query are left
+// out; equal scores keep the order of the docs given to New. Only the first MaxQuery bytes of
+// query are read.
+func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result {
+	if limit <= 0 || x.n == 0 {
+		return nil
+	}
+	q := parseQuery(query)
+	if len(q.groups) == 0 {
+		return nil
+	}
+	scores := make([]float64, x.n)
+	best := make([]float64, x.n) // the current group's best score per tool
+	// covered sums, per tool, the importance of the query groups it matches; a tool that
+	// matches more of the request ranks higher than one that matches one word very well.
+	covered := make([]float64, x.n)
+	var importance float64
+	var touched []int32
+	for _, g := range q.groups {
+		touched = touched[:0]
+		imp := x.importance(g)
+		importance += imp
+		for _, t := range g.terms {
+			x.scoreTerm(t.stem, t.weight, best, &touched)
+			if t.weight == 1 && len(t.stem) >= minPrefix && !hasDigit(t.stem) {
+				if _, ok := x.terms[t.stem]; !ok {
+					for _, s := range x.prefixMatches(t.stem) {
+						x.scoreTerm(s, prefixWeight, best, &touched)
+					}
+				}
+			}
+		}
+		for _, d := range touched {
+			scores[d] += best[d]
+			covered[d] += imp
+			best[d] = 0
+		}
+	}
+
+	var results []Result
+	for i, s := range scores {
+		if s <= 0 || (keep != nil && !keep(i)) {
+			continue
+		}
+		s *= x.factor[i] * math.Pow(covered[i]/importance, coverageExp)
+		if slices.Contains(q.methods, x.methods[i]) {
+			s *= methodBoost
+		}
+		if x.names[i] == q.exact {
+			s += nameBonus
+		}
+		results = append(results, Result{Doc: i, Score: s})
+	}
+	sort.SliceStable(results, func(a, b int) bool { return results[a].Score > results[b].Score })
+	if len(results) > limit {
+		results = results[:limit]
+	}
+	return results
+}
+
+// coverageExp is how much the share of the request a tool matches counts.
+var coverageExp = 0.0
+
+// importance is the weight of a query group in the coverage: its best term's idf times weight,
+// 0 when the index has none of its terms.
+func (x *Index) importance(g queryGroup) float64 {
+	imp := 0.0
+	for _, t := range g.terms {
+		if id, ok := x.terms[t.stem]; ok {
+			imp = max(imp, x.idf[id]*t.weight)
+		}
+	}
+	return imp
+}
+
+// scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it.
+func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32) {
+	id, ok := x.terms[stem]
+	if !ok {
+		return
+	}
+	idf := x.idf[id] * weight
+	for _, p := range x.postings[id] {
+		tf := float64(p.tf)
+		s := idf * tf / (k1 + tf)
+		if best[p.doc] == 0 {
+			*touched = append(*touched, p.doc)
+		}
+		if s > best[p.doc] {
+			best[p.doc] = s
+		}
+	}
+}
+
+// minPrefix is the shortest query stem matched by prefix.
+const minPrefix = 5
+
+// maxPrefixMatches bounds the indexed words one query word may match by prefix.
+const maxPrefixMatches = 8
+
+// prefixMatches returns the indexed stems that share with s a prefix of at least minPrefix
+// bytes and at most one byte shorter than the shorter of the two: "transcrib" and
+// "transcript", "react" and "reaction". They catch the derived words that stemming leaves
+// apart.
+func (x *Index) prefixMatches(s string) []string {
+	p := max(minPrefix, len(s)-1)
+	if p > len(s) {
+		return nil
+	}
+	prefix := s[:p]
+	var out []string
+	i := sort.SearchStrings(x.sorted, prefix)
+	for ; i < len(x.sorted) && strings.HasPrefix(x.sorted[i], prefix); i++ {
+		v := x.sorted[i]
+		if v == s || len(v) > len(s)+4 {
+			continue
+		}
+		out = append(out, v)
+		if len(out) == maxPrefixMatches {
+			break
+		}
+	}
+	return out
+}
