@@ -60,6 +60,13 @@ type Options struct {
 	// Observer, when set, receives tool calls, sessions and streams for metrics (see
 	// Observer); Bridge.SetObserver replaces it.
 	Observer Observer
+	// Mode is the default catalogue mode: "auto" (or ""), "all" or "search". A connection's
+	// ?mode= overrides it.
+	Mode string
+	// Toolsets are the default toolsets (OpenAPI tags as catalog.Toolsets names them); none:
+	// every tool. A connection's ?toolsets= overrides them. Defaults the document does not
+	// have are ignored.
+	Toolsets []string
 }
 
 // directTransport sends the tool calls of Bridges given no transport: http.DefaultTransport's
@@ -129,13 +136,14 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	b.obs.set(opts.Observer)
 	b.streams.init(&b.obs)
 	b.sessions.init(&b.obs)
-	b.tools.Store(&toolSet{})
+	b.tools.Store(newToolSet())
 
 	// Input validation stays off in mcp-go: the handler validates with openapi's Validate,
 	// whose messages name each field in plain words, as PRODUCT.md asks. Output validation is
 	// done by the handler too, so that a mismatch can carry the body (see result.go).
 	b.srv = server.NewMCPServer(opts.Function, "1",
 		server.WithToolCapabilities(true),
+		server.WithToolFilter(b.filterTools), // the connection's catalogue (catalogue.go)
 		server.WithLogging(),
 		server.WithRecovery(),
 	)

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -27,9 +28,17 @@ const maxResponseBody = 10 << 20
 // tool set, validates the arguments, calls the upstream and maps its answer. Upstream
 // failures are tool results with isError (STYLE.md rule 4); only a tool missing from the set
 // is returned as an error, which mcp-go turns into a JSON-RPC error.
+//
+// In search mode it also runs the search tools (catalogue.go), which take precedence over a
+// real tool of the same name there.
 func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	entry := b.tools.Load().byName[req.Params.Name]
-	if entry == nil {
+	ts := b.tools.Load()
+	ve := b.viewOf(ctx, ts)
+	if ve.view.Mode == catalog.ModeSearch && isMetaName(req.Params.Name) {
+		return b.callMeta(ctx, ts, ve, req.Params.Name, req.Params.Arguments), nil
+	}
+	entry := ts.byName[req.Params.Name]
+	if entry == nil || !ve.allowed[req.Params.Name] {
 		return nil, fmt.Errorf("tool %q not found", req.Params.Name)
 	}
 	res, outcome, upstream := b.call(ctx, entry, req.Params.Arguments)

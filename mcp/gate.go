@@ -74,6 +74,17 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx = withCaller(ctx, r, info)
+	if r.Method == http.MethodPost {
+		spec, err := b.parseView(r)
+		if err == nil {
+			_, err = b.tools.Load().view(spec)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		ctx = context.WithValue(ctx, viewKey{}, spec)
+	}
 
 	checked, _ := ctx.Value(checkedKey{}).(string)
 	if checked != "" {

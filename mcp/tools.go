@@ -9,15 +9,26 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
 )
 
 // toolSet is one generation of tools. It is replaced whole, never changed in place.
 type toolSet struct {
 	byName      map[string]*toolEntry
-	list        []server.ServerTool
-	fingerprint [32]byte // of the tools as clients see them in tools/list
+	list        []server.ServerTool // in document order, as defs
+	fingerprint [32]byte            // of the tools as clients see them in tools/list
 	skipped     []skippedTool
+
+	defs  []openapi.Tool // the tools that made it into list, in the same order
+	docs  []catalog.Doc  // what the index holds of each, in the same order
+	index *catalog.Index // search_tools' index over defs
+	views views          // resolved catalogue views (catalogue.go)
+}
+
+// newToolSet returns an empty tool set, with its (empty) index.
+func newToolSet() *toolSet {
+	return &toolSet{byName: map[string]*toolEntry{}, index: catalog.New(nil)}
 }
 
 // skippedTool is a tool left out of the set, logged when the set changes.
@@ -29,6 +40,7 @@ type skippedTool struct {
 // toolEntry is what the call handler needs about one tool.
 type toolEntry struct {
 	def    openapi.Tool
+	pos    int                // index in the set's list and defs
 	output *jsonschema.Schema // nil when the tool declares no (usable) output schema
 	// wrap is true when the output schema is {"type":"object","properties":{"result":…}}
 	// around a non-object response, whose body must then be wrapped the same way.
@@ -40,7 +52,7 @@ type toolEntry struct {
 // tools/list down (mcp-go marshals the whole list at once, and one invalid raw schema
 // fails it).
 func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
-	ts := &toolSet{byName: map[string]*toolEntry{}}
+	ts := newToolSet()
 	nextCache := map[[32]byte]*jsonschema.Schema{}
 	scratch := server.NewMCPServer("check", "1") // a tool mcp-go panics on is caught here
 	h := sha256.New()
@@ -86,9 +98,13 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 		}
 		h.Write(listed)
 		h.Write([]byte{0})
+		entry.pos = len(ts.list)
 		ts.byName[def.Name] = entry
 		ts.list = append(ts.list, server.ServerTool{Tool: tool, Handler: b.callTool})
+		ts.defs = append(ts.defs, def)
+		ts.docs = append(ts.docs, catalog.DocFromTool(def))
 	}
+	ts.index = catalog.New(ts.docs)
 	copy(ts.fingerprint[:], h.Sum(nil))
 	b.schemas.m = nextCache
 	return ts
@@ -131,7 +147,7 @@ func (b *Bridge) register(ts *toolSet) {
 			b.logger.Error().Interface("panic", p).Msg("mcp-go refused the tool set; the previous tools stay listed")
 		}
 	}()
-	b.srv.SetTools(ts.list...)
+	b.srv.SetTools(withMetaPlaceholders(ts.list, b.callTool)...)
 }
 
 func tryRegister(scratch *server.MCPServer, tool mcp.Tool) (err error) {

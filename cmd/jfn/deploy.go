@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 const deployUsage = `Usage: jfn deploy NAME --url URL [flags]
@@ -25,6 +27,11 @@ their current values.
   --public           no token needed on any route (--public=false to undo)
   --timeout D        upstream timeout, at most 120s (default 30s)
   --no-mcp           do not serve /mcp (--no-mcp=false to undo)
+  --mcp-mode M       what /mcp lists: auto (default: every tool while they are at most 40
+                     and 64 KB, else search), all, or search (three tools that search,
+                     describe and call the others); a connection may add ?mode=
+  --mcp-toolsets L   OpenAPI tags /mcp offers by default, comma-separated ("" for all, the
+                     default); a connection may add ?toolsets=
   --cors-origins L   browser origins allowed to call the function, comma-separated
                      (https://app.example.com,… or *; "" for none, the default)
   --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
@@ -109,6 +116,8 @@ type deployParams struct {
 	Timeout  *time.Duration
 	MCP      *bool
 	CORS     *[]string
+	Mode     *string
+	Toolsets *[]string
 }
 
 // deployResult is the outcome of deployFunction.
@@ -148,6 +157,12 @@ func deployFunction(ctx context.Context, st store.Store, p deployParams) (deploy
 	}
 	if p.CORS != nil {
 		f.CORSOrigins = *p.CORS
+	}
+	if p.Mode != nil {
+		f.MCPMode = *p.Mode
+	}
+	if p.Toolsets != nil {
+		f.MCPToolsets = *p.Toolsets
 	}
 	created, err := st.PutFunction(ctx, f)
 	if err != nil {
@@ -196,6 +211,8 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	timeout := fs.Duration("timeout", defaultTimeout, "")
 	noMCP := fs.Bool("no-mcp", false, "")
 	cors := fs.String("cors-origins", "", "")
+	mode := fs.String("mcp-mode", "", "")
+	toolsets := fs.String("mcp-toolsets", "", "")
 	urls := addURLFlags(fs, e)
 	pos, err := parseArgs(fs, args, deployUsage)
 	if err != nil {
@@ -237,6 +254,22 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	if set["no-mcp"] {
 		mcp := !*noMCP
 		p.MCP = &mcp
+	}
+	if set["mcp-mode"] {
+		m, err := catalog.ParseMode(*mode)
+		if err != nil || *mode == "" {
+			return usagef("jfn deploy: invalid --mcp-mode %q: want auto, all or search", *mode)
+		}
+		p.Mode = &m
+	}
+	if set["mcp-toolsets"] {
+		ts := catalog.ParseToolsets(*toolsets)
+		for _, name := range ts {
+			if openapi.ToolsetName(name) != name {
+				return usagef("jfn deploy: invalid toolset %q in --mcp-toolsets: toolsets are OpenAPI tags written as tool names are (letters, digits, _ and -), as 'jfn tools FILE --json' lists them", name)
+			}
+		}
+		p.Toolsets = &ts
 	}
 	if set["cors-origins"] {
 		origins, err := gateway.ParseCORSOrigins(*cors)

@@ -350,6 +350,8 @@ func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge,
 		AllowedOrigins: slices.Concat(m.allowedOrigins, fn.CORSOrigins),
 		Hosts:          m.hosts(fn.Name),
 		Public:         fn.Public,
+		Mode:           fn.MCPMode,
+		Toolsets:       fn.MCPToolsets,
 		Logger:         m.logger,
 		Signer: func(r *http.Request, body []byte) {
 			if m.sign != nil {

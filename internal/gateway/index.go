@@ -224,6 +224,7 @@ func sameFunction(a, b store.Function) bool {
 	return a.Name == b.Name && a.Upstream == b.Upstream && a.OpenAPIURL == b.OpenAPIURL &&
 		a.Public == b.Public && a.Timeout == b.Timeout && a.MCP == b.MCP &&
 		slices.Equal(a.CORSOrigins, b.CORSOrigins) &&
+		a.MCPMode == b.MCPMode && slices.Equal(a.MCPToolsets, b.MCPToolsets) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
 		a.SigningSecret == b.SigningSecret && a.PreviousSecret == b.PreviousSecret &&
 		a.PreviousSecretExpiresAt.Equal(b.PreviousSecretExpiresAt)

@@ -32,7 +32,8 @@ type mcpHandler struct{ h http.Handler }
 // touches other fields keeps the handler and its sessions.
 func sameMCPSettings(a, b store.Function) bool {
 	return a.Name == b.Name && a.Upstream == b.Upstream && a.Public == b.Public &&
-		a.Timeout == b.Timeout && a.MCP == b.MCP && slices.Equal(a.CORSOrigins, b.CORSOrigins)
+		a.Timeout == b.Timeout && a.MCP == b.MCP && slices.Equal(a.CORSOrigins, b.CORSOrigins) &&
+		a.MCPMode == b.MCPMode && slices.Equal(a.MCPToolsets, b.MCPToolsets)
 }
 
 // setupMCP gives the new fn its MCP handler: prev's when the MCP settings did not change,

@@ -170,6 +170,14 @@ CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at
 		name:    "CORS origins",
 		sql:     `ALTER TABLE functions ADD COLUMN cors_origins TEXT NOT NULL DEFAULT '';`,
 	},
+	{
+		// The catalogue's defaults: a mode ('' is auto) and a comma-separated list of
+		// toolsets (their names hold no commas).
+		version: 7,
+		name:    "MCP catalogue defaults",
+		sql: `ALTER TABLE functions ADD COLUMN mcp_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN mcp_toolsets TEXT NOT NULL DEFAULT '';`,
+	},
 }
 
 // migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the

@@ -201,17 +201,17 @@ func (s *Postgres) PutFunction(ctx context.Context, f Function) (created bool, e
 	// CONFLICT updated: the usual way to learn which of the two happened. An update keeps the
 	// stored secret (a row without one, which migration 3 leaves none of, gets this one).
 	err = s.pool.QueryRow(ctx, `
-INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at, signing_secret, cors_origins)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at, signing_secret, cors_origins, mcp_mode, mcp_toolsets)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (name) DO UPDATE SET
 	upstream = excluded.upstream, openapi_url = excluded.openapi_url, public = excluded.public,
 	timeout_ms = excluded.timeout_ms, mcp = excluded.mcp, updated_at = excluded.updated_at,
-	cors_origins = excluded.cors_origins,
+	cors_origins = excluded.cors_origins, mcp_mode = excluded.mcp_mode, mcp_toolsets = excluded.mcp_toolsets,
 	signing_secret = CASE WHEN functions.signing_secret = '' THEN excluded.signing_secret
 	                      ELSE functions.signing_secret END
 RETURNING xmax = 0`,
 		f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, createdAt, now, secret,
-		joinOrigins(f.CORSOrigins),
+		joinOrigins(f.CORSOrigins), f.MCPMode, joinOrigins(f.MCPToolsets),
 	).Scan(&created)
 	if err != nil {
 		return false, fmt.Errorf("put function %q: %w", f.Name, pgClassify(ctx, err))
@@ -220,7 +220,7 @@ RETURNING xmax = 0`,
 }
 
 const pgFunctionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
-signing_secret, previous_secret, previous_secret_expires_at, cors_origins`
+signing_secret, previous_secret, previous_secret_expires_at, cors_origins, mcp_mode, mcp_toolsets`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *Postgres) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -431,13 +431,15 @@ func pgScanFunction(r scanner) (Function, error) {
 		timeoutMS            int64
 		createdAt, updatedAt time.Time
 		previousExpires      *time.Time
-		origins              string
+		origins, toolsets    string
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins); err != nil {
+		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins,
+		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
 	}
 	f.CORSOrigins = splitOrigins(origins)
+	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = pgTime(createdAt)
 	f.UpdatedAt = pgTime(updatedAt)

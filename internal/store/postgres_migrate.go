@@ -180,6 +180,14 @@ CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at
 		name:    "CORS origins",
 		sql:     `ALTER TABLE functions ADD COLUMN cors_origins text NOT NULL DEFAULT '';`,
 	},
+	{
+		// The catalogue's defaults: a mode ('' is auto) and a comma-separated list of
+		// toolsets (their names hold no commas).
+		version: 7,
+		name:    "MCP catalogue defaults",
+		sql: `ALTER TABLE functions ADD COLUMN mcp_mode text NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN mcp_toolsets text NOT NULL DEFAULT '';`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

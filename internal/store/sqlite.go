@@ -150,10 +150,10 @@ func (s *SQLite) PutFunction(ctx context.Context, f Function) (created bool, err
 		// A row without a secret (none should exist after migration 3) gets one on update.
 		res, err := tx.ExecContext(ctx, `
 UPDATE functions
-SET upstream = ?, openapi_url = ?, public = ?, timeout_ms = ?, mcp = ?, cors_origins = ?, updated_at = ?,
+SET upstream = ?, openapi_url = ?, public = ?, timeout_ms = ?, mcp = ?, cors_origins = ?, mcp_mode = ?, mcp_toolsets = ?, updated_at = ?,
 	signing_secret = CASE WHEN signing_secret = '' THEN ? ELSE signing_secret END
 WHERE name = ?`,
-			f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins), now, secret, f.Name)
+			f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins), f.MCPMode, joinOrigins(f.MCPToolsets), now, secret, f.Name)
 		if err != nil {
 			return err
 		}
@@ -167,9 +167,10 @@ WHERE name = ?`,
 			createdAt = f.CreatedAt.UnixMilli()
 		}
 		if _, err := tx.ExecContext(ctx, `
-INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, cors_origins, created_at, updated_at, signing_secret)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins), createdAt, now, secret); err != nil {
+INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, cors_origins, mcp_mode, mcp_toolsets, created_at, updated_at, signing_secret)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins),
+			f.MCPMode, joinOrigins(f.MCPToolsets), createdAt, now, secret); err != nil {
 			return err
 		}
 		created = true
@@ -182,7 +183,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 const functionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
-signing_secret, previous_secret, previous_secret_expires_at, cors_origins`
+signing_secret, previous_secret, previous_secret_expires_at, cors_origins, mcp_mode, mcp_toolsets`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -412,13 +413,15 @@ func scanFunction(r scanner) (Function, error) {
 		timeoutMS            int64
 		createdAt, updatedAt int64
 		previousExpires      sql.NullInt64
-		origins              string
+		origins, toolsets    string
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins); err != nil {
+		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins,
+		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
 	}
 	f.CORSOrigins = splitOrigins(origins)
+	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = fromMillis(createdAt)
 	f.UpdatedAt = fromMillis(updatedAt)

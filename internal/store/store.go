@@ -34,6 +34,12 @@ type Function struct {
 	// CORS preflights the gateway allows and whose responses carry
 	// Access-Control-Allow-Origin. Empty: none.
 	CORSOrigins []string
+	// MCPMode is the default catalogue mode of /mcp: "auto" (or "" for it), "all" or
+	// "search". A connection may override it with ?mode=.
+	MCPMode string
+	// MCPToolsets are the default toolsets of /mcp (OpenAPI tags); none: every tool. A
+	// connection may override them with ?toolsets=.
+	MCPToolsets []string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
@@ -48,8 +54,9 @@ type Function struct {
 	PreviousSecretExpiresAt time.Time
 }
 
-// joinOrigins and splitOrigins convert CORSOrigins to and from its column: origins hold no
-// commas, so a comma-separated list is exact. nil and empty both store "".
+// joinOrigins and splitOrigins convert CORSOrigins and MCPToolsets to and from their
+// columns: origins and toolset names hold no commas, so a comma-separated list is exact. nil
+// and empty both store "".
 func joinOrigins(origins []string) string { return strings.Join(origins, ",") }
 
 func splitOrigins(s string) []string {

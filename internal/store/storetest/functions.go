@@ -19,6 +19,8 @@ func testPutFunctionCreates(t *testing.T, s store.Store) {
 		Timeout:     1500 * time.Millisecond,
 		MCP:         false,
 		CORSOrigins: []string{"https://app.example.com", "http://127.0.0.1:3000"},
+		MCPMode:     "search",
+		MCPToolsets: []string{"issues", "pulls"},
 	}
 	before := time.Now()
 	created, err := s.PutFunction(ctx, f)
@@ -71,6 +73,8 @@ func testPutFunctionUpdates(t *testing.T, s store.Store) {
 	f.Timeout = 120 * time.Second
 	f.MCP = false
 	f.CORSOrigins = []string{"*"}
+	f.MCPMode = "all"
+	f.MCPToolsets = []string{"repos"}
 	f.CreatedAt = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC) // must be ignored on update
 	created, err := s.PutFunction(ctx, f)
 	if err != nil {

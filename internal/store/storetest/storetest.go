@@ -213,6 +213,8 @@ func diffFunction(got, want store.Function) string {
 	add("Timeout", got.Timeout, want.Timeout)
 	add("MCP", got.MCP, want.MCP)
 	add("CORSOrigins", strings.Join(got.CORSOrigins, ","), strings.Join(want.CORSOrigins, ","))
+	add("MCPMode", got.MCPMode, want.MCPMode)
+	add("MCPToolsets", strings.Join(got.MCPToolsets, ","), strings.Join(want.MCPToolsets, ","))
 	return d
 }
 

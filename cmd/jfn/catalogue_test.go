@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// bigAPI is an upstream with a document too big for "all" mode: 30 issue tools, 20 pull
+// request tools and 10 untagged ones, one of which takes a bracketed query parameter. It
+// records every call.
+type bigAPI struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls []string // "METHOD requestURI body"
+}
+
+func newBigAPI(t *testing.T) *bigAPI {
+	t.Helper()
+	var paths []string
+	op := func(path, method, id, tag, summary, params string) {
+		tags := ""
+		if tag != "" {
+			tags = fmt.Sprintf(`"tags":[%q],`, tag)
+		}
+		paths = append(paths, fmt.Sprintf(`%q:{%q:{"operationId":%q,%s"summary":%q,"parameters":[%s],`+
+			`"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"type":"object"}}}}}}}`,
+			path, method, id, tags, summary, params))
+	}
+	owner := `{"name":"owner","in":"path","required":true,"schema":{"type":"string"}}`
+	op("/repos/{owner}/issues", "get", "listIssues", "issues", "List the issues of a repository",
+		owner+`,{"name":"filter[state]","in":"query","description":"open or closed","schema":{"type":"string"}}`)
+	for i := range 29 {
+		op(fmt.Sprintf("/repos/{owner}/issues/x%d", i), "get", fmt.Sprintf("issueThing%d", i), "issues", fmt.Sprintf("Issue label operation number %d", i), owner)
+	}
+	op("/repos/{owner}/pulls/{number}/merge", "put", "mergePull", "pulls", "Merge a pull request",
+		owner+`,{"name":"number","in":"path","required":true,"schema":{"type":"integer"}},{"name":"merge_method","in":"query","schema":{"type":"string","enum":["merge","squash","rebase"]}}`)
+	for i := range 19 {
+		op(fmt.Sprintf("/repos/{owner}/pulls/x%d", i), "get", fmt.Sprintf("pullThing%d", i), "pulls", fmt.Sprintf("Review comment operation number %d", i), owner)
+	}
+	for i := range 10 {
+		op(fmt.Sprintf("/misc/x%d", i), "get", fmt.Sprintf("misc%d", i), "", fmt.Sprintf("Miscellaneous operation number %d", i), "")
+	}
+	doc := `{"openapi":"3.0.3","info":{"title":"big","version":"1"},"paths":{` + strings.Join(paths, ",") + `}}`
+	u := &bigAPI{}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openapi.json" {
+			io.WriteString(w, doc)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		u.mu.Lock()
+		u.calls = append(u.calls, r.Method+" "+r.RequestURI+" "+string(b))
+		u.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"ran":%q}`, r.Method+" "+r.URL.Path)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *bigAPI) last() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.calls) == 0 {
+		return ""
+	}
+	return u.calls[len(u.calls)-1]
+}
+
+func TestMCPCatalogueModes(t *testing.T) {
+	s := startServer(t)
+	up := newBigAPI(t)
+	tok := deployed(t, s.db, "big", up.URL)
+	s.waitFunctions(t, "big")
+	s.waitHealthy(t, "big")
+	base := s.URL() + "/big/mcp"
+
+	// 60 tools are past the auto bounds: the default connection is in search mode.
+	c := mcpClient(t, base, tok, "", false)
+	if got := listToolNames(t, c); !slices.Equal(got, []string{"search_tools", "describe_tool", "call_tool"}) {
+		t.Fatalf("tools/list in the default (auto) mode of 60 tools = %v, want the three search tools", got)
+	}
+
+	// search → describe → call.
+	res := callTool(t, c, "search_tools", map[string]any{"query": "merge pull request 42 with squash", "limit": 3})
+	var found struct {
+		Results []struct {
+			Name, Title, Summary, Method, Path string
+			Toolsets                           []string
+			Score                              float64
+		}
+		Total int
+	}
+	if err := json.Unmarshal([]byte(structured(t, res)), &found); err != nil || res.IsError {
+		t.Fatalf("search_tools: %v, isError %v, %s", err, res.IsError, resultText(res))
+	}
+	if len(found.Results) == 0 || found.Total < len(found.Results) || found.Results[0].Name != "mergePull" ||
+		found.Results[0].Method != "PUT" || found.Results[0].Path != "/repos/{owner}/pulls/{number}/merge" ||
+		!slices.Equal(found.Results[0].Toolsets, []string{"pulls"}) || found.Results[0].Summary == "" || found.Results[0].Score <= 0 {
+		t.Errorf("search_tools for merging a pull request = %+v, want mergePull first with its method, path, toolsets, summary and score", found)
+	}
+	res = callTool(t, c, "describe_tool", map[string]any{"name": "listIssues"})
+	desc := structured(t, res)
+	if res.IsError || !strings.Contains(desc, `"filter.state"`) || !strings.Contains(desc, `(sent as \"filter[state]\")`) || !strings.Contains(desc, `"annotations"`) {
+		t.Errorf("describe_tool listIssues = %s, want its input schema with filter.state (sent as filter[state]) and annotations", desc)
+	}
+	res = callTool(t, c, "call_tool", map[string]any{"name": "listIssues", "arguments": map[string]any{"owner": "acme", "filter.state": "open"}})
+	if res.IsError || !strings.Contains(structured(t, res), `"ran":"GET /repos/acme/issues"`) {
+		t.Errorf("call_tool listIssues = %s %s, want the upstream's answer", resultText(res), structured(t, res))
+	}
+	if got := up.last(); got != "GET /repos/acme/issues?filter%5Bstate%5D=open " {
+		t.Errorf("call_tool listIssues reached the upstream as %q, want the bracketed name as written", got)
+	}
+	viaSearch := structured(t, res)
+	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": 42, "merge_method": "squash"}})
+	if res.IsError || up.last() != "PUT /repos/acme/pulls/42/merge?merge_method=squash " {
+		t.Errorf("call_tool mergePull: %s; upstream saw %q", resultText(res), up.last())
+	}
+	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": "forty-two"}})
+	if !res.IsError || !strings.Contains(resultText(res), "number") {
+		t.Errorf("call_tool with a bad argument = %s, want isError naming the field", resultText(res))
+	}
+	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePul", "arguments": map[string]any{}})
+	if !res.IsError || !strings.Contains(resultText(res), "mergePull") {
+		t.Errorf("call_tool with a misspelt name = %s, want isError with close matches", resultText(res))
+	}
+
+	// mode=all with a toolset lists exactly that toolset, and a direct call gives what
+	// call_tool gave.
+	all := mcpClient(t, base+"?mode=all&toolsets=pulls", tok, "", false)
+	names := listToolNames(t, all)
+	if len(names) != 20 || !slices.Contains(names, "mergePull") || slices.Contains(names, "listIssues") {
+		t.Errorf("tools/list with ?mode=all&toolsets=pulls = %d tools %v, want the 20 pull tools", len(names), names)
+	}
+	issues := mcpClient(t, base+"?mode=all&toolsets=issues", tok, "", false)
+	res = callTool(t, issues, "listIssues", map[string]any{"owner": "acme", "filter.state": "open"})
+	if got := structured(t, res); got != viaSearch {
+		t.Errorf("direct tools/call = %s, call_tool gave %s; want the same result", got, viaSearch)
+	}
+	ctx := t.Context()
+	if _, err := all.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "listIssues", Arguments: map[string]any{"owner": "a"}}}); err == nil {
+		t.Error("tools/call of a tool outside the connection's toolsets succeeded, want not found")
+	}
+
+	// Unknown toolsets and modes are a clear 400.
+	code, _, body := mcpRequest{method: "POST", token: tok, body: rpc("initialize", map[string]any{
+		"protocolVersion": sessionVersion, "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "raw", "version": "1"},
+	})}.do(t, base+"?toolsets=pulls,nope")
+	if code != http.StatusBadRequest || !strings.Contains(body, `\"nope\"`) || !strings.Contains(body, "issues") || !strings.Contains(body, "untagged") {
+		t.Errorf("?toolsets=pulls,nope = %d %s, want 400 naming nope and listing the valid toolsets", code, body)
+	}
+	code, _, body = mcpRequest{method: "POST", token: tok, body: rpc("initialize", map[string]any{
+		"protocolVersion": sessionVersion, "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "raw", "version": "1"},
+	})}.do(t, base+"?mode=most")
+	if code != http.StatusBadRequest || !strings.Contains(body, "mode") {
+		t.Errorf("?mode=most = %d %s, want 400", code, body)
+	}
+
+	// A deploy sets the defaults.
+	mustCLI(t, s.db, "deploy", "big", "--mcp-mode", "all", "--mcp-toolsets", "issues")
+	if !eventually(3e9, func() bool {
+		d := mcpClient(t, base, tok, "", false)
+		got := listToolNames(t, d)
+		return len(got) == 30 && slices.Contains(got, "listIssues")
+	}) {
+		t.Error("after deploy --mcp-mode all --mcp-toolsets issues, the default connection does not list the 30 issue tools")
+	}
+}
