@@ -165,8 +165,20 @@ func TestMCPCatalogueModes(t *testing.T) {
 		t.Errorf("?mode=most = %d %s, want 400", code, body)
 	}
 
-	// A deploy sets the defaults.
+	// functions info says what a default connection sees; a deploy sets the defaults.
+	if out := mustCLI(t, s.db, "functions", "info", "big").stdout; !strings.Contains(out, "search (auto), 60 of 60 tools selected") {
+		t.Errorf("functions info big = %q, want its catalogue: search (auto), 60 of 60 tools", out)
+	}
 	mustCLI(t, s.db, "deploy", "big", "--mcp-mode", "all", "--mcp-toolsets", "issues")
+	if out := mustCLI(t, s.db, "functions", "info", "big").stdout; !strings.Contains(out, "all, 30 of 60 tools selected") || !strings.Contains(out, "toolsets issues") {
+		t.Errorf("functions info big after deploy = %q, want all, 30 of 60 tools, toolsets issues", out)
+	}
+	if r := cli(t, s.db, "deploy", "big", "--mcp-mode", "most"); r.code != 2 {
+		t.Errorf("deploy --mcp-mode most: exit %d, want 2", r.code)
+	}
+	if r := cli(t, s.db, "deploy", "big", "--mcp-toolsets", "bad name"); r.code != 2 {
+		t.Errorf("deploy --mcp-toolsets 'bad name': exit %d, want 2", r.code)
+	}
 	if !eventually(3e9, func() bool {
 		d := mcpClient(t, base, tok, "", false)
 		got := listToolNames(t, d)

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 const functionsListUsage = `Usage: jfn functions list
@@ -138,7 +140,13 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		return notFound(err, name)
 	}
 	fnURL := urls.functionURL(name)
-	tools, fetchErr := fetchTools(ctx, f)
+	doc, fetchErr := fetchSpec(ctx, f)
+	tools := []string{}
+	if doc != nil {
+		for _, t := range doc.Tools() {
+			tools = append(tools, t.Name)
+		}
+	}
 	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
 	if fetchErr != nil {
 		msg := fetchErr.Error()
@@ -185,6 +193,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
 	} else {
 		fmt.Fprintf(tw, "▸ Spec\tok (fetched %s)\n", humanTime(time.Now()))
+		fmt.Fprintf(tw, "▸ Catalog\t%s\n", catalogueLine(f, doc))
 		fmt.Fprintf(tw, "▸ Tools\t%d\n", len(tools))
 		for _, t := range tools {
 			fmt.Fprintf(tw, "\t%s\n", t)
@@ -363,4 +372,32 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(f.PreviousSecretExpiresAt))
 	}
 	return nil
+}
+
+// catalogueLine describes what /mcp lists by default for f with the document doc: the mode
+// (and the configured one when auto), the toolsets, and the model-visible size.
+func catalogueLine(f store.Function, doc *openapi.Spec) string {
+	mode, err := catalog.ParseMode(f.MCPMode)
+	if err != nil {
+		mode = catalog.ModeAuto
+	}
+	all := doc.Tools()
+	toolsets := f.MCPToolsets
+	v, err := catalog.Select(all, mode, toolsets)
+	if err != nil {
+		// Defaults the document no longer has are ignored by the server too.
+		toolsets = nil
+		v, _ = catalog.Select(all, mode, nil)
+	}
+	line := v.Mode
+	if mode == catalog.ModeAuto {
+		line += " (auto)"
+	}
+	line += fmt.Sprintf(", %d of %d tools selected, %s a model reads", len(v.Selected), len(all), sizeWords(v.ListedBytes()))
+	if len(toolsets) > 0 {
+		line += ", toolsets " + strings.Join(v.Toolsets, ", ")
+	} else {
+		line += ", every toolset"
+	}
+	return line
 }

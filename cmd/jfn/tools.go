@@ -14,21 +14,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
 )
 
-const toolsUsage = `Usage: jfn tools FILE|URL [--json]
+const toolsUsage = `Usage: jfn tools FILE|URL [--mode all|search|auto] [--toolsets a,b] [--json]
        jfn tools FILE|URL --search "QUERY" [--limit N] [--json]
 
 Prints the MCP tools an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML) turns into, and the
 operations it skipped and why, without deploying anything. FILE may be - for standard input;
 a URL is fetched (http or https, without credentials).
 
+It shows what tools/list lists for a connection with --mode (default all: every tool; search:
+the three search tools; auto: all while the tools are at most 40 and 64 KB, else search) and
+--toolsets (OpenAPI tags; default every tool), with the document's toolsets and the size a
+model reads.
+
 With --json it prints one object:
-  {"tools":[{"name","title","description","inputSchema","outputSchema","annotations"}…],
+  {"mode":"all"|"search","bytes":N,"toolsets":[{"name","tools"}…],
+   "tools":[{"name","title","description","inputSchema","outputSchema","annotations"}…],
    "skipped":[{"operation","reason"}…]}
-"title" is left out when the operation has no summary and "outputSchema" when it declares no
-JSON response, as in an MCP tools/list result.
+"bytes" is the model-visible size of the listed tools. "title" is left out when the operation
+has no summary and "outputSchema" when it declares no JSON response, as in an MCP tools/list
+result.
 
 With --search it ranks the tools for a request written as a task ("kick user 66 out of guild
 99"), as the search_tools tool of search mode does, and prints the best --limit of them (1-50,
@@ -45,8 +53,11 @@ const toolsFetchTimeout = 30 * time.Second
 // toolsJSON is the output of 'jfn tools --json'. Its keys are MCP's (camelCase), not the
 // CLI's usual snake_case, so that the tools read exactly as in a tools/list result.
 type toolsJSON struct {
-	Tools   []toolJSON        `json:"tools"`
-	Skipped []openapi.Skipped `json:"skipped"`
+	Mode     string            `json:"mode"`
+	Bytes    int               `json:"bytes"`
+	Toolsets []catalog.Toolset `json:"toolsets"`
+	Tools    []toolJSON        `json:"tools"`
+	Skipped  []openapi.Skipped `json:"skipped"`
 }
 
 // toolJSON is one tool as MCP's tools/list shows it.
@@ -71,6 +82,8 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
 	search := flags.String("search", "", "")
 	limit := flags.Int("limit", defaultSearchLimit, "")
+	modeFlag := flags.String("mode", catalog.ModeAll, "")
+	toolsetsFlag := flags.String("toolsets", "", "")
 	pos, err := parseArgs(flags, args, toolsUsage)
 	if err != nil {
 		return err
@@ -87,6 +100,13 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	}
 	if err := wantArgs("tools", pos, "FILE|URL"); err != nil {
 		return err
+	}
+	mode, err := catalog.ParseMode(*modeFlag)
+	if err != nil || *modeFlag == "" {
+		return usagef("jfn tools: invalid --mode %q: want all, search or auto", *modeFlag)
+	}
+	if set["search"] && (set["mode"] || set["toolsets"]) {
+		return usagef("jfn tools: --search ranks every tool; it does not take --mode or --toolsets")
 	}
 	src := pos[0]
 	if strings.TrimSpace(src) == "" {
@@ -111,7 +131,10 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 		printSearch(e.stdout, res)
 		return nil
 	}
-	out := toolsOutput(spec)
+	out, err := toolsOutput(spec, mode, catalog.ParseToolsets(*toolsetsFlag))
+	if err != nil {
+		return usagef("jfn tools: %v", err)
+	}
 	if e.json {
 		return printJSON(e.stdout, out)
 	}
@@ -119,13 +142,25 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// toolsOutput converts spec's tools and skipped operations to their JSON form.
-func toolsOutput(spec *openapi.Spec) toolsJSON {
-	out := toolsJSON{Tools: []toolJSON{}, Skipped: spec.Skipped()}
+// toolsOutput converts what tools/list lists for a connection with mode and toolsets, and
+// spec's skipped operations, to their JSON form.
+func toolsOutput(spec *openapi.Spec, mode string, toolsets []string) (toolsJSON, error) {
+	all := spec.Tools()
+	v, err := catalog.Select(all, mode, toolsets)
+	if err != nil {
+		return toolsJSON{}, err
+	}
+	out := toolsJSON{
+		Mode: v.Mode, Bytes: v.ListedBytes(), Toolsets: catalog.Toolsets(all),
+		Tools: []toolJSON{}, Skipped: spec.Skipped(),
+	}
+	if out.Toolsets == nil {
+		out.Toolsets = []catalog.Toolset{}
+	}
 	if out.Skipped == nil {
 		out.Skipped = []openapi.Skipped{}
 	}
-	for _, t := range spec.Tools() {
+	for _, t := range v.Listed(all) {
 		out.Tools = append(out.Tools, toolJSON{
 			Name:         t.Name,
 			Title:        t.Title,
@@ -139,7 +174,7 @@ func toolsOutput(spec *openapi.Spec) toolsJSON {
 			},
 		})
 	}
-	return out
+	return out, nil
 }
 
 // sourceName names src in messages.
@@ -247,6 +282,14 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
 		kind = "Swagger"
 	}
 	info(w, "%s (%s %s)", about, kind, spec.Version())
+	var sets []string
+	for _, ts := range out.Toolsets {
+		sets = append(sets, fmt.Sprintf("%s (%d)", ts.Name, ts.Tools))
+	}
+	info(w, "Mode %s: %d tools listed, %s a model reads", out.Mode, len(out.Tools), sizeWords(out.Bytes))
+	if len(sets) > 0 {
+		info(w, "Toolsets: %s", strings.Join(sets, ", "))
+	}
 	for _, t := range out.Tools {
 		fmt.Fprintln(w)
 		if t.Title != "" {
@@ -464,4 +507,12 @@ func outputSummary(schema json.RawMessage, max int) string {
 		names = append(names, p.name)
 	}
 	return "object (" + strings.Join(names, ", ") + ")"
+}
+
+// sizeWords renders a model-visible size: "812 bytes", "14.2 KB".
+func sizeWords(n int) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/1000)
 }

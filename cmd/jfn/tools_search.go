@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
@@ -11,25 +10,14 @@ import (
 
 // The bounds of 'jfn tools --search --limit', those of search_tools.
 const (
-	defaultSearchLimit = 10
-	maxSearchLimit     = 50
+	defaultSearchLimit = catalog.DefaultSearchLimit
+	maxSearchLimit     = catalog.MaxSearchLimit
 )
 
 // searchJSON is the output of 'jfn tools --search --json': the results as search_tools returns
 // them.
 type searchJSON struct {
-	Results []searchResultJSON `json:"results"`
-}
-
-// searchResultJSON is one search result.
-type searchResultJSON struct {
-	Name     string   `json:"name"`
-	Title    string   `json:"title"`
-	Summary  string   `json:"summary"`
-	Method   string   `json:"method"`
-	Path     string   `json:"path"`
-	Toolsets []string `json:"toolsets"`
-	Score    float64  `json:"score"`
+	Results []catalog.SearchResult `json:"results"`
 }
 
 // searchTools ranks tools for query and returns the best limit of them.
@@ -38,22 +26,9 @@ func searchTools(tools []openapi.Tool, query string, limit int) searchJSON {
 	for i, t := range tools {
 		docs[i] = catalog.DocFromTool(t)
 	}
-	out := searchJSON{Results: []searchResultJSON{}}
+	out := searchJSON{Results: []catalog.SearchResult{}}
 	for _, r := range catalog.New(docs).Search(query, limit, nil) {
-		t := tools[r.Doc]
-		toolsets := t.Toolsets
-		if toolsets == nil {
-			toolsets = []string{}
-		}
-		out.Results = append(out.Results, searchResultJSON{
-			Name:     t.Name,
-			Title:    t.Title,
-			Summary:  catalog.Summary(docs[r.Doc]),
-			Method:   t.Method,
-			Path:     t.Path,
-			Toolsets: toolsets,
-			Score:    math.Round(r.Score*1000) / 1000,
-		})
+		out.Results = append(out.Results, catalog.NewSearchResult(docs[r.Doc], tools[r.Doc].Toolsets, r.Score))
 	}
 	return out
 }

@@ -36,8 +36,11 @@ func toolsCLI(t *testing.T, stdin string, args ...string) cliResult {
 func decodeTools(t *testing.T, out string) toolsJSON {
 	t.Helper()
 	var raw struct {
-		Tools   []map[string]json.RawMessage `json:"tools"`
-		Skipped []map[string]json.RawMessage `json:"skipped"`
+		Mode     *string                      `json:"mode"`
+		Bytes    *int                         `json:"bytes"`
+		Toolsets []map[string]json.RawMessage `json:"toolsets"`
+		Tools    []map[string]json.RawMessage `json:"tools"`
+		Skipped  []map[string]json.RawMessage `json:"skipped"`
 	}
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
@@ -47,8 +50,16 @@ func decodeTools(t *testing.T, out string) toolsJSON {
 	if dec.More() {
 		t.Fatalf("jfn tools --json printed more than one JSON value: %q", out)
 	}
-	if raw.Tools == nil || raw.Skipped == nil {
-		t.Fatalf("jfn tools --json: tools and skipped must be arrays, never null or absent: %q", out)
+	if raw.Tools == nil || raw.Skipped == nil || raw.Toolsets == nil {
+		t.Fatalf("jfn tools --json: toolsets, tools and skipped must be arrays, never null or absent: %q", out)
+	}
+	if raw.Mode == nil || (*raw.Mode != "all" && *raw.Mode != "search") || raw.Bytes == nil || *raw.Bytes < 0 {
+		t.Fatalf("jfn tools --json: mode must be all or search and bytes a size: %q", out)
+	}
+	for _, ts := range raw.Toolsets {
+		if len(ts) != 2 || ts["name"] == nil || ts["tools"] == nil {
+			t.Errorf("toolset entry %v: want exactly name and tools", ts)
+		}
 	}
 	allowed := []string{"name", "title", "description", "inputSchema", "outputSchema", "annotations"}
 	for _, tool := range raw.Tools {
@@ -154,7 +165,11 @@ func TestToolsExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w := toolsOutput(spec); !reflect.DeepEqual(normalise(t, w), normalise(t, got)) {
+		w, err := toolsOutput(spec, "all", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(normalise(t, w), normalise(t, got)) {
 			t.Errorf("jfn tools --json differs from openapi.Load's tools")
 		}
 	})
@@ -310,8 +325,9 @@ func TestToolsNoOperationsJSON(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("jfn tools - --json: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if got := strings.Join(strings.Fields(r.stdout), ""); got != `{"tools":[],"skipped":[]}` {
-		t.Errorf("jfn tools - --json = %s, want {\"tools\":[],\"skipped\":[]}", got)
+	want := `{"mode":"all","bytes":0,"toolsets":[],"tools":[],"skipped":[]}`
+	if got := strings.Join(strings.Fields(r.stdout), ""); got != want {
+		t.Errorf("jfn tools - --json = %s, want %s", got, want)
 	}
 }
 
@@ -394,5 +410,33 @@ func TestToolsURL(t *testing.T) {
 	}
 	if len(seen) < 5 {
 		t.Errorf("the server saw %d requests, want at least 5", len(seen))
+	}
+}
+
+func TestToolsModes(t *testing.T) {
+	doc := mustReadFile(t, filepath.Join(corpusDir, "apis-guru__zoom.us.json"))
+	r := toolsCLI(t, string(doc), "tools", "-", "--json", "--mode", "auto")
+	got := decodeTools(t, r.stdout)
+	names := make([]string, len(got.Tools))
+	for i, tool := range got.Tools {
+		names[i] = tool.Name
+	}
+	if r.code != 0 || got.Mode != "search" || !slices.Equal(names, []string{"search_tools", "describe_tool", "call_tool"}) || got.Bytes > 4096 {
+		t.Errorf("jfn tools zoom --mode auto: exit %d, mode %s, tools %v, %d bytes; want search mode's three tools, a few KB", r.code, got.Mode, names, got.Bytes)
+	}
+	if len(got.Toolsets) < 10 || got.Toolsets[0].Name == "" {
+		t.Errorf("toolsets = %v, want Zoom's tags", got.Toolsets)
+	}
+	r = toolsCLI(t, string(doc), "tools", "-", "--json", "--mode", "auto", "--toolsets", "meetings")
+	got = decodeTools(t, r.stdout)
+	if r.code != 0 || got.Mode != "all" || len(got.Tools) != 28 || got.Bytes <= 4096 {
+		t.Errorf("jfn tools zoom --toolsets meetings: exit %d, mode %s, %d tools, %d bytes; want all mode with the 28 Meetings tools", r.code, got.Mode, len(got.Tools), got.Bytes)
+	}
+	r = toolsCLI(t, string(doc), "tools", "-", "--toolsets", "nope")
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown toolset "nope"`) || !strings.Contains(r.stderr, "Meetings") {
+		t.Errorf("jfn tools --toolsets nope: exit %d, stderr %q; want 2 and the valid toolsets", r.code, r.stderr)
+	}
+	if r := toolsCLI(t, string(doc), "tools", "-", "--mode", "most"); r.code != 2 {
+		t.Errorf("jfn tools --mode most: exit %d, want 2", r.code)
 	}
 }
