@@ -8,7 +8,10 @@
 #   (b) the MCP Inspector CLI, @modelcontextprotocol/inspector: tools/list, tools/call, an
 #       isError result (exit 5), a missing token (exit 3), and the stateless 2026-07-28
 #       revision (--protocol-era modern);
-#   (c) the official TypeScript SDK client, set up as Brain Studio is (clients/sdk-client.mjs).
+#   (c) the official TypeScript SDK client, set up as Brain Studio is (clients/sdk-client.mjs);
+#   (d) the same client against the catalogues of a large document (clients/sdk-catalogue.mjs):
+#       clients/bigapi.mjs (60 operations in toolsets, recording what it receives) is deployed
+#       as the function big in the default mode (auto, hence search).
 #
 # Every failure fails the script (after all checks have run); it never skips. Output of the
 # suite and the server log go to .ci/node/results/ (ignored by git). Prints a summary last.
@@ -85,6 +88,18 @@ fixture=$(jget "$work/proxy.json" fixture)
 (umask 077 && jget "$work/deploy.json" token >"$work/conformance.token")
 if ! waitfor 15 status200 "$gw/conformance/__health"; then
   echo "FAIL: the fixture function did not become healthy within 15 s" >&2
+  exit 1
+fi
+
+# The big function, for (d): bigapi.mjs serves its document and records every request.
+node clients/bigapi.mjs >"$work/bigapi.json" 2>"$results/bigapi.log" &
+pids+=($!)
+waitfor 15 jget "$work/bigapi.json" upstream >/dev/null || { echo "FAIL: clients/bigapi.mjs did not start" >&2; exit 1; }
+bigapi=$(jget "$work/bigapi.json" upstream)
+"$work/jfn" deploy big --url "$bigapi" --db "$store" --json >"$work/deploy-big.json"
+(umask 077 && jget "$work/deploy-big.json" token >"$work/big.token")
+if ! waitfor 15 status200 "$gw/big/__health"; then
+  echo "FAIL: the big function did not become healthy within 15 s" >&2
   exit 1
 fi
 
@@ -178,6 +193,18 @@ if [ "$sdk_rc" -eq 0 ] && [ -n "$sdk_line" ]; then
   pass "TypeScript SDK: ${sdk_line#sdk-client: }"
 else
   fail "TypeScript SDK: exit $sdk_rc (${sdk_line:-no summary})"
+fi
+
+echo
+echo "(d) TypeScript SDK client against the catalogues of a 60-operation document (clients/sdk-catalogue.mjs)"
+cat_rc=0
+node clients/sdk-catalogue.mjs --mcp "$gw/big/mcp" --token-file "$work/big.token" --upstream "$bigapi" |
+  tee "$results/sdk-catalogue.txt" || cat_rc=$?
+cat_line=$(grep -a '^sdk-catalogue:' "$results/sdk-catalogue.txt" | tail -1 || true)
+if [ "$cat_rc" -eq 0 ] && [ -n "$cat_line" ]; then
+  pass "TypeScript SDK catalogues: ${cat_line#sdk-catalogue: }"
+else
+  fail "TypeScript SDK catalogues: exit $cat_rc (${cat_line:-no summary})"
 fi
 
 if grep -aq '"level":"error"' "$results/demo.log"; then
