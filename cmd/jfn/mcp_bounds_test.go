@@ -83,10 +83,14 @@ func checkSessionsCappedPerToken(t *testing.T, db string) {
 	// The other token's sessions are the oldest in the store: a cap counted per function
 	// instead of per token would evict them first.
 	others := []string{openRawSession(t, urls[0], other), openRawSession(t, urls[1], other)}
+	// Times are kept to the millisecond and ties may go either way: each session opens in a
+	// millisecond of its own, so that the least recently used is one session.
 	var mine []string
 	for i := range limit {
+		time.Sleep(3 * time.Millisecond)
 		mine = append(mine, openRawSession(t, urls[i%2], tok))
 	}
+	time.Sleep(3 * time.Millisecond)
 	extra := openRawSession(t, urls[1], tok)
 
 	wantSessionStatus(t, urls, tok, mine[0], "the least recently used session after one more opened", http.StatusNotFound)
@@ -166,6 +170,7 @@ func TestMCPTokenlessSessionsCappedPerFunction(t *testing.T) {
 	neighbour := openRawSession(t, plaza, "")
 	var ids []string
 	for i := range limit + 1 {
+		time.Sleep(3 * time.Millisecond) // a millisecond of its own: ties may go either way
 		ids = append(ids, openRawSession(t, urls[i%2], ""))
 	}
 	wantSessionStatus(t, urls, "", ids[0], "the first tokenless session after one more opened", http.StatusNotFound)
