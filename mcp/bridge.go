@@ -89,6 +89,8 @@ type Bridge struct {
 	srv  *server.MCPServer
 	http *server.StreamableHTTPServer
 
+	defaultView viewSpec // the catalogue of a URL without a query (catalogue.go)
+
 	mu      sync.Mutex // serialises SetSpec
 	tools   atomic.Pointer[toolSet]
 	schemas *schemaCache
@@ -137,6 +139,7 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	b.streams.init(&b.obs)
 	b.sessions.init(&b.obs)
 	b.tools.Store(newToolSet())
+	b.defaultView = b.defaultViewSpec()
 
 	// Input validation stays off in mcp-go: the handler validates with openapi's Validate,
 	// whose messages name each field in plain words, as PRODUCT.md asks. Output validation is

@@ -60,10 +60,23 @@ const maxViews = 64
 // defaults for what it leaves out. It returns an error for an unknown mode; toolsets are
 // checked against the document by (*toolSet).view.
 func (b *Bridge) parseView(r *http.Request) (viewSpec, error) {
+	if r.URL.RawQuery == "" {
+		return b.defaultView, nil // the common case, without allocating
+	}
+	return b.parseViewQuery(r.URL.RawQuery)
+}
+
+// defaultViewSpec is the view of a URL without a query: the function's defaults.
+func (b *Bridge) defaultViewSpec() viewSpec {
+	spec, _ := b.parseViewQuery("")
+	return spec
+}
+
+func (b *Bridge) parseViewQuery(rawQuery string) (viewSpec, error) {
 	spec := viewSpec{mode: b.opts.Mode}
 	explicit := false
-	if r.URL.RawQuery != "" {
-		q, _ := url.ParseQuery(r.URL.RawQuery)
+	if rawQuery != "" {
+		q, _ := url.ParseQuery(rawQuery)
 		if m, ok := q["mode"]; ok {
 			spec.mode = strings.Join(m, ",")
 			mode, err := catalog.ParseMode(spec.mode)
@@ -140,7 +153,7 @@ func (ts *toolSet) view(spec viewSpec) (*viewEntry, error) {
 func (b *Bridge) viewOf(ctx context.Context, ts *toolSet) *viewEntry {
 	spec, ok := ctx.Value(viewKey{}).(viewSpec)
 	if !ok {
-		spec, _ = b.parseView(&http.Request{URL: &url.URL{}})
+		spec = b.defaultView
 	}
 	ve, err := ts.view(spec)
 	if err != nil {
