@@ -12,6 +12,12 @@ type Doc struct {
 	Tags                     []string
 	Method, Path             string
 	Params                   []Param
+	// Fields are the properties nested inside the parameters (a body's "spec.replicas"), with
+	// their descriptions; Values the enum values of the input ("end", "recover"); Returns the
+	// property names of the output ("hate", "violence"). All may be empty.
+	Fields  []Param
+	Values  []string
+	Returns []string
 }
 
 // Param is one top-level argument of a tool.
@@ -35,6 +41,11 @@ const (
 	fieldParamName
 	fieldDescription
 	fieldParamDescription
+	fieldLead
+	fieldNested
+	fieldNestedDescription
+	fieldValues
+	fieldReturns
 	numFields
 )
 
@@ -49,19 +60,31 @@ var fieldWeight = [numFields]float64{
 	fieldParamName:        1,
 	fieldDescription:      1,
 	fieldParamDescription: 0.4,
+	// fieldLead is the first sentence of the description, the real title of an operation
+	// whose document has no summaries ("Launches the specified number of instances").
+	fieldLead:              1.5,
+	fieldNested:            0.5,
+	fieldNestedDescription: 0.2,
+	fieldValues:            0.7,
+	fieldReturns:           0.3,
 }
 
 // fieldB is BM25's length normalisation per field: long descriptions are normalised, names
 // hardly.
 var fieldB = [numFields]float64{
-	fieldName:             0.5,
-	fieldTitle:            0.5,
-	fieldTags:             0.3,
-	fieldPath:             0.3,
-	fieldMethod:           0,
-	fieldParamName:        0.5,
-	fieldDescription:      0.75,
-	fieldParamDescription: 0.75,
+	fieldName:              0.5,
+	fieldTitle:             0.5,
+	fieldTags:              0.3,
+	fieldPath:              0.3,
+	fieldMethod:            0,
+	fieldParamName:         0.5,
+	fieldDescription:       0.75,
+	fieldParamDescription:  0.75,
+	fieldLead:              0.5,
+	fieldNested:            0.5,
+	fieldNestedDescription: 0.75,
+	fieldValues:            0.5,
+	fieldReturns:           0.5,
 }
 
 // k1 is BM25's term-frequency saturation.
@@ -178,6 +201,24 @@ func New(docs []Doc) *Index {
 		add(fieldParamName, names.String())
 		add(fieldParamDescription, descs.String())
 		add(fieldDescription, d.Description)
+		add(fieldLead, firstSentence(oneLine(cut(d.Description, maxFieldText))))
+		names.Reset()
+		descs.Reset()
+		for j, p := range d.Fields {
+			if j == maxParams {
+				break
+			}
+			names.WriteString(p.Name)
+			names.WriteByte(' ')
+			if descs.Len() < maxFieldText {
+				descs.WriteString(cut(p.Description, 512))
+				descs.WriteByte('\n')
+			}
+		}
+		add(fieldNested, names.String())
+		add(fieldNestedDescription, descs.String())
+		add(fieldValues, strings.Join(capped(d.Values, maxParams), " "))
+		add(fieldReturns, strings.Join(capped(d.Returns, maxParams), " "))
 		for f := range numFields {
 			total[f] += float64(lengths[i][f])
 		}
@@ -194,30 +235,49 @@ func New(docs []Doc) *Index {
 
 	x.postings = make([][]posting, len(x.terms))
 	tf := make([]float64, len(x.terms))
+	// df is the document frequency of each term, where a tool that has the term only in
+	// fields of little weight (nested properties, output) counts as that weight: a word
+	// that every output schema has is still rare where it says what a tool does.
+	df := make([]float64, len(x.terms))
+	presence := make([]float64, len(x.terms))
 	var order []int32
 	for i := range docs {
 		order = order[:0]
 		for _, o := range occ[starts[i]:starts[i+1]] {
+			w := fieldWeight[o.field]
+			if w == 0 {
+				continue
+			}
 			norm := 1 - fieldB[o.field] + fieldB[o.field]*float64(lengths[i][o.field])/avg[o.field]
 			if tf[o.term] == 0 {
 				order = append(order, o.term)
 			}
-			tf[o.term] += fieldWeight[o.field] * float64(o.count) / norm
+			tf[o.term] += w * float64(o.count) / norm
+			presence[o.term] = max(presence[o.term], min(1, w))
 		}
 		for _, id := range order {
 			x.postings[id] = append(x.postings[id], posting{doc: int32(i), tf: float32(tf[id])})
-			tf[id] = 0
+			df[id] += presence[id]
+			tf[id], presence[id] = 0, 0
 		}
 	}
 	x.idf = make([]float64, len(x.terms))
 	x.sorted = make([]string, 0, len(x.terms))
 	for s, id := range x.terms {
-		df := float64(len(x.postings[id]))
+		df := df[id]
 		x.idf[id] = math.Log(1 + (float64(x.n)-df+0.5)/(df+0.5))
 		x.sorted = append(x.sorted, s)
 	}
 	sort.Strings(x.sorted)
 	return x
+}
+
+// capped returns at most the first n of s.
+func capped(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // Len returns the number of tools in the index.
