@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -108,6 +109,9 @@ type Index struct {
 	methods  []string         // by doc, upper case
 	names    []string         // by doc, lower case
 	factor   []float64        // by doc: less than 1 for deprecated tools
+	// nameTerms are the term ids of the words of each tool's name (not its digits), for the
+	// share of the name a query matches.
+	nameTerms [][]int32
 }
 
 // posting is one tool that has a term, with the term's BM25F pseudo-frequency there (the
@@ -127,11 +131,12 @@ type occurrence struct {
 // New indexes docs. The results of Search refer to docs by position.
 func New(docs []Doc) *Index {
 	x := &Index{
-		n:       len(docs),
-		terms:   map[string]int32{},
-		methods: make([]string, len(docs)),
-		names:   make([]string, len(docs)),
-		factor:  make([]float64, len(docs)),
+		n:         len(docs),
+		terms:     map[string]int32{},
+		methods:   make([]string, len(docs)),
+		names:     make([]string, len(docs)),
+		factor:    make([]float64, len(docs)),
+		nameTerms: make([][]int32, len(docs)),
 	}
 	stems := map[string]string{} // word → stem, since documents repeat their words a lot
 	var occ []occurrence
@@ -172,6 +177,9 @@ func New(docs []Doc) *Index {
 				}
 				if !t.compound {
 					lengths[i][f]++
+					if f == fieldName && !hasDigit(t.word) && !slices.Contains(x.nameTerms[i], id) {
+						x.nameTerms[i] = append(x.nameTerms[i], id)
+					}
 				}
 				if seen[id] == serial {
 					occ[at[id]].count++

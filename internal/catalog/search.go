@@ -257,11 +257,16 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 	covered := make([]float64, x.n)
 	var importance float64
 	var touched []int32
+	matched := map[int32]bool{} // the terms the query searched for
 	for _, g := range q.groups {
+		g = x.expand(g)
 		touched = touched[:0]
 		imp := x.importance(g)
 		importance += imp
 		for _, t := range g.terms {
+			if id, ok := x.terms[t.stem]; ok {
+				matched[id] = true
+			}
 			x.scoreTerm(t.stem, t.weight, best, &touched)
 			if t.weight == 1 && len(t.stem) >= minPrefix && !hasDigit(t.stem) {
 				if _, ok := x.terms[t.stem]; !ok {
@@ -284,6 +289,15 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 			continue
 		}
 		s *= x.factor[i] * math.Pow(covered[i]/importance, coverageExp)
+		if n := len(x.nameTerms[i]); n > 0 {
+			hit := 0
+			for _, id := range x.nameTerms[i] {
+				if matched[id] {
+					hit++
+				}
+			}
+			s *= 1 + nameShare*float64(hit)/float64(n)
+		}
 		if slices.Contains(q.methods, x.methods[i]) {
 			s *= methodBoost
 		}
@@ -298,6 +312,44 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 	}
 	return results
 }
+
+var (
+	// wordnetWeight is the weight of a word related to a query word in WordNet.
+	wordnetWeight = 0.4
+	// maxWordnet bounds the WordNet words one query word adds.
+	maxWordnet = 4
+)
+
+// expand adds to a group the words that WordNet relates to its query word, those that this
+// index has (so that the rare senses of a word mostly find nothing to match), at most
+// maxWordnet of them, most related first.
+func (x *Index) expand(g queryGroup) queryGroup {
+	if len(g.terms) == 0 || g.terms[0].weight != 1 || hasDigit(g.terms[0].stem) {
+		return g
+	}
+	related := wordnetRelated(g.terms[0].stem)
+	if len(related) == 0 {
+		return g
+	}
+	terms := slices.Clone(g.terms)
+	added := 0
+	for _, r := range related {
+		if added == maxWordnet {
+			break
+		}
+		if _, ok := x.terms[r]; !ok || slices.ContainsFunc(terms, func(t queryTerm) bool { return t.stem == r }) {
+			continue
+		}
+		terms = append(terms, queryTerm{r, wordnetWeight})
+		added++
+	}
+	return queryGroup{terms: terms}
+}
+
+// nameShare is how much more a tool scores when the query's words (or their related words)
+// make all of its name, against none of it: of two tools that match "create a namespace",
+// createNamespace is a better answer than createNamespacedSecret.
+var nameShare = 0.5
 
 // coverageExp is how much the share of the request a tool matches counts.
 var coverageExp = 0.0
