@@ -128,6 +128,13 @@ type occurrence struct {
 	count uint32
 }
 
+// indexedWord is one word of a text as the index reads it.
+type indexedWord struct {
+	term     int32
+	compound bool // the whole of a split run ("pullrequest"), not counted in the length
+	digits   bool
+}
+
 // New indexes docs. The results of Search refer to docs by position.
 func New(docs []Doc) *Index {
 	x := &Index{
@@ -138,7 +145,12 @@ func New(docs []Doc) *Index {
 		factor:    make([]float64, len(docs)),
 		nameTerms: make([][]int32, len(docs)),
 	}
-	stems := map[string]string{} // word → stem, since documents repeat their words a lot
+	// wordTerms maps a word as the text spells it to its term id (-1 when it is not indexed),
+	// since documents repeat their words a lot.
+	wordTerms := map[string]int32{}
+	// cache holds the words of each text indexed so far: the tools of a document repeat
+	// whole texts (parameter and property descriptions, lists of names).
+	cache := map[string][]indexedWord{}
 	var occ []occurrence
 	starts := make([]int, len(docs)+1)
 	lengths := make([][numFields]uint32, len(docs))
@@ -156,39 +168,54 @@ func New(docs []Doc) *Index {
 		if deprecated(d) {
 			x.factor[i] = deprecatedFactor
 		}
-		add := func(f field, text string) {
-			serial++
+		// read returns the words of a text, from the cache when the text was read before.
+		read := func(text string) []indexedWord {
 			text = cut(text, maxFieldText)
-			tokenize(text, func(t token) {
-				if !indexable(t.word) {
-					return
-				}
-				s, ok := stems[t.word]
+			words, ok := cache[text]
+			if ok {
+				return words
+			}
+			words = nil
+			tokenizeRaw(text, func(t token) {
+				id, ok := wordTerms[t.word]
 				if !ok {
-					s = stem(t.word)
-					stems[t.word] = s
-				}
-				id, ok := x.terms[s]
-				if !ok {
-					id = int32(len(x.terms))
-					x.terms[s] = id
-					seen = append(seen, 0)
-					at = append(at, 0)
-				}
-				if !t.compound {
-					lengths[i][f]++
-					if f == fieldName && !hasDigit(t.word) && !slices.Contains(x.nameTerms[i], id) {
-						x.nameTerms[i] = append(x.nameTerms[i], id)
+					id = x.termOf(lower(t.word))
+					wordTerms[t.word] = id
+					if id >= 0 && int(id) == len(seen) {
+						seen = append(seen, 0)
+						at = append(at, 0)
 					}
 				}
-				if seen[id] == serial {
-					occ[at[id]].count++
+				if id < 0 {
 					return
 				}
-				seen[id], at[id] = serial, int32(len(occ))
-				occ = append(occ, occurrence{term: id, field: f, count: 1})
+				words = append(words, indexedWord{id, t.compound, hasDigit(t.word)})
 			})
+			cache[text] = words
+			return words
 		}
+		// count counts words in field f of this tool.
+		count := func(f field, texts ...[]indexedWord) {
+			serial++
+			for _, words := range texts {
+				for _, w := range words {
+					id := w.term
+					if !w.compound {
+						lengths[i][f]++
+						if f == fieldName && !w.digits && !slices.Contains(x.nameTerms[i], id) {
+							x.nameTerms[i] = append(x.nameTerms[i], id)
+						}
+					}
+					if seen[id] == serial {
+						occ[at[id]].count++
+						continue
+					}
+					seen[id], at[id] = serial, int32(len(occ))
+					occ = append(occ, occurrence{term: id, field: f, count: 1})
+				}
+			}
+		}
+		add := func(f field, text string) { count(f, read(text)) }
 		add(fieldName, d.Name)
 		add(fieldTitle, d.Title)
 		add(fieldTags, strings.Join(d.Tags, " "))
@@ -208,8 +235,11 @@ func New(docs []Doc) *Index {
 		}
 		add(fieldParamName, names.String())
 		add(fieldParamDescription, descs.String())
-		add(fieldDescription, d.Description)
-		add(fieldLead, firstSentence(oneLine(cut(d.Description, maxFieldText))))
+		// The description's first sentence is also a field of its own.
+		desc := cut(d.Description, maxFieldText)
+		lead := read(desc[:leadEnd(desc)])
+		count(fieldDescription, lead, read(desc[leadEnd(desc):]))
+		count(fieldLead, lead)
 		names.Reset()
 		descs.Reset()
 		for j, p := range d.Fields {
@@ -280,6 +310,36 @@ func New(docs []Doc) *Index {
 	return x
 }
 
+// termOf returns the term id of a lower-case word, adding the term when it is new; -1 when the
+// word is not indexed.
+func (x *Index) termOf(w string) int32 {
+	if !indexable(w) {
+		return -1
+	}
+	s := stem(w)
+	id, ok := x.terms[s]
+	if !ok {
+		id = int32(len(x.terms))
+		x.terms[s] = id
+	}
+	return id
+}
+
+// leadEnd returns the end of the first sentence of s: after the first full stop, question or
+// exclamation mark that white space follows, or len(s).
+func leadEnd(s string) int {
+	for i := 0; i < len(s)-1; i++ {
+		switch s[i] {
+		case '.', '!', '?':
+			switch s[i+1] {
+			case ' ', '\n', '\t', '\r':
+				return i + 1
+			}
+		}
+	}
+	return len(s)
+}
+
 // capped returns at most the first n of s.
 func capped(s []string, n int) []string {
 	if len(s) > n {
@@ -300,8 +360,13 @@ func deprecated(d Doc) bool {
 	if strings.Contains(l, "deprecated") {
 		return true
 	}
-	desc := strings.ToLower(strings.TrimSpace(d.Description))
-	return strings.HasPrefix(desc, "deprecated") || strings.HasPrefix(desc, "**deprecated")
+	desc := strings.TrimSpace(d.Description)
+	return hasPrefixFold(desc, "deprecated") || hasPrefixFold(desc, "**deprecated")
+}
+
+// hasPrefixFold reports whether s begins with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // indexable reports whether a word is worth indexing: not a stop word, not a lone character.
