@@ -55,6 +55,7 @@ type query struct {
 func parseQuery(s string) query {
 	s = cut(s, MaxQuery)
 	q := query{exact: strings.ToLower(strings.TrimSpace(s))}
+	s, values, emails := splitValues(s)
 
 	// The words of the query with their stems. A word with digits is one word: a short one
 	// ("ipv4", "ec2", "mp3") is a name in its own right, a long one or one that starts with a
@@ -185,7 +186,71 @@ func parseQuery(s string) query {
 	for _, c := range compounds {
 		addGroup(queryGroup{terms: []queryTerm{{stem(c), partWeight}}})
 	}
+	// An e-mail address says that the tool takes one.
+	if emails > 0 {
+		addGroup(queryGroup{terms: []queryTerm{{stem("email"), emailWeight}}})
+	}
+	// The words of values count like identifiers.
+	for _, v := range values {
+		tokenize(v, func(t token) {
+			if !t.compound && indexable(t.word) {
+				addGroup(queryGroup{terms: []queryTerm{{stem(t.word), idWeight}}})
+			}
+		})
+	}
 	return q
+}
+
+// emailWeight is the weight of the word "email" for an e-mail address in a query.
+const emailWeight = 0.5
+
+// splitValues takes the concrete values out of a request: quoted text ("post "deploy
+// finished" in #eng"), e-mail addresses, paths and names with a slash ("acme/widgets",
+// "/dev/sdf") and what follows "=" ("Owner=alice"). They name the data a tool works on, not
+// what it does. It returns the rest of the text, the values, and the number of e-mail
+// addresses.
+func splitValues(s string) (rest string, values []string, emails int) {
+	var b strings.Builder
+	// Quoted text first.
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\"`“")
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		open, size := s[i], 1
+		closer := string(open)
+		if open == 0xe2 { // “
+			size, closer = len("“"), "”"
+		}
+		j := strings.Index(s[i+size:], closer)
+		if j < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		b.WriteByte(' ')
+		values = append(values, s[i+size:i+size+j])
+		s = s[i+size+j+len(closer):]
+	}
+	var kept []string
+	for _, f := range strings.Fields(b.String()) {
+		word := strings.Trim(f, ".,;:!?()[]{}'")
+		switch {
+		case strings.Contains(word, "@") && strings.Contains(word[strings.Index(word, "@"):], "."):
+			emails++
+			values = append(values, word)
+		case strings.Contains(word, "/"):
+			values = append(values, word)
+		case strings.Contains(word, "="):
+			key, value, _ := strings.Cut(word, "=")
+			values = append(values, value)
+			kept = append(kept, key)
+		default:
+			kept = append(kept, f)
+		}
+	}
+	return strings.Join(kept, " "), values, emails
 }
 
 // questionWords start a question, which asks to read.

@@ -222,3 +222,23 @@ func FuzzSearch(f *testing.F) {
 		New(d).Search(q, 3, nil)
 	})
 }
+
+func TestSplitValues(t *testing.T) {
+	for _, c := range []struct {
+		in, rest string
+		values   []string
+		emails   int
+	}{
+		{`post "deploy finished" in #eng`, "post in #eng", []string{"deploy finished"}, 0},
+		{"sign jane@acme.com up", "sign up", []string{"jane@acme.com"}, 1},
+		{"star acme/widgets, please", "star please", []string{"acme/widgets"}, 0},
+		{"label i-0abc with Owner=alice", "label i-0abc with Owner", []string{"alice"}, 0},
+		{"it's \u201cquoted\u201d", "it's", []string{"quoted"}, 0},
+		{`an "unclosed quote`, `an "unclosed quote`, nil, 0},
+	} {
+		rest, values, emails := splitValues(c.in)
+		if rest != c.rest || !slices.Equal(values, c.values) || emails != c.emails {
+			t.Errorf("splitValues(%q) = %q, %q, %d; want %q, %q, %d", c.in, rest, values, emails, c.rest, c.values, c.emails)
+		}
+	}
+}
