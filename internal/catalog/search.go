@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -317,17 +316,11 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 	}
 	scores := make([]float64, x.n)
 	best := make([]float64, x.n) // the current group's best score per tool
-	// covered sums, per tool, the importance of the query groups it matches; a tool that
-	// matches more of the request ranks higher than one that matches one word very well.
-	covered := make([]float64, x.n)
-	var importance float64
 	var touched []int32
 	matched := map[int32]bool{} // the terms the query searched for
 	for _, g := range q.groups {
 		g = x.expand(g)
 		touched = touched[:0]
-		imp := x.importance(g)
-		importance += imp
 		for _, t := range g.terms {
 			if id, ok := x.terms[t.stem]; ok {
 				matched[id] = true
@@ -343,7 +336,6 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 		}
 		for _, d := range touched {
 			scores[d] += best[d]
-			covered[d] += imp
 			best[d] = 0
 		}
 	}
@@ -353,7 +345,7 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 		if s <= 0 || (keep != nil && !keep(i)) {
 			continue
 		}
-		s *= x.factor[i] * math.Pow(covered[i]/importance, coverageExp)
+		s *= x.factor[i]
 		if n := len(x.nameTerms[i]); n > 0 {
 			hit := 0
 			for _, id := range x.nameTerms[i] {
@@ -415,21 +407,6 @@ func (x *Index) expand(g queryGroup) queryGroup {
 // make all of its name, against none of it: of two tools that match "create a namespace",
 // createNamespace is a better answer than createNamespacedSecret.
 var nameShare = 0.5
-
-// coverageExp is how much the share of the request a tool matches counts.
-var coverageExp = 0.0
-
-// importance is the weight of a query group in the coverage: its best term's idf times weight,
-// 0 when the index has none of its terms.
-func (x *Index) importance(g queryGroup) float64 {
-	imp := 0.0
-	for _, t := range g.terms {
-		if id, ok := x.terms[t.stem]; ok {
-			imp = max(imp, x.idf[id]*t.weight)
-		}
-	}
-	return imp
-}
 
 // scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it.
 func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32) {
