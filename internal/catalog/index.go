@@ -14,11 +14,10 @@ type Doc struct {
 	Method, Path             string
 	Params                   []Param
 	// Fields are the properties nested inside the parameters (a body's "spec.replicas"), with
-	// their descriptions; Values the enum values of the input ("end", "recover"); Returns the
-	// property names of the output ("hate", "violence"). All may be empty.
-	Fields  []Param
-	Values  []string
-	Returns []string
+	// their descriptions; Values the enum values of the input ("end", "recover"). Both may be
+	// empty.
+	Fields []Param
+	Values []string
 }
 
 // Param is one top-level argument of a tool.
@@ -46,14 +45,13 @@ const (
 	fieldNested
 	fieldNestedDescription
 	fieldValues
-	fieldReturns
 	numFields
 )
 
 // fieldWeight says how much a word counts in each field: a word of the name or title says
 // what the tool does, one among the many words of a long description says much less.
 var fieldWeight = [numFields]float64{
-	fieldName:             5,
+	fieldName:             4,
 	fieldTitle:            4,
 	fieldTags:             1.5,
 	fieldPath:             1.5,
@@ -67,7 +65,6 @@ var fieldWeight = [numFields]float64{
 	fieldNested:            0.5,
 	fieldNestedDescription: 0.2,
 	fieldValues:            0.7,
-	fieldReturns:           0.3,
 }
 
 // fieldB is BM25's length normalisation per field: long descriptions are normalised, names
@@ -85,7 +82,6 @@ var fieldB = [numFields]float64{
 	fieldNested:            0.5,
 	fieldNestedDescription: 0.75,
 	fieldValues:            0.5,
-	fieldReturns:           0.5,
 }
 
 // k1 is BM25's term-frequency saturation.
@@ -256,7 +252,6 @@ func New(docs []Doc) *Index {
 		add(fieldNested, names.String())
 		add(fieldNestedDescription, descs.String())
 		add(fieldValues, strings.Join(capped(d.Values, maxParams), " "))
-		add(fieldReturns, strings.Join(capped(d.Returns, maxParams), " "))
 		for f := range numFields {
 			total[f] += float64(lengths[i][f])
 		}

@@ -13,8 +13,7 @@ import (
 // DocFromTool returns what the index reads of t: its texts; its parameters from the
 // top-level properties of its input schema, in schema order, with their descriptions; the
 // properties nested one or two levels inside them (a request body's "spec.replicas"); the
-// enum values of its input ("end", "recover"); and the property names of its output schema
-// (what it returns).
+// and the enum values of its input ("end", "recover").
 func DocFromTool(t openapi.Tool) Doc {
 	d := Doc{
 		Name:        t.Name,
@@ -34,17 +33,6 @@ func DocFromTool(t openapi.Tool) Doc {
 			}
 		}
 	}
-	if len(t.OutputSchema) > 0 {
-		var out any
-		if json.Unmarshal(t.OutputSchema, &out) == nil {
-			var returns []Param
-			w := schemaWalker{fields: &returns}
-			w.walk(out, 0, maxOutputDepth)
-			for _, p := range returns {
-				d.Returns = append(d.Returns, p.Name)
-			}
-		}
-	}
 	return d
 }
 
@@ -52,8 +40,6 @@ const (
 	// maxInputDepth is how deep under a top-level parameter the input's properties are read:
 	// "spec" is a parameter, "spec.replicas" and "spec.template.metadata" are read.
 	maxInputDepth = 2
-	// maxOutputDepth is how deep the output's properties are read: "results[].categories.hate".
-	maxOutputDepth = 3
 	// maxSchemaNames bounds the property names read from one schema, maxSchemaValues its enum
 	// values, so that a huge schema does not make a huge document.
 	maxSchemaNames  = 200
