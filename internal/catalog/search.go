@@ -203,9 +203,12 @@ func parseQuery(s string) query {
 // emailWeight is the weight of the word "email" for an e-mail address in a query.
 const emailWeight = 0.5
 
+// namingWords introduce the name of the resource a request is about ("called team-blue").
+var namingWords = setOf("called named titled")
+
 // splitValues takes the concrete values out of a request: quoted text ("post "deploy
 // finished" in #eng"), e-mail addresses, paths and names with a slash ("acme/widgets",
-// "/dev/sdf") and what follows "=" ("Owner=alice"). They name the data a tool works on, not
+// "/dev/sdf"), what follows "=" ("Owner=alice") and the name after "called" or "named". They name the data a tool works on, not
 // what it does. It returns the rest of the text, the values, and the number of e-mail
 // addresses.
 func splitValues(s string) (rest string, values []string, emails int) {
@@ -233,9 +236,15 @@ func splitValues(s string) (rest string, values []string, emails int) {
 		s = s[i+size+j+len(closer):]
 	}
 	var kept []string
-	for _, f := range strings.Fields(b.String()) {
+	fields := strings.Fields(b.String())
+	for k := 0; k < len(fields); k++ {
+		f := fields[k]
 		word := strings.Trim(f, ".,;:!?()[]{}'")
 		switch {
+		case namingWords[strings.ToLower(word)] && k+1 < len(fields):
+			// "a namespace called team-blue": the name is a value.
+			k++
+			values = append(values, fields[k])
 		case strings.Contains(word, "@") && strings.Contains(word[strings.Index(word, "@"):], "."):
 			emails++
 			values = append(values, word)

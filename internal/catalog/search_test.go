@@ -233,6 +233,7 @@ func TestSplitValues(t *testing.T) {
 		{"sign jane@acme.com up", "sign up", []string{"jane@acme.com"}, 1},
 		{"star acme/widgets, please", "star please", []string{"acme/widgets"}, 0},
 		{"label i-0abc with Owner=alice", "label i-0abc with Owner", []string{"alice"}, 0},
+		{"make a namespace called team-blue now", "make a namespace now", []string{"team-blue"}, 0},
 		{"it's \u201cquoted\u201d", "it's", []string{"quoted"}, 0},
 		{`an "unclosed quote`, `an "unclosed quote`, nil, 0},
 	} {
