@@ -60,11 +60,7 @@ func parseQuery(s string) query {
 	// ("ipv4", "ec2", "mp3") is a name in its own right, a long one or one that starts with a
 	// digit is an identifier ("0abcd1234", "i-0456ef"), and its parts mean nothing alone. A
 	// camelCase word typed in a query ("pullRequest") is searched for by its parts and whole.
-	type word struct {
-		word, stem string
-		pos        int
-		used       bool
-	}
+	type word = queryWord
 	var words []word
 	var compounds []string
 	var run []token
@@ -94,6 +90,21 @@ func parseQuery(s string) query {
 		}
 	})
 	flush()
+
+	// A negated word is not what the request asks for: "take the site offline without
+	// deleting it", "keep it, don't terminate it".
+	for i := range words {
+		if !negation(words, i) {
+			continue
+		}
+		words[i].used = true
+		for j := i + 1; j < len(words); j++ {
+			if w := words[j].word; w != "t" && indexable(w) {
+				words[j].used = true
+				break
+			}
+		}
+	}
 
 	hint := func(g int) {
 		for _, m := range vocabulary.groups[g].methods {
@@ -259,6 +270,29 @@ func splitValues(s string) (rest string, values []string, emails int) {
 		}
 	}
 	return strings.Join(kept, " "), values, emails
+}
+
+// queryWord is one word of a query, with its stem; used once a phrase or a negation took it.
+type queryWord struct {
+	word, stem string
+	pos        int
+	used       bool
+}
+
+// negators negate the next word; contractions ("don't", "can't") end in a "t" after one of
+// negatedAuxiliaries.
+var (
+	negators           = setOf("not without never cannot dont doesnt didnt cant wont")
+	negatedAuxiliaries = setOf("don doesn didn can won isn aren wasn weren shouldn wouldn couldn haven hasn")
+)
+
+// negation reports whether words[i] negates the word after it.
+func negation(words []queryWord, i int) bool {
+	w := words[i].word
+	if negators[w] {
+		return true
+	}
+	return w == "t" && i > 0 && negatedAuxiliaries[words[i-1].word]
 }
 
 // questionWords start a question, which asks to read.

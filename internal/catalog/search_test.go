@@ -243,3 +243,17 @@ func TestSplitValues(t *testing.T) {
 		}
 	}
 }
+
+func TestNegatedWordsAreDropped(t *testing.T) {
+	for _, in := range []string{"disable site 12 without deleting it", "stop it but don't delete it", "stop it, do not delete it"} {
+		q := parseQuery(in)
+		for _, g := range q.groups {
+			if g.terms[0].stem == "delet" {
+				t.Errorf("parseQuery(%q) searches for %q", in, g.terms[0].stem)
+			}
+		}
+		if slices.Contains(q.methods, "DELETE") {
+			t.Errorf("parseQuery(%q) hints DELETE", in)
+		}
+	}
+}
