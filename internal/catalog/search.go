@@ -389,6 +389,9 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 			continue
 		}
 		s *= x.factor[i]
+		// The share of the tool's name that the query's words (or their related words) make
+		// up, smoothed: of two tools that match "create a namespace", createNamespace (2 of
+		// its 3 name words, 3/4) is a better answer than createNamespacedSecret (2 of 4, 3/5).
 		if n := len(x.nameTerms[i]); n > 0 {
 			hit := 0
 			for _, id := range x.nameTerms[i] {
@@ -396,7 +399,7 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 					hit++
 				}
 			}
-			s *= 1 + nameShare*float64(hit)/float64(n)
+			s *= float64(hit+1) / float64(n+1)
 		}
 		if slices.Contains(q.methods, x.methods[i]) {
 			s *= methodBoost
@@ -445,11 +448,6 @@ func (x *Index) expand(g queryGroup) queryGroup {
 	}
 	return queryGroup{terms: terms}
 }
-
-// nameShare is how much more a tool scores when the query's words (or their related words)
-// make all of its name, against none of it: of two tools that match "create a namespace",
-// createNamespace is a better answer than createNamespacedSecret.
-var nameShare = 0.5
 
 // scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it.
 func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32) {
