@@ -425,18 +425,24 @@ var (
 
 // expand adds to a group the words that WordNet relates to its query word, those that this
 // index has (so that the rare senses of a word mostly find nothing to match), at most
-// maxWordnet of them, most related first.
+// maxWordnet of them, most related first: its derived forms ("registrant" for "register"),
+// and, when the index lacks the word itself, its synonyms ("purchase" for "buy").
 func (x *Index) expand(g queryGroup) queryGroup {
 	if len(g.terms) == 0 || g.terms[0].weight != 1 || hasDigit(g.terms[0].stem) {
 		return g
 	}
-	related := wordnetRelated(g.terms[0].stem)
-	if len(related) == 0 {
+	e := wordnetLookup(g.terms[0].stem)
+	candidates := e.derived
+	_, known := x.terms[g.terms[0].stem]
+	if !known {
+		candidates = append(slices.Clip(candidates), e.related...)
+	}
+	if len(candidates) == 0 {
 		return g
 	}
 	terms := slices.Clone(g.terms)
 	added := 0
-	for _, r := range related {
+	for _, r := range candidates {
 		if added == maxWordnet {
 			break
 		}

