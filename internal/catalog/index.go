@@ -108,6 +108,8 @@ type Index struct {
 	// nameTerms are the term ids of the words of each tool's name (not its digits), for the
 	// share of the name a query matches.
 	nameTerms [][]int32
+	// inName marks, by term id, the terms that some tool's name has, for abbreviations.
+	inName []bool
 }
 
 // posting is one tool that has a term, with the term's BM25F pseudo-frequency there (the
@@ -292,6 +294,12 @@ func New(docs []Doc) *Index {
 			x.postings[id] = append(x.postings[id], posting{doc: int32(i), tf: float32(tf[id])})
 			df[id] += presence[id]
 			tf[id], presence[id] = 0, 0
+		}
+	}
+	x.inName = make([]bool, len(x.terms))
+	for _, ids := range x.nameTerms {
+		for _, id := range ids {
+			x.inName[id] = true
 		}
 	}
 	x.idf = make([]float64, len(x.terms))

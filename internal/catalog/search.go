@@ -365,15 +365,15 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 		g = x.expand(g)
 		touched = touched[:0]
 		for _, t := range g.terms {
-			if id, ok := x.terms[t.stem]; ok {
-				matched[id] = true
-			}
-			x.scoreTerm(t.stem, t.weight, best, &touched)
+			x.scoreTerm(t.stem, t.weight, best, &touched, matched)
 			if t.weight == 1 && len(t.stem) >= minPrefix && !hasDigit(t.stem) {
 				if _, ok := x.terms[t.stem]; !ok {
 					for _, s := range x.prefixMatches(t.stem) {
-						x.scoreTerm(s, prefixWeight, best, &touched)
+						x.scoreTerm(s, prefixWeight, best, &touched, matched)
 					}
+				}
+				for _, s := range x.abbreviations(t.stem) {
+					x.scoreTerm(s, abbrevWeight, best, &touched, matched)
 				}
 			}
 		}
@@ -455,12 +455,14 @@ func (x *Index) expand(g queryGroup) queryGroup {
 	return queryGroup{terms: terms}
 }
 
-// scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it.
-func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32) {
+// scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it, and marks
+// the stem matched.
+func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32, matched map[int32]bool) {
 	id, ok := x.terms[stem]
 	if !ok {
 		return
 	}
+	matched[id] = true
 	idf := x.idf[id] * weight
 	for _, p := range x.postings[id] {
 		tf := float64(p.tf)
@@ -472,6 +474,23 @@ func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *
 			best[p.doc] = s
 		}
 	}
+}
+
+// abbrevWeight is the weight of a name word that abbreviates a query word ("env" for
+// "environment").
+const abbrevWeight = 0.5
+
+// abbreviations returns the words of tool names that abbreviate s by cutting it: "env" for
+// "environ(ment)", "var" for "variabl(e)", "config" for "configur(ation)". They are at least
+// 3 bytes long and 2 bytes shorter than s.
+func (x *Index) abbreviations(s string) []string {
+	var out []string
+	for n := 3; n <= len(s)-2; n++ {
+		if id, ok := x.terms[s[:n]]; ok && x.inName[id] {
+			out = append(out, s[:n])
+		}
+	}
+	return out
 }
 
 // minPrefix is the shortest query stem matched by prefix.

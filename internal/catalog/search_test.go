@@ -257,3 +257,15 @@ func TestNegatedWordsAreDropped(t *testing.T) {
 		}
 	}
 }
+
+func TestAbbreviationInName(t *testing.T) {
+	docs := []Doc{
+		{Name: "createEnvVars", Description: "Creates values."},
+		{Name: "createSite", Description: "Creates a site."},
+	}
+	x := New(docs)
+	r := x.Search("create an environment variable", 2, nil)
+	if len(r) == 0 || docs[r[0].Doc].Name != "createEnvVars" {
+		t.Errorf("create an environment variable: %v, want createEnvVars first", r)
+	}
+}
