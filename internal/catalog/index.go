@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -12,6 +13,11 @@ type Doc struct {
 	Tags                     []string
 	Method, Path             string
 	Params                   []Param
+	// Fields are the properties nested inside the parameters (a body's "spec.replicas"), with
+	// their descriptions; Values the enum values of the input ("end", "recover"). Both may be
+	// empty.
+	Fields []Param
+	Values []string
 }
 
 // Param is one top-level argument of a tool.
@@ -35,13 +41,17 @@ const (
 	fieldParamName
 	fieldDescription
 	fieldParamDescription
+	fieldLead
+	fieldNested
+	fieldNestedDescription
+	fieldValues
 	numFields
 )
 
 // fieldWeight says how much a word counts in each field: a word of the name or title says
 // what the tool does, one among the many words of a long description says much less.
 var fieldWeight = [numFields]float64{
-	fieldName:             5,
+	fieldName:             4,
 	fieldTitle:            4,
 	fieldTags:             1.5,
 	fieldPath:             1.5,
@@ -49,19 +59,29 @@ var fieldWeight = [numFields]float64{
 	fieldParamName:        1,
 	fieldDescription:      1,
 	fieldParamDescription: 0.4,
+	// fieldLead is the first sentence of the description, the real title of an operation
+	// whose document has no summaries ("Launches the specified number of instances").
+	fieldLead:              1.5,
+	fieldNested:            0.5,
+	fieldNestedDescription: 0.2,
+	fieldValues:            0.7,
 }
 
 // fieldB is BM25's length normalisation per field: long descriptions are normalised, names
 // hardly.
 var fieldB = [numFields]float64{
-	fieldName:             0.5,
-	fieldTitle:            0.5,
-	fieldTags:             0.3,
-	fieldPath:             0.3,
-	fieldMethod:           0,
-	fieldParamName:        0.5,
-	fieldDescription:      0.75,
-	fieldParamDescription: 0.75,
+	fieldName:              0.5,
+	fieldTitle:             0.5,
+	fieldTags:              0.3,
+	fieldPath:              0.3,
+	fieldMethod:            0,
+	fieldParamName:         0.5,
+	fieldDescription:       0.75,
+	fieldParamDescription:  0.75,
+	fieldLead:              0.5,
+	fieldNested:            0.5,
+	fieldNestedDescription: 0.75,
+	fieldValues:            0.5,
 }
 
 // k1 is BM25's term-frequency saturation.
@@ -85,6 +105,11 @@ type Index struct {
 	methods  []string         // by doc, upper case
 	names    []string         // by doc, lower case
 	factor   []float64        // by doc: less than 1 for deprecated tools
+	// nameTerms are the term ids of the words of each tool's name (not its digits), for the
+	// share of the name a query matches.
+	nameTerms [][]int32
+	// inName marks, by term id, the terms that some tool's name has, for abbreviations.
+	inName []bool
 }
 
 // posting is one tool that has a term, with the term's BM25F pseudo-frequency there (the
@@ -101,16 +126,29 @@ type occurrence struct {
 	count uint32
 }
 
+// indexedWord is one word of a text as the index reads it.
+type indexedWord struct {
+	term     int32
+	compound bool // the whole of a split run ("pullrequest"), not counted in the length
+	digits   bool
+}
+
 // New indexes docs. The results of Search refer to docs by position.
 func New(docs []Doc) *Index {
 	x := &Index{
-		n:       len(docs),
-		terms:   map[string]int32{},
-		methods: make([]string, len(docs)),
-		names:   make([]string, len(docs)),
-		factor:  make([]float64, len(docs)),
+		n:         len(docs),
+		terms:     map[string]int32{},
+		methods:   make([]string, len(docs)),
+		names:     make([]string, len(docs)),
+		factor:    make([]float64, len(docs)),
+		nameTerms: make([][]int32, len(docs)),
 	}
-	stems := map[string]string{} // word → stem, since documents repeat their words a lot
+	// wordTerms maps a word as the text spells it to its term id (-1 when it is not indexed),
+	// since documents repeat their words a lot.
+	wordTerms := map[string]int32{}
+	// cache holds the words of each text indexed so far: the tools of a document repeat
+	// whole texts (parameter and property descriptions, lists of names).
+	cache := map[string][]indexedWord{}
 	var occ []occurrence
 	starts := make([]int, len(docs)+1)
 	lengths := make([][numFields]uint32, len(docs))
@@ -128,36 +166,54 @@ func New(docs []Doc) *Index {
 		if deprecated(d) {
 			x.factor[i] = deprecatedFactor
 		}
-		add := func(f field, text string) {
-			serial++
+		// read returns the words of a text, from the cache when the text was read before.
+		read := func(text string) []indexedWord {
 			text = cut(text, maxFieldText)
-			tokenize(text, func(t token) {
-				if !indexable(t.word) {
+			words, ok := cache[text]
+			if ok {
+				return words
+			}
+			words = nil
+			tokenizeRaw(text, func(t token) {
+				id, ok := wordTerms[t.word]
+				if !ok {
+					id = x.termOf(lower(t.word))
+					wordTerms[t.word] = id
+					if id >= 0 && int(id) == len(seen) {
+						seen = append(seen, 0)
+						at = append(at, 0)
+					}
+				}
+				if id < 0 {
 					return
 				}
-				s, ok := stems[t.word]
-				if !ok {
-					s = stem(t.word)
-					stems[t.word] = s
-				}
-				id, ok := x.terms[s]
-				if !ok {
-					id = int32(len(x.terms))
-					x.terms[s] = id
-					seen = append(seen, 0)
-					at = append(at, 0)
-				}
-				if !t.compound {
-					lengths[i][f]++
-				}
-				if seen[id] == serial {
-					occ[at[id]].count++
-					return
-				}
-				seen[id], at[id] = serial, int32(len(occ))
-				occ = append(occ, occurrence{term: id, field: f, count: 1})
+				words = append(words, indexedWord{id, t.compound, hasDigit(t.word)})
 			})
+			cache[text] = words
+			return words
 		}
+		// count counts words in field f of this tool.
+		count := func(f field, texts ...[]indexedWord) {
+			serial++
+			for _, words := range texts {
+				for _, w := range words {
+					id := w.term
+					if !w.compound {
+						lengths[i][f]++
+						if f == fieldName && !w.digits && !slices.Contains(x.nameTerms[i], id) {
+							x.nameTerms[i] = append(x.nameTerms[i], id)
+						}
+					}
+					if seen[id] == serial {
+						occ[at[id]].count++
+						continue
+					}
+					seen[id], at[id] = serial, int32(len(occ))
+					occ = append(occ, occurrence{term: id, field: f, count: 1})
+				}
+			}
+		}
+		add := func(f field, text string) { count(f, read(text)) }
 		add(fieldName, d.Name)
 		add(fieldTitle, d.Title)
 		add(fieldTags, strings.Join(d.Tags, " "))
@@ -177,7 +233,27 @@ func New(docs []Doc) *Index {
 		}
 		add(fieldParamName, names.String())
 		add(fieldParamDescription, descs.String())
-		add(fieldDescription, d.Description)
+		// The description's first sentence is also a field of its own.
+		desc := cut(d.Description, maxFieldText)
+		lead := read(desc[:leadEnd(desc)])
+		count(fieldDescription, lead, read(desc[leadEnd(desc):]))
+		count(fieldLead, lead)
+		names.Reset()
+		descs.Reset()
+		for j, p := range d.Fields {
+			if j == maxParams {
+				break
+			}
+			names.WriteString(p.Name)
+			names.WriteByte(' ')
+			if descs.Len() < maxFieldText {
+				descs.WriteString(cut(p.Description, 512))
+				descs.WriteByte('\n')
+			}
+		}
+		add(fieldNested, names.String())
+		add(fieldNestedDescription, descs.String())
+		add(fieldValues, strings.Join(capped(d.Values, maxParams), " "))
 		for f := range numFields {
 			total[f] += float64(lengths[i][f])
 		}
@@ -194,30 +270,85 @@ func New(docs []Doc) *Index {
 
 	x.postings = make([][]posting, len(x.terms))
 	tf := make([]float64, len(x.terms))
+	// df is the document frequency of each term, where a tool that has the term only in
+	// fields of little weight (nested properties, output) counts as that weight: a word
+	// that every output schema has is still rare where it says what a tool does.
+	df := make([]float64, len(x.terms))
+	presence := make([]float64, len(x.terms))
 	var order []int32
 	for i := range docs {
 		order = order[:0]
 		for _, o := range occ[starts[i]:starts[i+1]] {
+			w := fieldWeight[o.field]
+			if w == 0 {
+				continue
+			}
 			norm := 1 - fieldB[o.field] + fieldB[o.field]*float64(lengths[i][o.field])/avg[o.field]
 			if tf[o.term] == 0 {
 				order = append(order, o.term)
 			}
-			tf[o.term] += fieldWeight[o.field] * float64(o.count) / norm
+			tf[o.term] += w * float64(o.count) / norm
+			presence[o.term] = max(presence[o.term], min(1, w))
 		}
 		for _, id := range order {
 			x.postings[id] = append(x.postings[id], posting{doc: int32(i), tf: float32(tf[id])})
-			tf[id] = 0
+			df[id] += presence[id]
+			tf[id], presence[id] = 0, 0
+		}
+	}
+	x.inName = make([]bool, len(x.terms))
+	for _, ids := range x.nameTerms {
+		for _, id := range ids {
+			x.inName[id] = true
 		}
 	}
 	x.idf = make([]float64, len(x.terms))
 	x.sorted = make([]string, 0, len(x.terms))
 	for s, id := range x.terms {
-		df := float64(len(x.postings[id]))
+		df := df[id]
 		x.idf[id] = math.Log(1 + (float64(x.n)-df+0.5)/(df+0.5))
 		x.sorted = append(x.sorted, s)
 	}
 	sort.Strings(x.sorted)
 	return x
+}
+
+// termOf returns the term id of a lower-case word, adding the term when it is new; -1 when the
+// word is not indexed.
+func (x *Index) termOf(w string) int32 {
+	if !indexable(w) {
+		return -1
+	}
+	s := stem(w)
+	id, ok := x.terms[s]
+	if !ok {
+		id = int32(len(x.terms))
+		x.terms[s] = id
+	}
+	return id
+}
+
+// leadEnd returns the end of the first sentence of s: after the first full stop, question or
+// exclamation mark that white space follows, or len(s).
+func leadEnd(s string) int {
+	for i := 0; i < len(s)-1; i++ {
+		switch s[i] {
+		case '.', '!', '?':
+			switch s[i+1] {
+			case ' ', '\n', '\t', '\r':
+				return i + 1
+			}
+		}
+	}
+	return len(s)
+}
+
+// capped returns at most the first n of s.
+func capped(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // Len returns the number of tools in the index.
@@ -232,8 +363,13 @@ func deprecated(d Doc) bool {
 	if strings.Contains(l, "deprecated") {
 		return true
 	}
-	desc := strings.ToLower(strings.TrimSpace(d.Description))
-	return strings.HasPrefix(desc, "deprecated") || strings.HasPrefix(desc, "**deprecated")
+	desc := strings.TrimSpace(d.Description)
+	return hasPrefixFold(desc, "deprecated") || hasPrefixFold(desc, "**deprecated")
+}
+
+// hasPrefixFold reports whether s begins with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // indexable reports whether a word is worth indexing: not a stop word, not a lone character.

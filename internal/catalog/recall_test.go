@@ -17,10 +17,13 @@ import (
 const (
 	recallAt = 5
 	// minDevRecall is the aim the project set for its development requests.
-	minDevRecall = 0.65 // the aim is 0.85 (PRODUCT.md); this floor guards the figure reached so far
+	minDevRecall = 0.85
 	// minHeldoutRecall is the floor chosen for testdata/heldout.tsv when its requests were
 	// written, before the ranker ran on them.
 	minHeldoutRecall = 0.7
+	// minHeldout2Recall is the floor chosen for testdata/heldout2.tsv (Netlify, SendGrid, Quay)
+	// when its requests were written, before the ranker ran on them.
+	minHeldout2Recall = 0.5
 )
 
 // sharedDir finds the project's shared folder (corpus and queries) by walking up from the
@@ -167,5 +170,21 @@ func TestRecallHeldout(t *testing.T) {
 	}
 	if got < minHeldoutRecall {
 		t.Errorf("held-out recall@%d = %.3f, want at least %.2f", recallAt, got, minHeldoutRecall)
+	}
+}
+
+// TestRecallHeldout2 measures recall@5 on a second set of requests written for this package
+// (testdata/heldout2.tsv), on documents that neither the development requests nor
+// testdata/heldout.tsv use, written before any change to the ranking was measured on them.
+func TestRecallHeldout2(t *testing.T) {
+	shared := sharedDir(t)
+	reqs := readRequests(t, filepath.Join("testdata", "heldout2.tsv"))
+	got, misses := recall(t, shared, reqs)
+	t.Logf("held-out 2 recall@%d = %.3f (%d requests)", recallAt, got, len(reqs))
+	for _, m := range misses {
+		t.Logf("miss %s", m)
+	}
+	if got < minHeldout2Recall {
+		t.Errorf("held-out 2 recall@%d = %.3f, want at least %.2f", recallAt, got, minHeldout2Recall)
 	}
 }

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -55,16 +54,13 @@ type query struct {
 func parseQuery(s string) query {
 	s = cut(s, MaxQuery)
 	q := query{exact: strings.ToLower(strings.TrimSpace(s))}
+	s, values, emails := splitValues(s)
 
 	// The words of the query with their stems. A word with digits is one word: a short one
 	// ("ipv4", "ec2", "mp3") is a name in its own right, a long one or one that starts with a
 	// digit is an identifier ("0abcd1234", "i-0456ef"), and its parts mean nothing alone. A
 	// camelCase word typed in a query ("pullRequest") is searched for by its parts and whole.
-	type word struct {
-		word, stem string
-		pos        int
-		used       bool
-	}
+	type word = queryWord
 	var words []word
 	var compounds []string
 	var run []token
@@ -94,6 +90,21 @@ func parseQuery(s string) query {
 		}
 	})
 	flush()
+
+	// A negated word is not what the request asks for: "take the site offline without
+	// deleting it", "keep it, don't terminate it".
+	for i := range words {
+		if !negation(words, i) {
+			continue
+		}
+		words[i].used = true
+		for j := i + 1; j < len(words); j++ {
+			if w := words[j].word; w != "t" && indexable(w) {
+				words[j].used = true
+				break
+			}
+		}
+	}
 
 	hint := func(g int) {
 		for _, m := range vocabulary.groups[g].methods {
@@ -185,7 +196,103 @@ func parseQuery(s string) query {
 	for _, c := range compounds {
 		addGroup(queryGroup{terms: []queryTerm{{stem(c), partWeight}}})
 	}
+	// An e-mail address says that the tool takes one.
+	if emails > 0 {
+		addGroup(queryGroup{terms: []queryTerm{{stem("email"), emailWeight}}})
+	}
+	// The words of values count like identifiers.
+	for _, v := range values {
+		tokenize(v, func(t token) {
+			if !t.compound && indexable(t.word) {
+				addGroup(queryGroup{terms: []queryTerm{{stem(t.word), idWeight}}})
+			}
+		})
+	}
 	return q
+}
+
+// emailWeight is the weight of the word "email" for an e-mail address in a query.
+const emailWeight = 0.5
+
+// namingWords introduce the name of the resource a request is about ("called team-blue").
+var namingWords = setOf("called named titled")
+
+// splitValues takes the concrete values out of a request: quoted text ("post "deploy
+// finished" in #eng"), e-mail addresses, paths and names with a slash ("acme/widgets",
+// "/dev/sdf"), what follows "=" ("Owner=alice") and the name after "called" or "named". They name the data a tool works on, not
+// what it does. It returns the rest of the text, the values, and the number of e-mail
+// addresses.
+func splitValues(s string) (rest string, values []string, emails int) {
+	var b strings.Builder
+	// Quoted text first.
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\"`“")
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		open, size := s[i], 1
+		closer := string(open)
+		if open == 0xe2 { // “
+			size, closer = len("“"), "”"
+		}
+		j := strings.Index(s[i+size:], closer)
+		if j < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		b.WriteByte(' ')
+		values = append(values, s[i+size:i+size+j])
+		s = s[i+size+j+len(closer):]
+	}
+	var kept []string
+	fields := strings.Fields(b.String())
+	for k := 0; k < len(fields); k++ {
+		f := fields[k]
+		word := strings.Trim(f, ".,;:!?()[]{}'")
+		switch {
+		case namingWords[strings.ToLower(word)] && k+1 < len(fields):
+			// "a namespace called team-blue": the name is a value.
+			k++
+			values = append(values, fields[k])
+		case strings.Contains(word, "@") && strings.Contains(word[strings.Index(word, "@"):], "."):
+			emails++
+			values = append(values, word)
+		case strings.Contains(word, "/"):
+			values = append(values, word)
+		case strings.Contains(word, "="):
+			key, value, _ := strings.Cut(word, "=")
+			values = append(values, value)
+			kept = append(kept, key)
+		default:
+			kept = append(kept, f)
+		}
+	}
+	return strings.Join(kept, " "), values, emails
+}
+
+// queryWord is one word of a query, with its stem; used once a phrase or a negation took it.
+type queryWord struct {
+	word, stem string
+	pos        int
+	used       bool
+}
+
+// negators negate the next word; contractions ("don't", "can't") end in a "t" after one of
+// negatedAuxiliaries.
+var (
+	negators           = setOf("not without never cannot dont doesnt didnt cant wont")
+	negatedAuxiliaries = setOf("don doesn didn can won isn aren wasn weren shouldn wouldn couldn haven hasn")
+)
+
+// negation reports whether words[i] negates the word after it.
+func negation(words []queryWord, i int) bool {
+	w := words[i].word
+	if negators[w] {
+		return true
+	}
+	return w == "t" && i > 0 && negatedAuxiliaries[words[i-1].word]
 }
 
 // questionWords start a question, which asks to read.
@@ -252,28 +359,26 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 	}
 	scores := make([]float64, x.n)
 	best := make([]float64, x.n) // the current group's best score per tool
-	// covered sums, per tool, the importance of the query groups it matches; a tool that
-	// matches more of the request ranks higher than one that matches one word very well.
-	covered := make([]float64, x.n)
-	var importance float64
 	var touched []int32
+	matched := map[int32]bool{} // the terms the query searched for
 	for _, g := range q.groups {
+		g = x.expand(g)
 		touched = touched[:0]
-		imp := x.importance(g)
-		importance += imp
 		for _, t := range g.terms {
-			x.scoreTerm(t.stem, t.weight, best, &touched)
+			x.scoreTerm(t.stem, t.weight, best, &touched, matched)
 			if t.weight == 1 && len(t.stem) >= minPrefix && !hasDigit(t.stem) {
 				if _, ok := x.terms[t.stem]; !ok {
 					for _, s := range x.prefixMatches(t.stem) {
-						x.scoreTerm(s, prefixWeight, best, &touched)
+						x.scoreTerm(s, prefixWeight, best, &touched, matched)
 					}
+				}
+				for _, s := range x.abbreviations(t.stem) {
+					x.scoreTerm(s, abbrevWeight, best, &touched, matched)
 				}
 			}
 		}
 		for _, d := range touched {
 			scores[d] += best[d]
-			covered[d] += imp
 			best[d] = 0
 		}
 	}
@@ -283,7 +388,19 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 		if s <= 0 || (keep != nil && !keep(i)) {
 			continue
 		}
-		s *= x.factor[i] * math.Pow(covered[i]/importance, coverageExp)
+		s *= x.factor[i]
+		// The share of the tool's name that the query's words (or their related words) make
+		// up, smoothed: of two tools that match "create a namespace", createNamespace (2 of
+		// its 3 name words, 3/4) is a better answer than createNamespacedSecret (2 of 4, 3/5).
+		if n := len(x.nameTerms[i]); n > 0 {
+			hit := 0
+			for _, id := range x.nameTerms[i] {
+				if matched[id] {
+					hit++
+				}
+			}
+			s *= float64(hit+1) / float64(n+1)
+		}
 		if slices.Contains(q.methods, x.methods[i]) {
 			s *= methodBoost
 		}
@@ -299,27 +416,53 @@ func (x *Index) Search(query string, limit int, keep func(i int) bool) []Result 
 	return results
 }
 
-// coverageExp is how much the share of the request a tool matches counts.
-var coverageExp = 0.0
+var (
+	// wordnetWeight is the weight of a word related to a query word in WordNet.
+	wordnetWeight = 0.4
+	// maxWordnet bounds the WordNet words one query word adds.
+	maxWordnet = 4
+)
 
-// importance is the weight of a query group in the coverage: its best term's idf times weight,
-// 0 when the index has none of its terms.
-func (x *Index) importance(g queryGroup) float64 {
-	imp := 0.0
-	for _, t := range g.terms {
-		if id, ok := x.terms[t.stem]; ok {
-			imp = max(imp, x.idf[id]*t.weight)
-		}
+// expand adds to a group the words that WordNet relates to its query word, those that this
+// index has (so that the rare senses of a word mostly find nothing to match), at most
+// maxWordnet of them, most related first: its derived forms ("registrant" for "register"),
+// and, when the index lacks the word itself, its synonyms ("purchase" for "buy").
+func (x *Index) expand(g queryGroup) queryGroup {
+	if len(g.terms) == 0 || g.terms[0].weight != 1 || hasDigit(g.terms[0].stem) {
+		return g
 	}
-	return imp
+	e := wordnetLookup(g.terms[0].stem)
+	candidates := e.derived
+	_, known := x.terms[g.terms[0].stem]
+	if !known {
+		candidates = append(slices.Clip(candidates), e.related...)
+	}
+	if len(candidates) == 0 {
+		return g
+	}
+	terms := slices.Clone(g.terms)
+	added := 0
+	for _, r := range candidates {
+		if added == maxWordnet {
+			break
+		}
+		if _, ok := x.terms[r]; !ok || slices.ContainsFunc(terms, func(t queryTerm) bool { return t.stem == r }) {
+			continue
+		}
+		terms = append(terms, queryTerm{r, wordnetWeight})
+		added++
+	}
+	return queryGroup{terms: terms}
 }
 
-// scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it.
-func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32) {
+// scoreTerm raises best[d] to the BM25F score of stem in each tool d that has it, and marks
+// the stem matched.
+func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *[]int32, matched map[int32]bool) {
 	id, ok := x.terms[stem]
 	if !ok {
 		return
 	}
+	matched[id] = true
 	idf := x.idf[id] * weight
 	for _, p := range x.postings[id] {
 		tf := float64(p.tf)
@@ -331,6 +474,23 @@ func (x *Index) scoreTerm(stem string, weight float64, best []float64, touched *
 			best[p.doc] = s
 		}
 	}
+}
+
+// abbrevWeight is the weight of a name word that abbreviates a query word ("env" for
+// "environment").
+const abbrevWeight = 0.5
+
+// abbreviations returns the words of tool names that abbreviate s by cutting it: "env" for
+// "environ(ment)", "var" for "variabl(e)", "config" for "configur(ation)". They are at least
+// 3 bytes long and 2 bytes shorter than s.
+func (x *Index) abbreviations(s string) []string {
+	var out []string
+	for n := 3; n <= len(s)-2; n++ {
+		if id, ok := x.terms[s[:n]]; ok && x.inName[id] {
+			out = append(out, s[:n])
+		}
+	}
+	return out
 }
 
 // minPrefix is the shortest query stem matched by prefix.

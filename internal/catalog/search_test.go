@@ -222,3 +222,50 @@ func FuzzSearch(f *testing.F) {
 		New(d).Search(q, 3, nil)
 	})
 }
+
+func TestSplitValues(t *testing.T) {
+	for _, c := range []struct {
+		in, rest string
+		values   []string
+		emails   int
+	}{
+		{`post "deploy finished" in #eng`, "post in #eng", []string{"deploy finished"}, 0},
+		{"sign jane@acme.com up", "sign up", []string{"jane@acme.com"}, 1},
+		{"star acme/widgets, please", "star please", []string{"acme/widgets"}, 0},
+		{"label i-0abc with Owner=alice", "label i-0abc with Owner", []string{"alice"}, 0},
+		{"make a namespace called team-blue now", "make a namespace now", []string{"team-blue"}, 0},
+		{"it's \u201cquoted\u201d", "it's", []string{"quoted"}, 0},
+		{`an "unclosed quote`, `an "unclosed quote`, nil, 0},
+	} {
+		rest, values, emails := splitValues(c.in)
+		if rest != c.rest || !slices.Equal(values, c.values) || emails != c.emails {
+			t.Errorf("splitValues(%q) = %q, %q, %d; want %q, %q, %d", c.in, rest, values, emails, c.rest, c.values, c.emails)
+		}
+	}
+}
+
+func TestNegatedWordsAreDropped(t *testing.T) {
+	for _, in := range []string{"disable site 12 without deleting it", "stop it but don't delete it", "stop it, do not delete it"} {
+		q := parseQuery(in)
+		for _, g := range q.groups {
+			if g.terms[0].stem == "delet" {
+				t.Errorf("parseQuery(%q) searches for %q", in, g.terms[0].stem)
+			}
+		}
+		if slices.Contains(q.methods, "DELETE") {
+			t.Errorf("parseQuery(%q) hints DELETE", in)
+		}
+	}
+}
+
+func TestAbbreviationInName(t *testing.T) {
+	docs := []Doc{
+		{Name: "createEnvVars", Description: "Creates values."},
+		{Name: "createSite", Description: "Creates a site."},
+	}
+	x := New(docs)
+	r := x.Search("create an environment variable", 2, nil)
+	if len(r) == 0 || docs[r[0].Doc].Name != "createEnvVars" {
+		t.Errorf("create an environment variable: %v, want createEnvVars first", r)
+	}
+}

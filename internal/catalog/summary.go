@@ -3,20 +3,23 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// DocFromTool returns what the index reads of t: its texts, and its parameters from the
-// top-level properties of its input schema, in schema order, with their descriptions.
+// DocFromTool returns what the index reads of t: its texts; its parameters from the
+// top-level properties of its (full, untrimmed) input schema, in schema order, with their
+// descriptions; the properties nested one or two levels inside them (a request body's
+// "spec.replicas"); and the enum values of its input ("end", "recover").
 func DocFromTool(t openapi.Tool) Doc {
 	schema := t.InputSchema
 	if t.FullInputSchema != nil {
 		schema = t.FullInputSchema // the listed one may have lost its descriptions to trimming
 	}
-	return Doc{
+	d := Doc{
 		Name:        t.Name,
 		Title:       t.Title,
 		Description: t.Description,
@@ -25,6 +28,92 @@ func DocFromTool(t openapi.Tool) Doc {
 		Path:        t.Path,
 		Params:      schemaParams(schema),
 	}
+	var in any
+	if json.Unmarshal(schema, &in) == nil {
+		w := schemaWalker{fields: &d.Fields, values: &d.Values}
+		if props, ok := object(in)["properties"].(map[string]any); ok {
+			for _, name := range sortedKeys(props) {
+				w.walk(props[name], 0, maxInputDepth)
+			}
+		}
+	}
+	return d
+}
+
+const (
+	// maxInputDepth is how deep under a top-level parameter the input's properties are read:
+	// "spec" is a parameter, "spec.replicas" and "spec.template.metadata" are read.
+	maxInputDepth = 2
+	// maxSchemaNames bounds the property names read from one schema, maxSchemaValues its enum
+	// values, so that a huge schema does not make a huge document.
+	maxSchemaNames  = 200
+	maxSchemaValues = 100
+	// maxSchemaText bounds one value or nested description.
+	maxSchemaText = 200
+)
+
+// schemaWalker collects property names (with their descriptions) and enum values from a JSON
+// schema, through arrays and oneOf/anyOf/allOf, down to a depth.
+type schemaWalker struct {
+	fields *[]Param
+	values *[]string
+	nodes  int
+}
+
+// maxSchemaNodes bounds the schema nodes visited.
+const maxSchemaNodes = 2000
+
+func (w *schemaWalker) walk(schema any, depth, maxDepth int) {
+	s := object(schema)
+	if s == nil || w.nodes >= maxSchemaNodes {
+		return
+	}
+	w.nodes++
+	if w.values != nil {
+		if enum, ok := s["enum"].([]any); ok {
+			for _, v := range enum {
+				if str, ok := v.(string); ok && len(*w.values) < maxSchemaValues {
+					*w.values = append(*w.values, cut(str, maxSchemaText))
+				}
+			}
+		}
+		if str, ok := s["const"].(string); ok && len(*w.values) < maxSchemaValues {
+			*w.values = append(*w.values, cut(str, maxSchemaText))
+		}
+	}
+	w.walk(s["items"], depth, maxDepth)
+	for _, k := range []string{"oneOf", "anyOf", "allOf"} {
+		if alts, ok := s[k].([]any); ok {
+			for _, a := range alts {
+				w.walk(a, depth, maxDepth)
+			}
+		}
+	}
+	props, ok := s["properties"].(map[string]any)
+	if !ok || depth >= maxDepth {
+		return
+	}
+	for _, name := range sortedKeys(props) {
+		if w.fields != nil && len(*w.fields) < maxSchemaNames {
+			desc, _ := object(props[name])["description"].(string)
+			*w.fields = append(*w.fields, Param{Name: name, Description: cut(firstSentence(oneLine(desc)), maxSchemaText)})
+		}
+		w.walk(props[name], depth+1, maxDepth)
+	}
+}
+
+func object(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // schemaParams reads the top-level properties of an object schema; nil when it has none or

@@ -26,6 +26,15 @@ type token struct {
 // response) and between letters and digits ("v1beta1" → v, 1, beta, 1). A run that splits
 // into several parts also yields its whole, lower-cased, as a compound token.
 func tokenize(s string, emit func(token)) {
+	tokenizeRaw(s, func(t token) {
+		t.word = lower(t.word)
+		emit(t)
+	})
+}
+
+// tokenizeRaw is tokenize without lower-casing the words, for a caller that looks words up
+// before it needs them in lower case.
+func tokenizeRaw(s string, emit func(token)) {
 	pos := 0
 	start := -1
 	for i, r := range s {
@@ -82,12 +91,12 @@ func splitRun(run string, pos int, emit func(token)) int {
 			case prevClass == classUpper && c == classLower && i-utf8.RuneLen(prev) > start:
 				// "HTTPResponse": the last capital starts the next word.
 				j := i - utf8.RuneLen(prev)
-				emit(token{word: lower(run[start:j]), pos: pos})
+				emit(token{word: run[start:j], pos: pos})
 				pos++
 				start = j
 			}
 			if cut {
-				emit(token{word: lower(run[start:i]), pos: pos})
+				emit(token{word: run[start:i], pos: pos})
 				pos++
 				start = i
 			}
@@ -96,11 +105,11 @@ func splitRun(run string, pos int, emit func(token)) int {
 	}
 	pos++
 	if pos-first == 1 {
-		emit(token{word: lower(run[start:]), pos: pos - 1, last: true})
+		emit(token{word: run[start:], pos: pos - 1, last: true})
 		return pos
 	}
-	emit(token{word: lower(run[start:]), pos: pos - 1})
-	emit(token{word: lower(run), compound: true, pos: first, last: true})
+	emit(token{word: run[start:], pos: pos - 1})
+	emit(token{word: run, compound: true, pos: first, last: true})
 	return pos
 }
 
