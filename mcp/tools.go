@@ -102,8 +102,8 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 		ts.byName[def.Name] = entry
 		ts.list = append(ts.list, server.ServerTool{Tool: tool, Handler: b.callTool})
 		ts.defs = append(ts.defs, def)
-		ts.docs = append(ts.docs, catalog.DocFromTool(def))
 	}
+	ts.docs = catalog.Docs(ts.defs)
 	ts.index = catalog.New(ts.docs)
 	copy(ts.fingerprint[:], h.Sum(nil))
 	b.schemas.m = nextCache

@@ -22,10 +22,7 @@ type searchJSON struct {
 
 // searchTools ranks tools for query and returns the best limit of them.
 func searchTools(tools []openapi.Tool, query string, limit int) searchJSON {
-	docs := make([]catalog.Doc, len(tools))
-	for i, t := range tools {
-		docs[i] = catalog.DocFromTool(t)
-	}
+	docs := catalog.Docs(tools)
 	out := searchJSON{Results: []catalog.SearchResult{}}
 	for _, r := range catalog.New(docs).Search(query, limit, nil) {
 		out.Results = append(out.Results, catalog.NewSearchResult(docs[r.Doc], tools[r.Doc].Toolsets, r.Score))

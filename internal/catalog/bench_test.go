@@ -1,9 +1,13 @@
 package catalog
 
 import (
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // largestDoc is the largest document of the corpus (1,188 tools).
@@ -18,6 +22,29 @@ func BenchmarkIndexLargest(b *testing.B) {
 	for b.Loop() {
 		New(c.docs)
 	}
+}
+
+// BenchmarkCatalogueLargest measures all that building a function's search adds to loading
+// the largest corpus document: reading every tool (DocFromTool, which decodes each full input
+// schema) and New. It reports the document's own load (openapi.Load) for comparison.
+func BenchmarkCatalogueLargest(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(sharedDir(b), "corpus", largestDoc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	spec, err := openapi.Load(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	load := time.Since(start)
+	tools := spec.Tools()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		New(Docs(tools))
+	}
+	b.ReportMetric(float64(load.Milliseconds()), "load-ms")
 }
 
 // benchQueries are task-phrased requests of several lengths.

@@ -1,17 +1,18 @@
 package catalog
 
 import (
-	"bytes"
 	"encoding/json"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/jfnhq/jfn/openapi"
 )
 
 // DocFromTool returns what the index reads of t: its texts; its parameters from the
-// top-level properties of its (full, untrimmed) input schema, in schema order, with their
+// top-level properties of its (full, untrimmed) input schema, by name, with their
 // descriptions; the properties nested one or two levels inside them (a request body's
 // "spec.replicas"); and the enum values of its input ("end", "recover").
 func DocFromTool(t openapi.Tool) Doc {
@@ -26,13 +27,15 @@ func DocFromTool(t openapi.Tool) Doc {
 		Tags:        t.Tags,
 		Method:      t.Method,
 		Path:        t.Path,
-		Params:      schemaParams(schema),
 	}
+	// One decoding serves the parameters and what lies under them.
 	var in any
 	if json.Unmarshal(schema, &in) == nil {
 		w := schemaWalker{fields: &d.Fields, values: &d.Values}
 		if props, ok := object(in)["properties"].(map[string]any); ok {
 			for _, name := range sortedKeys(props) {
+				desc, _ := object(props[name])["description"].(string)
+				d.Params = append(d.Params, Param{Name: name, Description: desc})
 				w.walk(props[name], 0, maxInputDepth)
 			}
 		}
@@ -116,39 +119,6 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// schemaParams reads the top-level properties of an object schema; nil when it has none or
-// is not valid JSON.
-func schemaParams(schema json.RawMessage) []Param {
-	var s struct {
-		Properties json.RawMessage `json:"properties"`
-	}
-	if json.Unmarshal(schema, &s) != nil || len(s.Properties) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(s.Properties))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
-	}
-	var params []Param
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		name, _ := tok.(string)
-		var p struct {
-			Description string `json:"description"`
-		}
-		if dec.Decode(&p) != nil {
-			// A property that is not an object (a boolean schema) has no description.
-			params = append(params, Param{Name: name})
-			continue
-		}
-		params = append(params, Param{Name: name, Description: p.Description})
-	}
-	return params
-}
-
 // maxSummary is the length of a summary in characters.
 const maxSummary = 200
 
@@ -184,4 +154,22 @@ func firstSentence(s string) string {
 		}
 	}
 	return s
+}
+
+// Docs returns DocFromTool of every tool, in order. Reading a tool decodes its input schema,
+// which on a large document is most of the work, so the tools are shared among GOMAXPROCS
+// workers.
+func Docs(tools []openapi.Tool) []Doc {
+	docs := make([]Doc, len(tools))
+	workers := min(runtime.GOMAXPROCS(0), len(tools)/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(tools); i += workers {
+				docs[i] = DocFromTool(tools[i])
+			}
+		})
+	}
+	wg.Wait()
+	return docs
 }
