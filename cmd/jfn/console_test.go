@@ -52,7 +52,9 @@ func (cc *consoleClient) do(method, path string, form url.Values, origin string)
 	return resp, string(b)
 }
 
-func (cc *consoleClient) get(path string) (*http.Response, string) { return cc.do("GET", path, nil, "") }
+func (cc *consoleClient) get(path string) (*http.Response, string) {
+	return cc.do("GET", path, nil, "")
+}
 func (cc *consoleClient) post(path string, form url.Values) (*http.Response, string) {
 	return cc.do("POST", path, form, cc.base)
 }
