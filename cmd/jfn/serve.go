@@ -504,10 +504,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		_ = printJSON(e.stdout, map[string]string{"listen": s.Addr(), "admin_listen": s.AdminAddr(), "public_url": s.PublicURL()})
 	} else {
 		ok(e.stdout, "Serving on %s", s.URL())
+		info(e.stdout, "Admin: %s (/healthz, /readyz)", baseURL(s.AdminAddr()))
 		if s.consoleOff == "" {
-			info(e.stdout, "Console: %s/ (and /healthz, /readyz, /metrics)", baseURL(s.AdminAddr()))
+			info(e.stdout, "Console: %s/", baseURL(s.AdminAddr()))
 		} else {
-			info(e.stdout, "Admin: %s (/healthz, /readyz); %s", baseURL(s.AdminAddr()), s.consoleOff)
+			warn(e.stdout, "Console: off; %s", s.consoleOff)
 		}
 	}
 	var runErr error
