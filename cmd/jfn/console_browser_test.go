@@ -259,6 +259,24 @@ func TestConsoleBrowser(t *testing.T) {
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("browser console errors: %q", errs)
 	}
+	// The check above can fail: an inline script added to a console page is refused by the
+	// CSP, and the refusal reaches the recorded errors.
+	b.run(t, "inline script", chromedp.Evaluate(`(function(){var s=document.createElement("script");s.textContent="window.inlineRan=1";document.body.appendChild(s);return 0})()`, nil))
+	var ran bool
+	if !eventually(2*time.Second, func() bool {
+		for _, e := range b.consoleErrors() {
+			if strings.Contains(e, "Content Security Policy") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("an inline script raised no CSP error; recorded: %q", b.consoleErrors())
+	}
+	b.run(t, "inline script ran?", chromedp.Evaluate(`window.inlineRan === 1`, &ran))
+	if ran {
+		t.Error("an inline script ran on a console page: the CSP does not apply")
+	}
 	if strings.Contains(s.log.String(), secret) || strings.Contains(s.log.String(), defaultToken) {
 		t.Error("a token secret appears in the server log")
 	}
