@@ -44,6 +44,14 @@ func (b *consoleBackend) RevokeToken(ctx context.Context, function, id string) e
 	return service.RevokeToken(ctx, b.store, function, id)
 }
 
+func (b *consoleBackend) ListCronRuns(ctx context.Context, function string, limit int) ([]store.CronRun, error) {
+	cr, ok := b.store.(store.CronRuns)
+	if !ok {
+		return nil, nil
+	}
+	return cr.ListCronRuns(ctx, function, store.CronRunQuery{Limit: limit})
+}
+
 func (b *consoleBackend) FunctionState(name string) (gateway.FunctionState, bool) {
 	return b.gw.FunctionState(name)
 }

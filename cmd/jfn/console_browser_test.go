@@ -281,3 +281,41 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Error("a token secret appears in the server log")
 	}
 }
+
+// TestConsoleBrowserCron shows a function's schedules and its latest runs, a failed one too.
+func TestConsoleBrowserCron(t *testing.T) {
+	b := newBrowser(t)
+	up := newCronUpstream(t, cronDoc(`[{"expression":"@every 1s","name":"tick"}]`, `[{"expression":"@every 1s","name":"boom"}]`))
+	s := startServer(t)
+	deployed(t, s.db, "jobs", up.URL)
+	up.waitNamed(t, "tick", 1, 6*time.Second)
+	up.waitNamed(t, "boom", 1, 6*time.Second)
+	base := baseURL(s.AdminAddr())
+	var schedules, runs string
+	if !eventually(5*time.Second, func() bool {
+		b.run(t, "cron section",
+			chromedp.Navigate(base+"/functions/jobs#cron"),
+			chromedp.WaitVisible("#cron-heading", chromedp.ByQuery),
+			chromedp.Text("#cron", &runs, chromedp.ByQuery))
+		return strings.Contains(runs, "Latest runs") && strings.Contains(runs, "ERROR") && strings.Contains(runs, "OK")
+	}) {
+		t.Fatalf("Cron section = %q, want OK and ERROR runs", runs)
+	}
+	b.run(t, "schedule row", chromedp.Text(`//section[@id="cron"]//tr[th[normalize-space()="tick"]]`, &schedules, chromedp.BySearch))
+	for _, want := range []string{"@every 1s", "UTC", "POST /job"} {
+		if !strings.Contains(schedules, want) {
+			t.Errorf("schedule row tick = %q, want %q", schedules, want)
+		}
+	}
+	if !strings.Contains(runs, "500") {
+		t.Errorf("Cron runs = %q, want the failing run's status 500", runs)
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+			chromedp.Reload(), chromedp.WaitVisible("#cron", chromedp.ByQuery))
+		b.shot(t, "#cron", "cron-"+scheme)
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+}

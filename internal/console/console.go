@@ -43,6 +43,8 @@ type Backend interface {
 	CreateToken(ctx context.Context, function, name string, expires time.Duration) (string, store.Token, error)
 	// RevokeToken returns service.ErrNoToken for an id function has no active token with.
 	RevokeToken(ctx context.Context, function, id string) error
+	// ListCronRuns lists function's latest cron runs, newest first, at most limit.
+	ListCronRuns(ctx context.Context, function string, limit int) ([]store.CronRun, error)
 	// FunctionState is the function as the gateway serves it now; false until it does.
 	FunctionState(name string) (gateway.FunctionState, bool)
 	SearchTools(function, query string, limit int) ([]catalog.SearchResult, error)

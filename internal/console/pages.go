@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/internal/cron"
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
@@ -196,6 +197,10 @@ type functionPage struct {
 	IsError    bool
 	Called     bool
 
+	Schedules []scheduleRow
+	Skipped   []string
+	Runs      []runRow
+
 	Tokens       []tokenRow
 	NewToken     *tokenSecret
 	TokenProblem string
@@ -203,6 +208,17 @@ type functionPage struct {
 
 	MCPURL, ClientJSON, Inspector string
 }
+
+type scheduleRow struct {
+	Name, Expression, Timezone, Operation, Next string
+}
+
+type runRow struct {
+	Fired, Schedule, State, Status, Duration, Error string
+}
+
+// maxRuns is how many recent cron runs the Cron section shows.
+const maxRuns = 20
 
 type tokenSecret struct {
 	Name, Secret string
@@ -249,9 +265,30 @@ func (c *Console) loadFunction(w http.ResponseWriter, r *http.Request) (*functio
 				p.Tools = append(p.Tools, newToolView(t))
 				p.ToolNames = append(p.ToolNames, t.Name)
 			}
+			schedules, skipped := cron.FromSpec(st.Spec)
+			now := time.Now()
+			for _, sc := range schedules {
+				p.Schedules = append(p.Schedules, scheduleRow{Name: sc.Name, Expression: sc.Expression,
+					Timezone: sc.Timezone, Operation: sc.Operation(), Next: whenSecond(sc.Next(now))})
+			}
+			for _, sk := range skipped {
+				p.Skipped = append(p.Skipped, sk.Operation+": "+sk.Reason)
+			}
 		} else if st.Problem != "" {
 			p.Status = "error"
 		}
+	}
+	runs, err := c.b.ListCronRuns(r.Context(), name, maxRuns)
+	if err != nil {
+		c.log.Error().Err(err).Str("function", name).Msg("console: list cron runs")
+	}
+	for _, run := range runs {
+		row := runRow{Fired: whenSecond(run.FiredAt), Schedule: run.Schedule, State: run.State, Status: "—",
+			Duration: run.Duration.Round(time.Millisecond).String(), Error: run.Error}
+		if run.Status != 0 {
+			row.Status = fmt.Sprint(run.Status)
+		}
+		p.Runs = append(p.Runs, row)
 	}
 	q := r.URL.Query()
 	if p.Query = strings.TrimSpace(q.Get("q")); p.Query != "" {
@@ -416,6 +453,14 @@ func when(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// whenSecond formats a fire time, to the second; the zero time is "never".
+func whenSecond(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 func sizeWords(n int) string {

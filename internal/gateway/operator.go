@@ -20,6 +20,7 @@ type FunctionState struct {
 	Function store.Function
 	// Loaded is true once a document has loaded; Tools are its tools.
 	Loaded bool
+	Spec   *openapi.Spec
 	Tools  []openapi.Tool
 	// FetchedAt is when the document was last confirmed current.
 	FetchedAt time.Time
@@ -43,7 +44,7 @@ func (g *Gateway) FunctionState(name string) (FunctionState, bool) {
 	st := FunctionState{Function: fn.fn}
 	if s := fn.spec.current(); s != nil {
 		if s.doc != nil {
-			st.Loaded, st.Tools, st.FetchedAt = true, s.doc.Tools(), s.fetchedAt
+			st.Loaded, st.Spec, st.Tools, st.FetchedAt = true, s.doc, s.doc.Tools(), s.fetchedAt
 		}
 		if s.err != nil {
 			st.Problem = s.reason
