@@ -28,6 +28,10 @@ func (b *consoleBackend) ListFunctions(ctx context.Context) ([]store.Function, e
 	return b.store.ListFunctions(ctx)
 }
 
+func (b *consoleBackend) GetFunction(ctx context.Context, name string) (store.Function, error) {
+	return b.store.GetFunction(ctx, name)
+}
+
 func (b *consoleBackend) ListTokens(ctx context.Context, function string) ([]store.Token, error) {
 	return b.store.ListTokens(ctx, function)
 }

@@ -241,6 +241,28 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Errorf("Tokens after revoking = %q, want default only", rows)
 	}
 
+	// Settings: the catalogue mode and the timeout, saved as jfn deploy saves them.
+	var saved string
+	b.run(t, "settings",
+		chromedp.Navigate(base+"/functions/shop#settings"),
+		chromedp.SetValue("#set-mode", "search", chromedp.ByQuery),
+		chromedp.SetValue("#set-timeout", "45", chromedp.ByQuery),
+		chromedp.Click(button("Save settings"), chromedp.BySearch),
+		chromedp.WaitVisible(`//section[@id="settings"]//p[contains(., "Saved.")]`, chromedp.BySearch),
+		chromedp.Text("#settings", &saved, chromedp.ByQuery),
+	)
+	f, err := s.store.GetFunction(context.Background(), "shop")
+	if err != nil || f.MCPMode != "search" || f.Timeout != 45*time.Second || f.Public || !f.MCP {
+		t.Fatalf("after Save settings the store has mode %q timeout %v public %v mcp %v (%v), want search, 45s, false, true", f.MCPMode, f.Timeout, f.Public, f.MCP, err)
+	}
+	var catalogue string
+	if !eventually(3*time.Second, func() bool {
+		b.run(t, "tools after settings", chromedp.Navigate(base+"/functions/shop"), chromedp.Text("#tools > p", &catalogue, chromedp.ByQuery))
+		return strings.HasPrefix(catalogue, "Catalogue: search")
+	}) {
+		t.Errorf("Tools after saving mode search = %q, want Catalogue: search", catalogue)
+	}
+
 	// Screenshots, light and dark.
 	for _, scheme := range []string{"light", "dark"} {
 		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
@@ -255,6 +277,7 @@ func TestConsoleBrowser(t *testing.T) {
 			chromedp.WaitVisible("#call-result", chromedp.ByQuery))
 		b.shot(t, "#try", "try-"+scheme)
 		b.shot(t, "#tokens", "tokens-"+scheme)
+		b.shot(t, "#settings", "settings-"+scheme)
 	}
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("browser console errors: %q", errs)

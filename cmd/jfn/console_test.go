@@ -242,3 +242,36 @@ func TestConsoleTokenSecretShownOnce(t *testing.T) {
 		t.Errorf("a second token named ci = %d, want 400 naming the existing one", resp.StatusCode)
 	}
 }
+
+func TestConsoleSettingsChecked(t *testing.T) {
+	up := shopUpstream(t)
+	s := startServer(t)
+	deployed(t, s.db, "shop", up.URL)
+	cc := newConsoleClient(t, s)
+	good := url.Values{"upstream": {up.URL}, "timeout": {"30"}, "mode": {"auto"}, "mcp": {"on"}}
+	for _, tt := range []struct {
+		name, key, value, problem string
+	}{
+		{"timeout 0", "timeout", "0", "timeout must be a whole number"},
+		{"timeout past 120", "timeout", "121", "timeout must be a whole number"},
+		{"unknown mode", "mode", "most", "mode must be auto, all or search"},
+		{"bad upstream", "upstream", "ftp://x", "upstream URL must be"},
+		{"bad toolset", "toolsets", "a b", "is not a toolset name"},
+		{"bad CORS origin", "cors", "not an origin", "CORS origins are not valid"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			form := url.Values{}
+			for k, v := range good {
+				form[k] = v
+			}
+			form.Set(tt.key, tt.value)
+			resp, body := cc.post("/functions/shop/settings", form)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tt.problem) {
+				t.Errorf("POST settings with %s=%q = %d, want 400 saying %q", tt.key, tt.value, resp.StatusCode, tt.problem)
+			}
+		})
+	}
+	if f, err := s.store.GetFunction(t.Context(), "shop"); err != nil || f.Timeout != defaultTimeout || f.MCPMode != "" {
+		t.Errorf("refused settings changed the function: timeout %v mode %q (%v)", f.Timeout, f.MCPMode, err)
+	}
+}

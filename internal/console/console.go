@@ -37,6 +37,8 @@ import (
 // (through internal/service, as the CLI does) and its running gateway.
 type Backend interface {
 	ListFunctions(ctx context.Context) ([]store.Function, error)
+	// GetFunction returns store.ErrNotFound for an unknown function.
+	GetFunction(ctx context.Context, name string) (store.Function, error)
 	// ListTokens lists function's active tokens; store.ErrNotFound for an unknown function.
 	ListTokens(ctx context.Context, function string) ([]store.Token, error)
 	Deploy(ctx context.Context, p service.DeployParams) (service.DeployResult, error)
@@ -114,6 +116,7 @@ func New(b Backend, opts *Options) (*Console, error) {
 	m.HandleFunc("POST /deploy", c.deploy)
 	m.HandleFunc("GET /functions/{name}", c.functionPage)
 	m.HandleFunc("POST /functions/{name}/call", c.call)
+	m.HandleFunc("POST /functions/{name}/settings", c.saveSettings)
 	m.HandleFunc("POST /functions/{name}/tokens", c.createToken)
 	m.HandleFunc("POST /functions/{name}/tokens/{id}/revoke", c.revokeToken)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -201,6 +201,11 @@ type functionPage struct {
 	Skipped   []string
 	Runs      []runRow
 
+	Settings        settingsForm
+	SettingsSaved   bool
+	Modes           []string
+	SettingsProblem string
+
 	Tokens       []tokenRow
 	NewToken     *tokenSecret
 	TokenProblem string
@@ -241,7 +246,7 @@ func (c *Console) loadFunction(w http.ResponseWriter, r *http.Request) (*functio
 		c.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: fmt.Sprintf("There is no function %q.", name)})
 		return nil, false
 	}
-	p := &functionPage{Name: name, URL: c.b.FunctionURL(name), Status: "loading"}
+	p := &functionPage{Name: name, URL: c.b.FunctionURL(name), Status: "loading", Modes: Modes}
 	if err != nil {
 		c.log.Error().Err(err).Str("function", name).Msg("console: list tokens")
 		p.TokenProblem = "The tokens could not be read from the store."
@@ -290,7 +295,11 @@ func (c *Console) loadFunction(w http.ResponseWriter, r *http.Request) (*functio
 		}
 		p.Runs = append(p.Runs, row)
 	}
+	if f, err := c.b.GetFunction(r.Context(), name); err == nil {
+		p.Settings = settingsOf(f)
+	}
 	q := r.URL.Query()
+	p.SettingsSaved = q.Get("saved") == "1"
 	if p.Query = strings.TrimSpace(q.Get("q")); p.Query != "" {
 		p.Searched = true
 		p.Results, _ = c.b.SearchTools(name, p.Query, catalog.MaxSearchLimit)
