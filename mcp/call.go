@@ -81,7 +81,11 @@ func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *
 	}
 	up.Header.Set("X-Request-Id", requestID)
 	up.Header.Set("X-Jelou-Function", b.opts.Function)
-	up.Header.Set("X-Jelou-Trigger", "mcp")
+	trigger := "mcp"
+	if c.trigger != "" {
+		trigger = c.trigger
+	}
+	up.Header.Set("X-Jelou-Trigger", trigger)
 	if c.tokenID != "" {
 		up.Header.Set("X-Jelou-Token-Id", c.tokenID)
 	}

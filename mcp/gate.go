@@ -241,6 +241,7 @@ func isJSON(r *http.Request) bool {
 
 // caller is what a tool call needs to know about the HTTP request that carried it.
 type caller struct {
+	trigger        string // X-Jelou-Trigger; "" is "mcp"
 	tokenID        string
 	forwardedFor   string
 	forwardedHost  string

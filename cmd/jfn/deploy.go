@@ -5,13 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -39,14 +38,12 @@ their current values.
 `
 
 const (
-	defaultTimeout = 30 * time.Second
+	defaultTimeout = service.DefaultTimeout
 	maxTimeout     = 120 * time.Second
 )
 
-var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // validName reports whether name is a valid function name (a DNS label).
-func validName(name string) bool { return namePattern.MatchString(name) }
+func validName(name string) bool { return service.ValidName(name) }
 
 func checkName(cmd, name string) error {
 	if !validName(name) {
@@ -107,100 +104,25 @@ func checkUpstreamURL(cmd, flag, s string) (string, error) {
 	return s, nil
 }
 
-// deployParams are the settings a deploy changes; nil pointers keep the current value.
-type deployParams struct {
-	Name     string
-	Upstream string // "" keeps the current one (required when creating)
-	OpenAPI  *string
-	Public   *bool
-	Timeout  *time.Duration
-	MCP      *bool
-	CORS     *[]string
-	Mode     *string
-	Toolsets *[]string
-}
-
-// deployResult is the outcome of deployFunction.
-type deployResult struct {
-	Function store.Function
-	Created  bool
-	Token    string // the default token's secret, only when Created
-}
+// deployParams and deployResult are the service's; the rules of a deploy live there.
+type (
+	deployParams = service.DeployParams
+	deployResult = service.DeployResult
+)
 
 // deployFunction creates or updates a function, and creates its default token when the
 // function is new.
 func deployFunction(ctx context.Context, st store.Store, p deployParams) (deployResult, error) {
-	f, err := st.GetFunction(ctx, p.Name)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		if p.Upstream == "" {
-			return deployResult{}, usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
-		}
-		f = store.Function{Name: p.Name, Timeout: defaultTimeout, MCP: true}
-	case err != nil:
-		return deployResult{}, fmt.Errorf("cannot read function %s: %w", p.Name, err)
+	res, err := service.Deploy(ctx, st, p)
+	if errors.Is(err, service.ErrUpstreamRequired) {
+		return res, usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
 	}
-	if p.Upstream != "" {
-		f.Upstream = strings.TrimSuffix(p.Upstream, "/")
-	}
-	if p.OpenAPI != nil {
-		f.OpenAPIURL = *p.OpenAPI
-	}
-	if p.Public != nil {
-		f.Public = *p.Public
-	}
-	if p.Timeout != nil {
-		f.Timeout = *p.Timeout
-	}
-	if p.MCP != nil {
-		f.MCP = *p.MCP
-	}
-	if p.CORS != nil {
-		f.CORSOrigins = *p.CORS
-	}
-	if p.Mode != nil {
-		f.MCPMode = *p.Mode
-	}
-	if p.Toolsets != nil {
-		f.MCPToolsets = *p.Toolsets
-	}
-	created, err := st.PutFunction(ctx, f)
-	if err != nil {
-		return deployResult{}, fmt.Errorf("cannot deploy %s: %w", p.Name, err)
-	}
-	res := deployResult{Function: f, Created: created}
-	if created {
-		secret, _, err := createToken(ctx, st, p.Name, "default", 0)
-		if err != nil {
-			return res, fmt.Errorf("%s was deployed but its default token could not be created: %w; create one with 'jfn tokens create %s --name default'", p.Name, err, p.Name)
-		}
-		res.Token = secret
-	}
-	return res, nil
+	return res, err
 }
 
 // createToken mints a runtime token for function and stores its hash. expires 0 means never.
 func createToken(ctx context.Context, st store.Store, function, name string, expires time.Duration) (string, store.Token, error) {
-	secret, err := auth.New()
-	if err != nil {
-		return "", store.Token{}, fmt.Errorf("generate token: %w", err)
-	}
-	now := time.Now()
-	t := store.Token{
-		ID:        newID("tok_", 12),
-		Function:  function,
-		Name:      name,
-		Hash:      auth.Hash(secret),
-		Prefix:    auth.DisplayPrefix(secret),
-		CreatedAt: now,
-	}
-	if expires > 0 {
-		t.ExpiresAt = now.Add(expires)
-	}
-	if err := st.CreateToken(ctx, t); err != nil {
-		return "", store.Token{}, err
-	}
-	return secret, t, nil
+	return service.CreateToken(ctx, st, function, name, expires)
 }
 
 func cmdDeploy(ctx context.Context, e *env, args []string) error {

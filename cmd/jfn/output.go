@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/service"
 )
 
 // The CLI follows the Jelou CLI's look: ✓ for success, ▸ for a value, ⚠ for a warning and
@@ -94,20 +95,5 @@ func confirm(e *env, question string) bool {
 	return false
 }
 
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
 // newID returns prefix followed by n random base62 characters.
-func newID(prefix string, n int) string {
-	var b strings.Builder
-	b.WriteString(prefix)
-	buf := make([]byte, 2*n)
-	for b.Len() < len(prefix)+n {
-		_, _ = rand.Read(buf) // crypto/rand.Read never fails on supported platforms
-		for _, c := range buf {
-			if c < 248 && b.Len() < len(prefix)+n { // 248 = 4*62 keeps every character uniform
-				b.WriteByte(base62[c%62])
-			}
-		}
-	}
-	return b.String()
-}
+func newID(prefix string, n int) string { return service.NewID(prefix, n) }

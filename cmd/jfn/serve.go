@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/jfnhq/jfn/internal/console"
 	"github.com/jfnhq/jfn/internal/cron"
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/store"
@@ -26,7 +27,10 @@ const serveUsage = `Usage: jfn serve [flags]
 Runs the gateway. Flags beat their environment variables.
 
   --listen ADDR          public address (env JFN_LISTEN, default 127.0.0.1:8080)
-  --admin-listen ADDR    /healthz and /readyz (env JFN_ADMIN_LISTEN, default 127.0.0.1:9090)
+  --admin-listen ADDR    the web console, /healthz, /readyz and /metrics
+                         (env JFN_ADMIN_LISTEN, default 127.0.0.1:9090)
+  --admin-token T        the console asks for it once (env JFN_ADMIN_TOKEN); without it the
+                         console is served only on a loopback --admin-listen
   --domain D             route <name>.D to function name (env JFN_DOMAIN)
   --public-url U         base URL callers use, e.g. https://gw.example.com (env JFN_PUBLIC_URL)
   --allowed-origins L    comma-separated browser origins allowed on /mcp (env JFN_ALLOWED_ORIGINS)
@@ -53,6 +57,7 @@ type serveConfig struct {
 	DB              string
 	Listen          string
 	AdminListen     string
+	AdminToken      string // "" serves the console on a loopback admin listener only
 	Domain          string
 	PublicURL       string // "" means http://<listen address>
 	AllowedOrigins  []string
@@ -73,6 +78,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 	fs := newFlagSet("serve")
 	listen := fs.String("listen", envOr(e, "JFN_LISTEN", defaultListen), "")
 	admin := fs.String("admin-listen", envOr(e, "JFN_ADMIN_LISTEN", defaultAdminListen), "")
+	adminToken := fs.String("admin-token", e.getenv("JFN_ADMIN_TOKEN"), "")
 	domain := fs.String("domain", e.getenv("JFN_DOMAIN"), "")
 	publicURL := fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), "")
 	origins := fs.String("allowed-origins", e.getenv("JFN_ALLOWED_ORIGINS"), "")
@@ -94,6 +100,7 @@ func parseServeConfig(e *env, args []string) (serveConfig, error) {
 		DB:              e.db,
 		Listen:          *listen,
 		AdminListen:     *admin,
+		AdminToken:      *adminToken,
 		Domain:          strings.ToLower(strings.TrimSuffix(*domain, ".")),
 		PublicURL:       strings.TrimSuffix(*publicURL, "/"),
 		ShutdownTimeout: *shutdown,
@@ -237,6 +244,7 @@ type Server struct {
 	logger zerolog.Logger
 
 	store     store.Store
+	gw        *gateway.Gateway
 	ln        net.Listener
 	adminLn   net.Listener
 	srv       *http.Server
@@ -245,7 +253,9 @@ type Server struct {
 
 	sessions *storeSessions
 	mcp      *mcpFactory
-	cron     *cron.Scheduler
+	// consoleOff says why the admin listener does not serve the console; "" when it does.
+	consoleOff string
+	cron       *cron.Scheduler
 
 	// How often MCP session use is written to the store and idle sessions are removed;
 	// NewServer sets the defaults and tests shorten them before Open.
@@ -350,13 +360,26 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		// WriteTimeout stays 0: proxied SSE responses and /mcp stream for as long as they last.
 		ErrorLog: errLog,
 	}
+	s.gw = gw
+	var con http.Handler
+	if s.consoleOff = consoleRefusal(s.adminLn.Addr().String(), s.cfg.AdminToken); s.consoleOff == "" {
+		c, err := console.New(&consoleBackend{store: s.store, gw: gw, publicURL: s.PublicURL, domain: s.cfg.Domain},
+			&console.Options{AdminToken: s.cfg.AdminToken, Logger: s.logger})
+		if err != nil {
+			return fmt.Errorf("cannot build the console: %w", err)
+		}
+		con = c
+	} else {
+		s.logger.Warn().Str("admin_addr", s.AdminAddr()).Msg(s.consoleOff)
+	}
 	s.adminSrv = &http.Server{
-		Handler:           gw.AdminHandler(),
+		Handler:           adminHandler(gw.AdminHandler(), con, s.consoleOff),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       time.Minute,
-		ErrorLog:          errLog,
+		// A tool call from the console may take the longest upstream timeout.
+		WriteTimeout: maxTimeout + 10*time.Second,
+		IdleTimeout:  time.Minute,
+		ErrorLog:     errLog,
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
@@ -482,6 +505,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	} else {
 		ok(e.stdout, "Serving on %s", s.URL())
 		info(e.stdout, "Admin: %s (/healthz, /readyz)", baseURL(s.AdminAddr()))
+		if s.consoleOff == "" {
+			info(e.stdout, "Console: %s/", baseURL(s.AdminAddr()))
+		} else {
+			warn(e.stdout, "Console: off; %s", s.consoleOff)
+		}
 	}
 	var runErr error
 	select {

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/internal/service"
 )
 
 const tokensListUsage = `Usage: jfn tokens list NAME
@@ -87,16 +85,13 @@ func cmdTokensList(ctx context.Context, e *env, args []string) error {
 
 // checkTokenName accepts 1 to 64 printable characters.
 func checkTokenName(name string) error {
-	if name == "" {
+	switch err := service.CheckTokenName(name); {
+	case errors.Is(err, service.ErrTokenNameEmpty):
 		return usagef("jfn tokens create: --name is required, e.g. --name production")
-	}
-	if utf8.RuneCountInString(name) > 64 {
+	case errors.Is(err, service.ErrTokenNameTooLong):
 		return usagef("jfn tokens create: --name is too long: use at most 64 characters")
-	}
-	for _, r := range name {
-		if !unicode.IsPrint(r) {
-			return usagef("jfn tokens create: --name %q has a non-printable character", name)
-		}
+	case err != nil:
+		return usagef("jfn tokens create: --name %q has a non-printable character", name)
 	}
 	return nil
 }
@@ -126,15 +121,6 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	existing, err := st.ListTokens(ctx, name)
-	if err != nil {
-		return notFound(err, name)
-	}
-	for _, t := range existing {
-		if t.Name == *tokenName {
-			return fmt.Errorf("%s already has a token named %q (%s); choose another name or revoke that one first", name, t.Name, t.ID)
-		}
-	}
 	secret, t, err := createToken(ctx, st, name, *tokenName, ttl)
 	if err != nil {
 		return notFound(err, name)
@@ -177,27 +163,21 @@ func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	tokens, err := st.ListTokens(ctx, name)
+	tok, err := service.FindToken(ctx, st, name, id)
+	if errors.Is(err, service.ErrNoToken) {
+		return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
+	}
 	if err != nil {
 		return notFound(err, name)
-	}
-	var tok *store.Token
-	for i := range tokens {
-		if tokens[i].ID == id {
-			tok = &tokens[i]
-		}
-	}
-	if tok == nil {
-		return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
 	}
 	if !yes && !confirm(e, fmt.Sprintf("Revoke token %s for %s?", tok.Prefix, name)) {
 		return errAborted
 	}
-	if _, err := st.RevokeToken(ctx, name, id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+	if err := service.RevokeToken(ctx, st, name, id); err != nil {
+		if errors.Is(err, service.ErrNoToken) {
 			return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
 		}
-		return fmt.Errorf("cannot revoke %s: %w", id, err)
+		return err
 	}
 	if e.json {
 		return printJSON(e.stdout, struct {

@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/jfnhq/jfn/examples/shop"
+)
+
+// screenshotDir is where the browser tests save their screenshots (git-ignored).
+const screenshotDir = "../../console-screenshots"
+
+// browserPath finds headless Chromium. Missing, the test fails when JFN_REQUIRE_BROWSER=1
+// (as CI sets it) and is skipped otherwise.
+func browserPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("JFN_REQUIRE_BROWSER") == "1" {
+		t.Fatal("Chromium is missing and JFN_REQUIRE_BROWSER=1: install it (apt-get install -y chromium)")
+	}
+	t.Skip("Chromium is missing (set JFN_REQUIRE_BROWSER=1 to fail instead); apt-get install -y chromium")
+	return ""
+}
+
+// browser is a headless Chromium tab that records console errors, exceptions and CSP
+// violations.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browserPath(t)),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	b := &browser{ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				msg = "console.error"
+				for _, a := range e.Args {
+					msg += " " + string(a.Value)
+				}
+			}
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + e.ExceptionDetails.Text
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.LevelError {
+				msg = "log: " + e.Entry.Text
+			}
+		}
+		if msg != "" {
+			b.mu.Lock()
+			b.errors = append(b.errors, msg)
+			b.mu.Unlock()
+		}
+	})
+	if err := chromedp.Run(ctx, cdplog.Enable(), runtime.Enable()); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return b
+}
+
+func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		t.Fatalf("browser: %s: %v", what, err)
+	}
+}
+
+func (b *browser) consoleErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.errors...)
+}
+
+// shot saves a screenshot of the element sel as name.png.
+func (b *browser) shot(t *testing.T, sel, name string) {
+	t.Helper()
+	var png []byte
+	b.run(t, "screenshot "+name, chromedp.ScrollIntoView(sel, chromedp.ByQuery), chromedp.Screenshot(sel, &png, chromedp.ByQuery))
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// button is the XPath of the button whose text is text.
+func button(text string) string { return `//button[normalize-space()="` + text + `"]` }
+
+// TestConsoleBrowser drives the console in headless Chromium against a real server: deploy
+// from the form, see and search the tools, call one from Try, create a token and use it,
+// revoke it and see the next call refused, with no console error under the CSP.
+func TestConsoleBrowser(t *testing.T) {
+	b := newBrowser(t)
+	var (
+		mu       sync.Mutex
+		triggers []string
+	)
+	h := shop.Handler()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/openapi.json" {
+			mu.Lock()
+			triggers = append(triggers, r.Header.Get("X-Jelou-Trigger"))
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(up.Close)
+	s := startServer(t)
+	base := baseURL(s.AdminAddr())
+
+	// Deploy from the form; the default token is shown once.
+	var defaultToken string
+	b.run(t, "deploy",
+		chromedp.Navigate(base+"/"),
+		chromedp.SendKeys("#deploy-name", "shop", chromedp.ByQuery),
+		chromedp.SendKeys("#deploy-upstream", up.URL, chromedp.ByQuery),
+		chromedp.Click(button("Deploy function"), chromedp.BySearch),
+		chromedp.WaitVisible("#new-secret", chromedp.ByQuery),
+		chromedp.Text("#new-secret", &defaultToken, chromedp.ByQuery),
+	)
+	if !tokenPattern.MatchString(defaultToken) {
+		t.Fatalf("deploy page shows %q, want a runtime token", defaultToken)
+	}
+	s.waitHealthy(t, "shop")
+
+	// The functions table names the function, with its document loaded and its tools.
+	var row string
+	b.run(t, "functions table",
+		chromedp.Navigate(base+"/"),
+		chromedp.Text(`//tr[th[normalize-space()="shop"]]`, &row, chromedp.BySearch),
+	)
+	if !strings.Contains(row, "ok") || !strings.Contains(row, "5") || !strings.Contains(row, s.URL()+"/shop") {
+		t.Fatalf("functions row = %q, want status ok, 5 tools and the URL", row)
+	}
+
+	// Tools, and the search search_tools uses.
+	var tools, results string
+	b.run(t, "tools",
+		chromedp.Click(`//a[normalize-space()="shop"]`, chromedp.BySearch),
+		chromedp.WaitVisible("#tools-heading", chromedp.ByQuery),
+		chromedp.Text("#tools", &tools, chromedp.ByQuery),
+		chromedp.SendKeys("#tool-search", "status of my order", chromedp.ByQuery),
+		chromedp.Submit("#tool-search", chromedp.ByQuery),
+		chromedp.WaitVisible(".results", chromedp.ByQuery),
+		chromedp.Text(".results", &results, chromedp.ByQuery),
+	)
+	for _, name := range []string{"listProducts", "getProduct", "createOrder", "getOrderStatus"} {
+		if !strings.Contains(tools, name) {
+			t.Errorf("Tools section lacks %s", name)
+		}
+	}
+	if first, _, _ := strings.Cut(strings.TrimSpace(results), "\n"); !strings.Contains(first, "getOrderStatus") {
+		t.Errorf("search results = %q, want getOrderStatus first", results)
+	}
+
+	// Try: the form from getProduct's schema; Call reaches the upstream as the console.
+	var result string
+	b.run(t, "try",
+		chromedp.Navigate(base+"/functions/shop?tool=getProduct#try"),
+		chromedp.SendKeys(`//label[normalize-space()="product-id"]/following-sibling::div[1]/input`, "p-100", chromedp.BySearch),
+		chromedp.Click(button("Call"), chromedp.BySearch),
+		chromedp.WaitVisible("#call-result", chromedp.ByQuery),
+		chromedp.Text("#call-result", &result, chromedp.ByQuery),
+	)
+	if !strings.Contains(result, "Espresso beans 1 kg") || strings.Contains(result, `"isError": true`) {
+		t.Fatalf("Try result = %s, want the upstream's product", result)
+	}
+	mu.Lock()
+	got := append([]string(nil), triggers...)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != "console" {
+		t.Errorf("upstream saw X-Jelou-Trigger %q, want one call from the console", got)
+	}
+
+	// Tokens: create one, use it, revoke it from the page.
+	var secret string
+	b.run(t, "create token",
+		chromedp.Navigate(base+"/functions/shop#tokens"),
+		chromedp.SendKeys("#token-name", "browser", chromedp.ByQuery),
+		chromedp.Click(button("Create token"), chromedp.BySearch),
+		chromedp.WaitVisible("#token-secret", chromedp.ByQuery),
+		chromedp.Text("#token-secret", &secret, chromedp.ByQuery),
+	)
+	if !tokenPattern.MatchString(secret) {
+		t.Fatalf("Create token shows %q, want a runtime token", secret)
+	}
+	product := func() int {
+		code, _, _ := call(t, "GET", s.URL()+"/shop/products/p-100", http.Header{"X-Jelou-Token": {secret}}, "")
+		return code
+	}
+	if !eventually(2*time.Second, func() bool { return product() == http.StatusOK }) {
+		t.Fatalf("GET /shop/products/p-100 with the new token = %d, want 200", product())
+	}
+	b.run(t, "revoke",
+		chromedp.Navigate(base+"/functions/shop#tokens"),
+		chromedp.Click(`//tr[th[normalize-space()="browser"]]//button[normalize-space()="Revoke"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h1[contains(., "Revoke token browser?")]`, chromedp.BySearch),
+		chromedp.Click(button("Revoke"), chromedp.BySearch),
+		chromedp.WaitVisible("#tokens-heading", chromedp.ByQuery),
+	)
+	revoked := time.Now()
+	if !eventually(time.Second, func() bool { return product() == http.StatusUnauthorized }) {
+		t.Fatalf("GET with the revoked token = %d one second after the revocation, want 401", product())
+	}
+	t.Logf("revoked token refused %v after the page confirmed", time.Since(revoked).Round(time.Millisecond))
+	var rows string
+	b.run(t, "tokens after revoke", chromedp.Text("#tokens", &rows, chromedp.ByQuery))
+	if strings.Contains(rows, "browser") || !strings.Contains(rows, "default") {
+		t.Errorf("Tokens after revoking = %q, want default only", rows)
+	}
+
+	// Settings: the catalogue mode and the timeout, saved as jfn deploy saves them.
+	var saved string
+	b.run(t, "settings",
+		chromedp.Navigate(base+"/functions/shop#settings"),
+		chromedp.SetValue("#set-mode", "search", chromedp.ByQuery),
+		chromedp.SetValue("#set-timeout", "45", chromedp.ByQuery),
+		chromedp.Click(button("Save settings"), chromedp.BySearch),
+		chromedp.WaitVisible(`//section[@id="settings"]//p[contains(., "Saved.")]`, chromedp.BySearch),
+		chromedp.Text("#settings", &saved, chromedp.ByQuery),
+	)
+	f, err := s.store.GetFunction(context.Background(), "shop")
+	if err != nil || f.MCPMode != "search" || f.Timeout != 45*time.Second || f.Public || !f.MCP {
+		t.Fatalf("after Save settings the store has mode %q timeout %v public %v mcp %v (%v), want search, 45s, false, true", f.MCPMode, f.Timeout, f.Public, f.MCP, err)
+	}
+	var catalogue string
+	if !eventually(3*time.Second, func() bool {
+		b.run(t, "tools after settings", chromedp.Navigate(base+"/functions/shop"), chromedp.Text("#tools > p", &catalogue, chromedp.ByQuery))
+		return strings.HasPrefix(catalogue, "Catalogue: search")
+	}) {
+		t.Errorf("Tools after saving mode search = %q, want Catalogue: search", catalogue)
+	}
+
+	// Screenshots, light and dark.
+	for _, scheme := range []string{"light", "dark"} {
+		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+		b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
+		b.shot(t, "main", "functions-"+scheme)
+		b.run(t, "function page", chromedp.Navigate(base+"/functions/shop?q=order"), chromedp.WaitVisible("#tools", chromedp.ByQuery))
+		b.shot(t, "#tools", "tools-"+scheme)
+		b.run(t, "try",
+			chromedp.Navigate(base+"/functions/shop?tool=getProduct#try"),
+			chromedp.SendKeys(`//label[normalize-space()="product-id"]/following-sibling::div[1]/input`, "p-101", chromedp.BySearch),
+			chromedp.Click(button("Call"), chromedp.BySearch),
+			chromedp.WaitVisible("#call-result", chromedp.ByQuery))
+		b.shot(t, "#try", "try-"+scheme)
+		b.shot(t, "#tokens", "tokens-"+scheme)
+		b.shot(t, "#settings", "settings-"+scheme)
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+	// The check above can fail: an inline script added to a console page is refused by the
+	// CSP, and the refusal reaches the recorded errors.
+	b.run(t, "inline script", chromedp.Evaluate(`(function(){var s=document.createElement("script");s.textContent="window.inlineRan=1";document.body.appendChild(s);return 0})()`, nil))
+	var ran bool
+	if !eventually(2*time.Second, func() bool {
+		for _, e := range b.consoleErrors() {
+			if strings.Contains(e, "Content Security Policy") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("an inline script raised no CSP error; recorded: %q", b.consoleErrors())
+	}
+	b.run(t, "inline script ran?", chromedp.Evaluate(`window.inlineRan === 1`, &ran))
+	if ran {
+		t.Error("an inline script ran on a console page: the CSP does not apply")
+	}
+	if strings.Contains(s.log.String(), secret) || strings.Contains(s.log.String(), defaultToken) {
+		t.Error("a token secret appears in the server log")
+	}
+}
+
+// TestConsoleBrowserCron shows a function's schedules and its latest runs, a failed one too.
+func TestConsoleBrowserCron(t *testing.T) {
+	b := newBrowser(t)
+	up := newCronUpstream(t, cronDoc(`[{"expression":"@every 1s","name":"tick"}]`, `[{"expression":"@every 1s","name":"boom"}]`))
+	s := startServer(t)
+	deployed(t, s.db, "jobs", up.URL)
+	up.waitNamed(t, "tick", 1, 6*time.Second)
+	up.waitNamed(t, "boom", 1, 6*time.Second)
+	base := baseURL(s.AdminAddr())
+	var schedules, runs string
+	if !eventually(5*time.Second, func() bool {
+		b.run(t, "cron section",
+			chromedp.Navigate(base+"/functions/jobs#cron"),
+			chromedp.WaitVisible("#cron-heading", chromedp.ByQuery),
+			chromedp.Text("#cron", &runs, chromedp.ByQuery))
+		return strings.Contains(runs, "Latest runs") && strings.Contains(runs, "ERROR") && strings.Contains(runs, "OK")
+	}) {
+		t.Fatalf("Cron section = %q, want OK and ERROR runs", runs)
+	}
+	b.run(t, "schedule row", chromedp.Text(`//section[@id="cron"]//tr[th[normalize-space()="tick"]]`, &schedules, chromedp.BySearch))
+	for _, want := range []string{"@every 1s", "UTC", "POST /job"} {
+		if !strings.Contains(schedules, want) {
+			t.Errorf("schedule row tick = %q, want %q", schedules, want)
+		}
+	}
+	if !strings.Contains(runs, "500") {
+		t.Errorf("Cron runs = %q, want the failing run's status 500", runs)
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+			chromedp.Reload(), chromedp.WaitVisible("#cron", chromedp.ByQuery))
+		b.shot(t, "#cron", "cron-"+scheme)
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+}

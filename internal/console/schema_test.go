@@ -1,0 +1,49 @@
+package console
+
+import (
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"testing"
+
+	"github.com/jfnhq/jfn/openapi"
+)
+
+func TestFieldsAndArgs(t *testing.T) {
+	tool := openapi.Tool{Name: "t", InputSchema: json.RawMessage(`{"type":"object","properties":{
+		"b":{"type":"integer"},"a":{"type":"string","enum":["x","y"]},"id":{"type":"string"},
+		"n":{"type":["number","null"]},"ok":{"type":"boolean"},"body":{"type":"object"}},"required":["id"]}`)}
+	fields := fieldsOf(tool)
+	var names, kinds []string
+	for _, f := range fields {
+		names, kinds = append(names, f.Name), append(kinds, f.Kind)
+	}
+	if want := []string{"id", "a", "b", "body", "n", "ok"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("fieldsOf names = %v, want %v (required first, then by name)", names, want)
+	}
+	if want := []string{"string", "enum", "integer", "json", "number", "boolean"}; !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("fieldsOf kinds = %v, want %v", kinds, want)
+	}
+	tests := []struct {
+		name     string
+		form     url.Values
+		want     map[string]any
+		problems int
+	}{
+		{"empty inputs are left out", url.Values{"arg.id": {""}}, map[string]any{}, 0},
+		{"typed values", url.Values{"arg.id": {" p 1 "}, "arg.b": {"3"}, "arg.n": {"2.5"}, "arg.ok": {"true"}, "arg.body": {`{"k":[1]}`}, "arg.a": {"y"}},
+			map[string]any{"id": " p 1 ", "b": 3.0, "n": 2.5, "ok": true, "body": map[string]any{"k": []any{1.0}}, "a": "y"}, 0},
+		{"wrong types", url.Values{"arg.b": {"3.5"}, "arg.n": {"x"}, "arg.ok": {"1"}, "arg.body": {"{"}}, map[string]any{}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, problems := parseArgs(fields, tt.form)
+			if len(problems) != tt.problems {
+				t.Fatalf("parseArgs problems = %q, want %d", problems, tt.problems)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("parseArgs = %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
