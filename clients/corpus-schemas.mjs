@@ -138,8 +138,11 @@ function checkDocument(doc) {
     return r;
   }
   r.loaded = true;
-  if (!Array.isArray(out.tools) || !Array.isArray(out.skipped) || Object.keys(out).length !== 2) {
-    fail('shape', `output is not {"tools":[…],"skipped":[…]}: keys ${Object.keys(out)}`);
+  const shapeKeys = ['mode', 'bytes', 'toolsets', 'tools', 'skipped'];
+  if (!Array.isArray(out.tools) || !Array.isArray(out.skipped) || !Array.isArray(out.toolsets) ||
+      out.mode !== 'all' || !Number.isInteger(out.bytes) ||
+      Object.keys(out).length !== shapeKeys.length || !shapeKeys.every((k) => k in out)) {
+    fail('shape', `output is not {"mode":"all","bytes":N,"toolsets":[…],"tools":[…],"skipped":[…]}: keys ${Object.keys(out)}`);
     r.line = `  FAIL     ${doc}: output shape`;
     return r;
   }
