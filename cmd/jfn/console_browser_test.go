@@ -342,3 +342,48 @@ func TestConsoleBrowserCron(t *testing.T) {
 		t.Errorf("browser console errors: %q", errs)
 	}
 }
+
+// TestConsoleBrowserBrokenDocument shows, on the functions table, why a function's document
+// does not load (an upstream answering 500, and one answering invalid JSON) and when it last
+// loaded and was last tried.
+func TestConsoleBrowserBrokenDocument(t *testing.T) {
+	b := newBrowser(t)
+	status500 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	t.Cleanup(status500.Close)
+	invalid := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"openapi": "3.1.0", "paths": {`))
+	}))
+	t.Cleanup(invalid.Close)
+	s := startServer(t)
+	deployed(t, s.db, "down", status500.URL)
+	deployed(t, s.db, "garbled", invalid.URL)
+	base := baseURL(s.AdminAddr())
+	rows := map[string]string{}
+	if !eventually(10*time.Second, func() bool {
+		b.run(t, "functions table", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
+		for _, name := range []string{"down", "garbled"} {
+			var row string
+			b.run(t, "row "+name, chromedp.Text(`//tr[th[normalize-space()="`+name+`"]]`, &row, chromedp.BySearch))
+			rows[name] = row
+		}
+		return strings.Contains(rows["down"], "last tried") && strings.Contains(rows["garbled"], "last tried")
+	}) {
+		t.Fatalf("functions rows = %q, want both documents tried", rows)
+	}
+	for name, want := range map[string]string{
+		"down":    "could not be fetched: the upstream answered HTTP 500",
+		"garbled": "OpenAPI document is invalid",
+	} {
+		row := rows[name]
+		if !strings.Contains(row, "error") || !strings.Contains(row, want) || !strings.Contains(row, "Last loaded: never") {
+			t.Errorf("row %s = %q, want status error, %q and Last loaded: never", name, row, want)
+		}
+	}
+	b.shot(t, "main", "functions-broken-light")
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+}

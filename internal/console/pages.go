@@ -73,6 +73,8 @@ type functionRow struct {
 	Public     bool
 	Status     string // ok, loading or error
 	Problem    string
+	Loaded     string // when the document last loaded (or was confirmed current); "never"
+	Tried      string // when the latest fetch ended; "" before the first
 	Tools      int
 	Mode       string
 	Tokens     int
@@ -107,9 +109,12 @@ func (c *Console) showFunctions(w http.ResponseWriter, r *http.Request, status i
 	}
 	for _, f := range fns {
 		row := functionRow{Name: f.Name, URL: c.b.FunctionURL(f.Name), Public: f.Public, Status: "loading",
-			LastDeploy: when(f.UpdatedAt)}
+			LastDeploy: when(f.UpdatedAt), Loaded: "never"}
 		if st, ok := c.b.FunctionState(f.Name); ok {
-			row.Problem = st.Problem
+			row.Problem, row.Loaded = st.Problem, when(st.FetchedAt)
+			if !st.TriedAt.IsZero() {
+				row.Tried = whenSecond(st.TriedAt)
+			}
 			switch {
 			case st.Loaded:
 				row.Status = "ok"
