@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -383,6 +384,62 @@ func TestConsoleBrowserBrokenDocument(t *testing.T) {
 		}
 	}
 	b.shot(t, "main", "functions-broken-light")
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+}
+
+// TestConsoleBrowserLive watches the functions table refresh without a reload: requests made
+// through the public listener raise the function's request count, and a refused one its
+// error rate.
+func TestConsoleBrowserLive(t *testing.T) {
+	b := newBrowser(t)
+	up := httptest.NewServer(shop.Handler())
+	t.Cleanup(up.Close)
+	s := startServer(t)
+	tok := deployed(t, s.db, "shop", up.URL)
+	s.waitHealthy(t, "shop")
+	base := baseURL(s.AdminAddr())
+	row := `//tr[@data-function="shop"]`
+	cell := func(field string) string {
+		var v string
+		b.run(t, "cell "+field, chromedp.Text(row+`//*[@data-field="`+field+`"]`, &v, chromedp.BySearch))
+		return strings.TrimSpace(v)
+	}
+	b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(row, chromedp.BySearch),
+		chromedp.Evaluate(`window.sameLoad = true`, nil))
+	var before uint64
+	if _, err := fmt.Sscan(cell("requests"), &before); err != nil {
+		t.Fatalf("requests cell = %q: %v", cell("requests"), err)
+	}
+	for range 3 {
+		if code, _, _ := call(t, "GET", s.URL()+"/shop/products/p-100", tokenHeader(tok), ""); code != http.StatusOK {
+			t.Fatalf("GET /shop/products/p-100 = %d, want 200", code)
+		}
+	}
+	if code, _, _ := call(t, "GET", s.URL()+"/shop/products/p-100", nil, ""); code != http.StatusUnauthorized {
+		t.Fatalf("GET without a token = %d, want 401", code)
+	}
+	want := fmt.Sprint(before + 4)
+	var got, rate string
+	if !eventually(10*time.Second, func() bool {
+		got, rate = cell("requests"), cell("errorRate")
+		return got == want
+	}) {
+		t.Fatalf("requests cell = %q 10 s after 4 requests, want %s (from %d)", got, want, before)
+	}
+	if !strings.Contains(rate, "(1 of "+want+")") {
+		t.Errorf("errors cell = %q, want the one 401 of %s requests", rate, want)
+	}
+	var same bool
+	var note string
+	b.run(t, "same page", chromedp.Evaluate(`window.sameLoad === true`, &same), chromedp.Text("#live-note", &note, chromedp.ByQuery))
+	if !same {
+		t.Error("the page was reloaded; want the table refreshed in place")
+	}
+	if !strings.HasPrefix(note, "Refreshes every") {
+		t.Errorf("live note = %q, want Refreshes every …", note)
+	}
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("browser console errors: %q", errs)
 	}

@@ -49,6 +49,8 @@ type Backend interface {
 	ListCronRuns(ctx context.Context, function string, limit int) ([]store.CronRun, error)
 	// FunctionState is the function as the gateway serves it now; false until it does.
 	FunctionState(name string) (gateway.FunctionState, bool)
+	// RequestCounts are function's answered requests, from the counters /metrics exports.
+	RequestCounts(name string) gateway.RequestCounts
 	SearchTools(function, query string, limit int) ([]catalog.SearchResult, error)
 	CallTool(ctx context.Context, trigger, function, tool string, args map[string]any) (json.RawMessage, error)
 	// FunctionURL is the base URL callers use for function name.
@@ -113,6 +115,7 @@ func New(b Backend, opts *Options) (*Console, error) {
 	m.HandleFunc("POST /login", c.login)
 	m.HandleFunc("POST /logout", c.logout)
 	m.HandleFunc("GET /{$}", c.functionsPage)
+	m.HandleFunc("GET /functions.json", c.functionsJSON)
 	m.HandleFunc("POST /deploy", c.deploy)
 	m.HandleFunc("GET /functions/{name}", c.functionPage)
 	m.HandleFunc("POST /functions/{name}/call", c.call)
