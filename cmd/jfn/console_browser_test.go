@@ -267,7 +267,7 @@ func TestConsoleBrowser(t *testing.T) {
 	// Screenshots, light and dark.
 	for _, scheme := range []string{"light", "dark"} {
 		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
-		b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
+		b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible("table[data-refreshed]", chromedp.ByQuery))
 		b.shot(t, "main", "functions-"+scheme)
 		b.run(t, "function page", chromedp.Navigate(base+"/functions/shop?q=order"), chromedp.WaitVisible("#tools", chromedp.ByQuery))
 		b.shot(t, "#tools", "tools-"+scheme)

@@ -73,6 +73,7 @@ document.addEventListener("change", function (ev) {
           set(row, "errorRate", f.errorRate);
           set(row, "tokens", f.tokens);
         });
+        table.setAttribute("data-refreshed", "");
         if (note) note.textContent = "Refreshes every " + every / 1000 + " seconds; last at " + new Date().toLocaleTimeString() + ".";
         setTimeout(refresh, every);
       })
@@ -80,5 +81,5 @@ document.addEventListener("change", function (ev) {
         if (note) note.textContent = "Not refreshed (logged out, or the server is down): reload the page.";
       });
   };
-  setTimeout(refresh, every);
+  refresh();
 })();
