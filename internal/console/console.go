@@ -1,6 +1,8 @@
 // Package console is the operator's web console of jfn serve, on the admin listener: the
-// deployed functions, each function's tools (searched as search_tools searches them), a form
-// to call a tool as tools/call does, its runtime tokens, and how to connect an MCP client.
+// deployed functions (refreshed in place from /functions.json, with their request counts and
+// error rates from the gateway's counters), each function's tools (searched as search_tools
+// searches them), a form to call a tool as tools/call does, its runtime tokens, and how to
+// connect an MCP client.
 //
 // New builds an http.Handler from a Backend (what the console reads and changes) and
 // Options. Every asset is embedded; pages are html/template with one small script of our
