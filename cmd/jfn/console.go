@@ -60,6 +60,10 @@ func (b *consoleBackend) FunctionState(name string) (gateway.FunctionState, bool
 	return b.gw.FunctionState(name)
 }
 
+func (b *consoleBackend) RequestCounts(name string) gateway.RequestCounts {
+	return b.gw.RequestCounts(name)
+}
+
 func (b *consoleBackend) SearchTools(function, query string, limit int) ([]catalog.SearchResult, error) {
 	return b.gw.SearchTools(function, query, limit)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -266,7 +267,7 @@ func TestConsoleBrowser(t *testing.T) {
 	// Screenshots, light and dark.
 	for _, scheme := range []string{"light", "dark"} {
 		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
-		b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
+		b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible("table[data-refreshed]", chromedp.ByQuery))
 		b.shot(t, "main", "functions-"+scheme)
 		b.run(t, "function page", chromedp.Navigate(base+"/functions/shop?q=order"), chromedp.WaitVisible("#tools", chromedp.ByQuery))
 		b.shot(t, "#tools", "tools-"+scheme)
@@ -337,6 +338,107 @@ func TestConsoleBrowserCron(t *testing.T) {
 		b.run(t, "emulate "+scheme, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
 			chromedp.Reload(), chromedp.WaitVisible("#cron", chromedp.ByQuery))
 		b.shot(t, "#cron", "cron-"+scheme)
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+}
+
+// TestConsoleBrowserBrokenDocument shows, on the functions table, why a function's document
+// does not load (an upstream answering 500, and one answering invalid JSON) and when it last
+// loaded and was last tried.
+func TestConsoleBrowserBrokenDocument(t *testing.T) {
+	b := newBrowser(t)
+	status500 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	t.Cleanup(status500.Close)
+	invalid := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"openapi": "3.1.0", "paths": {`))
+	}))
+	t.Cleanup(invalid.Close)
+	s := startServer(t)
+	deployed(t, s.db, "down", status500.URL)
+	deployed(t, s.db, "garbled", invalid.URL)
+	base := baseURL(s.AdminAddr())
+	rows := map[string]string{}
+	if !eventually(10*time.Second, func() bool {
+		b.run(t, "functions table", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
+		for _, name := range []string{"down", "garbled"} {
+			var row string
+			b.run(t, "row "+name, chromedp.Text(`//tr[th[normalize-space()="`+name+`"]]`, &row, chromedp.BySearch))
+			rows[name] = row
+		}
+		return strings.Contains(rows["down"], "last tried") && strings.Contains(rows["garbled"], "last tried")
+	}) {
+		t.Fatalf("functions rows = %q, want both documents tried", rows)
+	}
+	for name, want := range map[string]string{
+		"down":    "could not be fetched: the upstream answered HTTP 500",
+		"garbled": "OpenAPI document is invalid",
+	} {
+		row := rows[name]
+		if !strings.Contains(row, "error") || !strings.Contains(row, want) || !strings.Contains(row, "Last loaded: never") {
+			t.Errorf("row %s = %q, want status error, %q and Last loaded: never", name, row, want)
+		}
+	}
+	b.shot(t, "main", "functions-broken-light")
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("browser console errors: %q", errs)
+	}
+}
+
+// TestConsoleBrowserLive watches the functions table refresh without a reload: requests made
+// through the public listener raise the function's request count, and a refused one its
+// error rate.
+func TestConsoleBrowserLive(t *testing.T) {
+	b := newBrowser(t)
+	up := httptest.NewServer(shop.Handler())
+	t.Cleanup(up.Close)
+	s := startServer(t)
+	tok := deployed(t, s.db, "shop", up.URL)
+	s.waitHealthy(t, "shop")
+	base := baseURL(s.AdminAddr())
+	row := `//tr[@data-function="shop"]`
+	cell := func(field string) string {
+		var v string
+		b.run(t, "cell "+field, chromedp.Text(row+`//*[@data-field="`+field+`"]`, &v, chromedp.BySearch))
+		return strings.TrimSpace(v)
+	}
+	b.run(t, "functions page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(row, chromedp.BySearch),
+		chromedp.Evaluate(`window.sameLoad = true`, nil))
+	var before uint64
+	if _, err := fmt.Sscan(cell("requests"), &before); err != nil {
+		t.Fatalf("requests cell = %q: %v", cell("requests"), err)
+	}
+	for range 3 {
+		if code, _, _ := call(t, "GET", s.URL()+"/shop/products/p-100", tokenHeader(tok), ""); code != http.StatusOK {
+			t.Fatalf("GET /shop/products/p-100 = %d, want 200", code)
+		}
+	}
+	if code, _, _ := call(t, "GET", s.URL()+"/shop/products/p-100", nil, ""); code != http.StatusUnauthorized {
+		t.Fatalf("GET without a token = %d, want 401", code)
+	}
+	want := fmt.Sprint(before + 4)
+	var got, rate string
+	if !eventually(10*time.Second, func() bool {
+		got, rate = cell("requests"), cell("errorRate")
+		return got == want
+	}) {
+		t.Fatalf("requests cell = %q 10 s after 4 requests, want %s (from %d)", got, want, before)
+	}
+	if !strings.Contains(rate, "(1 of "+want+")") {
+		t.Errorf("errors cell = %q, want the one 401 of %s requests", rate, want)
+	}
+	var same bool
+	var note string
+	b.run(t, "same page", chromedp.Evaluate(`window.sameLoad === true`, &same), chromedp.Text("#live-note", &note, chromedp.ByQuery))
+	if !same {
+		t.Error("the page was reloaded; want the table refreshed in place")
+	}
+	if !strings.HasPrefix(note, "Refreshes every") {
+		t.Errorf("live note = %q, want Refreshes every …", note)
 	}
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("browser console errors: %q", errs)

@@ -116,6 +116,9 @@ func TestConsoleLoginRequired(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 		t.Fatalf("GET / without a session = %d Location %q, want 303 to /login", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	if resp, _ := cc.get("/functions.json"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("GET /functions.json without a session = %d, want 303 to /login", resp.StatusCode)
+	}
 	resp, body := cc.post("/deploy", url.Values{"name": {"x"}, "upstream": {"http://127.0.0.1:1"}})
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST /deploy without a session = %d, want 401", resp.StatusCode)
@@ -141,6 +144,9 @@ func TestConsoleLoginRequired(t *testing.T) {
 	}
 	if resp, body = cc.get("/"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Functions</h1>") {
 		t.Fatalf("GET / after login = %d, want 200 and the functions page", resp.StatusCode)
+	}
+	if resp, body = cc.get("/functions.json"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" || strings.TrimSpace(body) != `{"functions":[]}` {
+		t.Fatalf("GET /functions.json after login = %d %q %s, want 200 and no functions", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	if strings.Contains(s.log.String(), admin) {
 		t.Fatal("the admin token appears in the log")
@@ -219,7 +225,7 @@ func TestConsoleTokenSecretShownOnce(t *testing.T) {
 	if resp.Request.URL.RawQuery != "" || strings.Contains(resp.Header.Get("Location"), "jfn_rt_") {
 		t.Fatalf("the token went into a URL")
 	}
-	for _, path := range []string{"/", "/functions/shop", "/functions/shop?q=order", "/functions/shop?tool=getProduct"} {
+	for _, path := range []string{"/", "/functions.json", "/functions/shop", "/functions/shop?q=order", "/functions/shop?tool=getProduct"} {
 		_, b := cc.get(path)
 		bodies = append(bodies, b)
 	}

@@ -1,6 +1,8 @@
 // Package console is the operator's web console of jfn serve, on the admin listener: the
-// deployed functions, each function's tools (searched as search_tools searches them), a form
-// to call a tool as tools/call does, its runtime tokens, and how to connect an MCP client.
+// deployed functions (refreshed in place from /functions.json, with their request counts and
+// error rates from the gateway's counters), each function's tools (searched as search_tools
+// searches them), a form to call a tool as tools/call does, its runtime tokens, and how to
+// connect an MCP client.
 //
 // New builds an http.Handler from a Backend (what the console reads and changes) and
 // Options. Every asset is embedded; pages are html/template with one small script of our
@@ -49,6 +51,8 @@ type Backend interface {
 	ListCronRuns(ctx context.Context, function string, limit int) ([]store.CronRun, error)
 	// FunctionState is the function as the gateway serves it now; false until it does.
 	FunctionState(name string) (gateway.FunctionState, bool)
+	// RequestCounts are function's answered requests, from the counters /metrics exports.
+	RequestCounts(name string) gateway.RequestCounts
 	SearchTools(function, query string, limit int) ([]catalog.SearchResult, error)
 	CallTool(ctx context.Context, trigger, function, tool string, args map[string]any) (json.RawMessage, error)
 	// FunctionURL is the base URL callers use for function name.
@@ -113,6 +117,7 @@ func New(b Backend, opts *Options) (*Console, error) {
 	m.HandleFunc("POST /login", c.login)
 	m.HandleFunc("POST /logout", c.logout)
 	m.HandleFunc("GET /{$}", c.functionsPage)
+	m.HandleFunc("GET /functions.json", c.functionsJSON)
 	m.HandleFunc("POST /deploy", c.deploy)
 	m.HandleFunc("GET /functions/{name}", c.functionPage)
 	m.HandleFunc("POST /functions/{name}/call", c.call)

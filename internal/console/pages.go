@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,16 +68,24 @@ type messagePage struct {
 	Title, Text string
 }
 
-// functionRow is one row of the functions table.
+// functionRow is one row of the functions table, and of /functions.json, which the page's
+// script polls to refresh the table.
 type functionRow struct {
-	Name, URL  string
-	Public     bool
-	Status     string // ok, loading or error
-	Problem    string
-	Tools      int
-	Mode       string
-	Tokens     int
-	LastDeploy string
+	Name       string `json:"name"`
+	URL        string `json:"url"`
+	Public     bool   `json:"public"`
+	Status     string `json:"status"` // ok, loading or error
+	Problem    string `json:"problem"`
+	Loaded     string `json:"loaded"` // when the document last loaded (or was confirmed current); "never"
+	Tried      string `json:"tried"`  // when the latest fetch ended; "" before the first
+	Tools      int    `json:"tools"`
+	Mode       string `json:"mode"`
+	ToolsText  string `json:"toolsText"` // "5 (all)", or "—" without a document
+	Tokens     int    `json:"tokens"`
+	LastDeploy string `json:"lastDeploy"`
+	Requests   uint64 `json:"requests"`
+	Errors     uint64 `json:"errors"`
+	ErrorRate  string `json:"errorRate"` // "25.0% (1 of 4)", or "—" before the first request
 }
 
 type functionsPage struct {
@@ -100,31 +109,66 @@ func (c *Console) functionsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) showFunctions(w http.ResponseWriter, r *http.Request, status int, p *functionsPage) {
-	fns, err := c.b.ListFunctions(r.Context())
-	if err != nil {
-		c.log.Error().Err(err).Msg("console: list functions")
+	var err error
+	if p.Functions, err = c.functionRows(r.Context()); err != nil {
 		p.Problem = "The functions could not be read from the store."
 	}
+	c.render(w, r, status, "functions", p)
+}
+
+// functionsJSON answers the functions table's rows as JSON, for the page's refresh.
+func (c *Console) functionsJSON(w http.ResponseWriter, r *http.Request) {
+	rows, err := c.functionRows(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "The functions could not be read from the store."})
+		return
+	}
+	if rows == nil {
+		rows = []functionRow{}
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"functions": rows})
+}
+
+// functionRows reads the functions table: each function from the store, its document as the
+// gateway serves it now, and its requests from the gateway's counters.
+func (c *Console) functionRows(ctx context.Context) ([]functionRow, error) {
+	fns, err := c.b.ListFunctions(ctx)
+	if err != nil {
+		c.log.Error().Err(err).Msg("console: list functions")
+		return nil, err
+	}
+	var rows []functionRow
 	for _, f := range fns {
 		row := functionRow{Name: f.Name, URL: c.b.FunctionURL(f.Name), Public: f.Public, Status: "loading",
-			LastDeploy: when(f.UpdatedAt)}
+			LastDeploy: when(f.UpdatedAt), Loaded: "never", ToolsText: "—", ErrorRate: "—"}
 		if st, ok := c.b.FunctionState(f.Name); ok {
-			row.Problem = st.Problem
+			row.Problem, row.Loaded = st.Problem, when(st.FetchedAt)
+			if !st.TriedAt.IsZero() {
+				row.Tried = whenSecond(st.TriedAt)
+			}
 			switch {
 			case st.Loaded:
 				row.Status = "ok"
 				row.Tools = len(st.Tools)
 				row.Mode = catalogueOf(st).Mode
+				row.ToolsText = fmt.Sprintf("%d (%s)", row.Tools, row.Mode)
 			case st.Problem != "":
 				row.Status = "error"
 			}
 		}
-		if ts, err := c.b.ListTokens(r.Context(), f.Name); err == nil {
+		rc := c.b.RequestCounts(f.Name)
+		row.Requests, row.Errors = rc.Total, rc.Errors
+		if rc.Total > 0 {
+			row.ErrorRate = fmt.Sprintf("%.1f%% (%d of %d)", 100*float64(rc.Errors)/float64(rc.Total), rc.Errors, rc.Total)
+		}
+		if ts, err := c.b.ListTokens(ctx, f.Name); err == nil {
 			row.Tokens = len(ts)
 		}
-		p.Functions = append(p.Functions, row)
+		rows = append(rows, row)
 	}
-	c.render(w, r, status, "functions", p)
+	return rows, nil
 }
 
 func (c *Console) deploy(w http.ResponseWriter, r *http.Request) {

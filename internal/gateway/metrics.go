@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/jfnhq/jfn/mcp"
 )
@@ -364,4 +365,40 @@ func (g *Gateway) ObserveCronRun(function, schedule, outcome string, d time.Dura
 	}
 	g.metrics.cronRuns.WithLabelValues(function, schedule, outcome).Inc()
 	g.metrics.upstream.WithLabelValues(function, "cron").Observe(d.Seconds())
+}
+
+// RequestCounts are a function's answered requests as jfn_requests_total counts them in this
+// process, every kind together (proxy, mcp, health, openapi, preflight).
+type RequestCounts struct {
+	Total uint64
+	// Errors are the answers with a 4xx or 5xx status (499: the client left first).
+	Errors uint64
+}
+
+// RequestCounts reads function name's jfn_requests_total counters; zero for a function the
+// gateway does not serve.
+func (g *Gateway) RequestCounts(name string) RequestCounts {
+	var rc RequestCounts
+	fn := g.idx.Load().functions[name]
+	if fn == nil || fn.metrics == nil {
+		return rc
+	}
+	for i := range fn.metrics.requests {
+		l := fn.metrics.requests[i].list.Load()
+		if l == nil {
+			continue
+		}
+		for _, e := range *l {
+			var m dto.Metric
+			if e.c.Write(&m) != nil {
+				continue
+			}
+			n := uint64(m.GetCounter().GetValue())
+			rc.Total += n
+			if e.code >= 400 {
+				rc.Errors += n
+			}
+		}
+	}
+	return rc
 }

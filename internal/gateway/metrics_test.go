@@ -315,6 +315,28 @@ func TestMetricsAfterTraffic(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
 	}
+	// RequestCounts reads the same counters /metrics shows.
+	var want RequestCounts
+	for _, m := range fams["jfn_requests_total"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["function"] != "shop" {
+			continue
+		}
+		n := uint64(m.GetCounter().GetValue())
+		want.Total += n
+		if labels["code"] >= "400" {
+			want.Errors += n
+		}
+	}
+	if got := gw.RequestCounts("shop"); got != want || got.Errors < 4 {
+		t.Errorf("RequestCounts(shop) = %+v, want %+v as /metrics shows (4 errors at least)", got, want)
+	}
+	if got := gw.RequestCounts("ghost"); got != (RequestCounts{}) {
+		t.Errorf("RequestCounts(ghost) = %+v, want zero", got)
+	}
 	if n := len(fams["jfn_tool_calls_total"].GetMetric()); n != 5 {
 		t.Errorf("jfn_tool_calls_total has %d series, want 5 (no series for an unknown tool)", n)
 	}

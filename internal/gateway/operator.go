@@ -24,6 +24,9 @@ type FunctionState struct {
 	Tools  []openapi.Tool
 	// FetchedAt is when the document was last confirmed current.
 	FetchedAt time.Time
+	// TriedAt is when the latest fetch of the document ended, successful or not; zero before
+	// the first.
+	TriedAt time.Time
 	// Problem says why the latest fetch failed, in words safe to show; "" when it did not.
 	Problem string
 }
@@ -43,6 +46,7 @@ func (g *Gateway) FunctionState(name string) (FunctionState, bool) {
 	}
 	st := FunctionState{Function: fn.fn}
 	if s := fn.spec.current(); s != nil {
+		st.TriedAt = s.triedAt
 		if s.doc != nil {
 			st.Loaded, st.Spec, st.Tools, st.FetchedAt = true, s.doc, s.doc.Tools(), s.fetchedAt
 		}

@@ -51,6 +51,7 @@ type specState struct {
 	raw       []byte
 	health    []byte    // body of a 200 /__health for doc
 	fetchedAt time.Time // when doc was last confirmed current
+	triedAt   time.Time // when the latest fetch ended
 	etag      string
 	err       error  // the latest attempt's failure; nil when it succeeded
 	reason    string // a client-safe sentence about err
@@ -241,6 +242,12 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 
 // buildState combines the previous state with a fetch result. changed reports a new document.
 func buildState(prev *specState, res fetchResult, now time.Time) (next *specState, changed bool) {
+	next, changed = buildNext(prev, res, now)
+	next.triedAt = now
+	return next, changed
+}
+
+func buildNext(prev *specState, res fetchResult, now time.Time) (next *specState, changed bool) {
 	keep := func(err error, reason string) *specState {
 		s := &specState{err: err, reason: reason}
 		if prev != nil {
