@@ -284,3 +284,34 @@ func (t *Tool) isParamArg(arg string) bool {
 	}
 	return false
 }
+
+// ArgumentPlace reports where a call sends the argument arg, and under which name: "path",
+// "query", "header" or "cookie" with the parameter's name as written; "body" with the
+// property's name in a JSON object body (any name that is not a parameter's is taken as one),
+// or with "" when arg is the whole body. It returns "", "" when arg cannot be sent.
+func (t *Tool) ArgumentPlace(arg string) (in, name string) {
+	if t.bind == nil {
+		return "", ""
+	}
+	for _, p := range t.bind.params {
+		if p.arg == arg {
+			return p.in, p.name
+		}
+	}
+	bb := t.bind.body
+	switch {
+	case bb == nil:
+		return "", ""
+	case !bb.merged:
+		if arg == "body" {
+			return "body", ""
+		}
+		return "", ""
+	}
+	for _, n := range bb.names {
+		if n[0] == arg {
+			return "body", n[1]
+		}
+	}
+	return "body", arg
+}

@@ -295,3 +295,24 @@ func TestNewRequestHeaderInjection(t *testing.T) {
 		t.Errorf("header with CRLF: error = %v, want ErrInvalidArguments", err)
 	}
 }
+
+func TestArgumentPlace(t *testing.T) {
+	doc := `{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/r/{id}":{"post":{"operationId":"op",
+	"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}},
+	{"name":"filter[state]","in":"query","schema":{"type":"string"}},{"name":"X-Trace","in":"header","schema":{"type":"string"}}],
+	"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"id":{"type":"string"},"a b":{"type":"string"}}}}}},
+	"responses":{}}}}}`
+	spec, err := Load([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool := spec.Tools()[0]
+	for arg, want := range map[string][2]string{
+		"id__path": {"path", "id"}, "filter.state": {"query", "filter[state]"}, "X-Trace": {"header", "X-Trace"},
+		"id": {"body", "id"}, "a_b": {"body", "a b"}, "nope": {"body", "nope"},
+	} {
+		if in, name := tool.ArgumentPlace(arg); in != want[0] || name != want[1] {
+			t.Errorf("ArgumentPlace(%q) = %q, %q; want %q, %q", arg, in, name, want[0], want[1])
+		}
+	}
+}

@@ -19,6 +19,7 @@ type field struct {
 	Type        string // the schema's type, as shown
 	Description string
 	Required    bool
+	Sent        string // where a call sends it: "query filter[state]", "path", "body"
 	Enum        []string
 	Value       string // what the form held, when it is shown again
 }
@@ -46,6 +47,12 @@ func fieldsOf(t openapi.Tool) []field {
 	for name, p := range s.Properties {
 		f := field{Name: name, Input: "arg." + name, ID: "arg-" + t.Name + "-" + name,
 			Description: p.Description, Required: slices.Contains(s.Required, name)}
+		if in, sent := t.ArgumentPlace(name); in != "" {
+			f.Sent = in
+			if sent != "" && sent != name {
+				f.Sent += " " + sent
+			}
+		}
 		switch typ := p.Type.(type) {
 		case string:
 			f.Type = typ

@@ -47,3 +47,19 @@ func TestFieldsAndArgs(t *testing.T) {
 		})
 	}
 }
+
+func TestFieldsSayWhereArgumentsGo(t *testing.T) {
+	spec, err := openapi.Load([]byte(`{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/r/{id}":{"post":{"operationId":"op",
+	"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}},{"name":"filter[state]","in":"query","schema":{"type":"string"}}],
+	"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"note":{"type":"string"}}}}}},"responses":{}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range fieldsOf(spec.Tools()[0]) {
+		got[f.Name] = f.Sent
+	}
+	if want := map[string]string{"id": "path", "filter.state": "query filter[state]", "note": "body"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("where the fields are sent = %v, want %v", got, want)
+	}
+}
