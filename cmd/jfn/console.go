@@ -48,6 +48,18 @@ func (b *consoleBackend) RevokeToken(ctx context.Context, function, id string) e
 	return service.RevokeToken(ctx, b.store, function, id)
 }
 
+func (b *consoleBackend) RefreshFunction(ctx context.Context, function string) (service.RefreshResult, error) {
+	return service.Refresh(ctx, b.store, function, fetchTools)
+}
+
+func (b *consoleBackend) RotateSecret(ctx context.Context, function string, grace time.Duration) (store.Function, error) {
+	return service.RotateSecret(ctx, b.store, function, grace)
+}
+
+func (b *consoleBackend) DeleteFunction(ctx context.Context, function string) error {
+	return service.DeleteFunction(ctx, b.store, function)
+}
+
 func (b *consoleBackend) ListCronRuns(ctx context.Context, function string, limit int) ([]store.CronRun, error) {
 	cr, ok := b.store.(store.CronRuns)
 	if !ok {

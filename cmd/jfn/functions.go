@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -226,11 +226,8 @@ func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	if !yes && !confirm(e, fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))) {
 		return errAborted
 	}
-	if err := st.DeleteFunction(ctx, name); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound(err, name)
-		}
-		return fmt.Errorf("cannot delete %s: %w", name, err)
+	if err := service.DeleteFunction(ctx, st, name); err != nil {
+		return notFound(err, name)
 	}
 	if e.json {
 		return printJSON(e.stdout, struct {
@@ -260,20 +257,11 @@ func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	f, err := st.GetFunction(ctx, name)
+	res, err := service.Refresh(ctx, st, name, fetchTools)
 	if err != nil {
 		return notFound(err, name)
 	}
-	// Writing the function back unchanged moves its updated_at, which the change feed carries
-	// to every server; a server that sees a function's UpdatedAt move fetches its document
-	// again. This goes first, so that servers fetch while this command does.
-	if _, err := st.PutFunction(ctx, f); err != nil {
-		return fmt.Errorf("cannot ask running servers to refresh %s: %w", name, err)
-	}
-	tools, fetchErr := fetchTools(ctx, f)
-	if tools == nil {
-		tools = []string{}
-	}
+	tools, fetchErr := res.Tools, res.FetchErr
 	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
 	if fetchErr != nil {
 		msg := fetchErr.Error()
@@ -311,9 +299,6 @@ signatures, one per secret, so the function accepts them whichever secret it hol
   -y, --yes      do not ask for confirmation
 `
 
-// maxGrace bounds the grace period of a rotation.
-const maxGrace = 30 * 24 * time.Hour
-
 func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions rotate-secret")
 	grace := fs.String("grace", "24h", "")
@@ -324,8 +309,8 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return err
 	}
-	g, err := parseDuration(*grace)
-	if err != nil || g < 0 || g > maxGrace {
+	g, valid := service.ParseGrace(*grace)
+	if !valid {
 		return usagef("jfn functions rotate-secret: invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
 	}
 	if e.json && !yes {
@@ -336,8 +321,7 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 		return err
 	}
 	defer st.Close()
-	secrets, isSecrets := st.(store.Secrets)
-	if !isSecrets {
+	if _, isSecrets := st.(store.Secrets); !isSecrets {
 		return fmt.Errorf("the store %s cannot rotate signing secrets", redactDSN(e.db))
 	}
 	if _, err := st.GetFunction(ctx, name); err != nil {
@@ -350,12 +334,9 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if !yes && !confirm(e, question) {
 		return errAborted
 	}
-	f, err := secrets.RotateSecret(ctx, name, g)
+	f, err := service.RotateSecret(ctx, st, name, g)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound(err, name)
-		}
-		return fmt.Errorf("cannot rotate the signing secret of %s: %w", name, err)
+		return notFound(err, name)
 	}
 	if e.json {
 		return printJSON(e.stdout, struct {

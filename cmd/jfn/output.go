@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -52,20 +51,7 @@ func jsonTime(t time.Time) *string {
 }
 
 // parseDuration accepts Go durations ("36h", "90m") and whole days ("90d").
-func parseDuration(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > 100*365 {
-			return 0, fmt.Errorf("invalid duration %q: want a number of days such as 90d, or a Go duration such as 36h", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q: want a number of days such as 90d, or a Go duration such as 36h", s)
-	}
-	return d, nil
-}
+func parseDuration(s string) (time.Duration, error) { return service.ParseDuration(s) }
 
 // yesNo renders a boolean for tables.
 func yesNo(b bool) string {

@@ -2,7 +2,8 @@
 // deployed functions (refreshed in place from /functions.json, with their request counts and
 // error rates from the gateway's counters), each function's tools (searched as search_tools
 // searches them), a form to call a tool as tools/call does, its runtime tokens, and how to
-// connect an MCP client.
+// connect an MCP client, and its settings: jfn deploy's, refreshing the document, rotating the
+// signing secret and deleting the function.
 //
 // New builds an http.Handler from a Backend (what the console reads and changes) and
 // Options. Every asset is embedded; pages are html/template with one small script of our
@@ -15,7 +16,8 @@
 //  3. with Options.AdminToken, a login: the token is asked for once and a session cookie
 //     (HttpOnly, SameSite=Strict, Secure over HTTPS) is kept instead.
 //
-// Token secrets appear only in the one response that creates them, never in a URL or a log.
+// Token and signing secrets appear only in the one response that creates them, never in a URL
+// or a log.
 package console
 
 import (
@@ -47,6 +49,14 @@ type Backend interface {
 	CreateToken(ctx context.Context, function, name string, expires time.Duration) (string, store.Token, error)
 	// RevokeToken returns service.ErrNoToken for an id function has no active token with.
 	RevokeToken(ctx context.Context, function, id string) error
+	// RefreshFunction makes every server fetch function's document again and fetches it
+	// now; store.ErrNotFound for an unknown function.
+	RefreshFunction(ctx context.Context, function string) (service.RefreshResult, error)
+	// RotateSecret gives function a new signing secret, the old one signing for grace more;
+	// store.ErrNotFound for an unknown function.
+	RotateSecret(ctx context.Context, function string, grace time.Duration) (store.Function, error)
+	// DeleteFunction deletes function and its tokens; store.ErrNotFound for an unknown one.
+	DeleteFunction(ctx context.Context, function string) error
 	// ListCronRuns lists function's latest cron runs, newest first, at most limit.
 	ListCronRuns(ctx context.Context, function string, limit int) ([]store.CronRun, error)
 	// FunctionState is the function as the gateway serves it now; false until it does.
@@ -122,6 +132,9 @@ func New(b Backend, opts *Options) (*Console, error) {
 	m.HandleFunc("GET /functions/{name}", c.functionPage)
 	m.HandleFunc("POST /functions/{name}/call", c.call)
 	m.HandleFunc("POST /functions/{name}/settings", c.saveSettings)
+	m.HandleFunc("POST /functions/{name}/refresh", c.refresh)
+	m.HandleFunc("POST /functions/{name}/rotate", c.rotateSecret)
+	m.HandleFunc("POST /functions/{name}/delete", c.deleteFunction)
 	m.HandleFunc("POST /functions/{name}/tokens", c.createToken)
 	m.HandleFunc("POST /functions/{name}/tokens/{id}/revoke", c.revokeToken)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -89,6 +89,7 @@ type functionRow struct {
 }
 
 type functionsPage struct {
+	Deleted   string
 	Functions []functionRow
 	Problem   string
 	Created   *createdFunction
@@ -105,7 +106,11 @@ type deployForm struct {
 }
 
 func (c *Console) functionsPage(w http.ResponseWriter, r *http.Request) {
-	c.showFunctions(w, r, http.StatusOK, &functionsPage{})
+	p := &functionsPage{}
+	if d := r.URL.Query().Get("deleted"); service.ValidName(d) {
+		p.Deleted = d
+	}
+	c.showFunctions(w, r, http.StatusOK, p)
 }
 
 func (c *Console) showFunctions(w http.ResponseWriter, r *http.Request, status int, p *functionsPage) {
@@ -249,6 +254,12 @@ type functionPage struct {
 	SettingsSaved   bool
 	Modes           []string
 	SettingsProblem string
+	Refreshed       string // the outcome of Refresh document
+	RefreshProblem  string
+	Grace           string
+	NewSecret       string // the rotated signing secret, in this one response only
+	RotateProblem   string
+	PreviousUntil   string // "accepted until …" or "no longer accepted": the old secret
 
 	Tokens       []tokenRow
 	NewToken     *tokenSecret
@@ -290,7 +301,7 @@ func (c *Console) loadFunction(w http.ResponseWriter, r *http.Request) (*functio
 		c.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: fmt.Sprintf("There is no function %q.", name)})
 		return nil, false
 	}
-	p := &functionPage{Name: name, URL: c.b.FunctionURL(name), Status: "loading", Modes: Modes}
+	p := &functionPage{Name: name, URL: c.b.FunctionURL(name), Status: "loading", Modes: Modes, Grace: "24h"}
 	if err != nil {
 		c.log.Error().Err(err).Str("function", name).Msg("console: list tokens")
 		p.TokenProblem = "The tokens could not be read from the store."
@@ -463,6 +474,8 @@ func (c *Console) createToken(w http.ResponseWriter, r *http.Request) {
 type confirmPage struct {
 	Function string
 	Token    tokenRow
+	Delete   bool // confirm deleting Function (and its Tokens tokens) rather than revoking Token
+	Tokens   int
 }
 
 // revokeToken asks for confirmation (a page with its own Revoke button, which works without

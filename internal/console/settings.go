@@ -1,6 +1,8 @@
 package console
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -117,4 +119,89 @@ func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	c.log.Info().Str("function", p.Name).Msg("console: settings saved")
 	http.Redirect(w, r, "/functions/"+url.PathEscape(p.Name)+"?saved=1#settings", http.StatusSeeOther)
+}
+
+// refresh makes every server fetch the function's document again, as jfn functions refresh
+// does, and shows what it turns into now.
+func (c *Console) refresh(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.loadFunction(w, r)
+	if !ok {
+		return
+	}
+	res, err := c.b.RefreshFunction(r.Context(), p.Name)
+	switch {
+	case err != nil:
+		c.log.Error().Err(err).Str("function", p.Name).Msg("console: refresh")
+		p.RefreshProblem = "The document could not be refreshed: " + err.Error()
+		c.render(w, r, http.StatusInternalServerError, "function", p)
+		return
+	case res.FetchErr != nil:
+		p.RefreshProblem = "The OpenAPI document could not be loaded: " + res.FetchErr.Error() +
+			" (running servers keep their last good tools and retry)."
+	default:
+		noun := "tools"
+		if len(res.Tools) == 1 {
+			noun = "tool"
+		}
+		p.Refreshed = fmt.Sprintf("Refreshed: %d %s. Running servers fetch the document again within a second.", len(res.Tools), noun)
+	}
+	c.log.Info().Str("function", p.Name).Int("tools", len(res.Tools)).Bool("loaded", res.FetchErr == nil).Msg("console: document refreshed")
+	c.render(w, r, http.StatusOK, "function", p)
+}
+
+// rotateSecret gives the function a new signing secret, as jfn functions rotate-secret does,
+// and shows it in this response only.
+func (c *Console) rotateSecret(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.loadFunction(w, r)
+	if !ok {
+		return
+	}
+	p.Grace = strings.TrimSpace(r.PostFormValue("grace"))
+	grace, valid := service.ParseGrace(p.Grace)
+	if !valid {
+		p.RotateProblem = "The grace period must be 0 or a duration up to 30d, such as 24h or 7d."
+		c.render(w, r, http.StatusBadRequest, "function", p)
+		return
+	}
+	f, err := c.b.RotateSecret(r.Context(), p.Name, grace)
+	if err != nil {
+		c.log.Error().Err(err).Str("function", p.Name).Msg("console: rotate secret")
+		p.RotateProblem = "The signing secret could not be rotated: " + err.Error()
+		c.render(w, r, http.StatusInternalServerError, "function", p)
+		return
+	}
+	c.log.Info().Str("function", p.Name).Dur("grace", grace).Msg("console: signing secret rotated")
+	p.Grace = "24h"
+	p.NewSecret = f.SigningSecret
+	p.PreviousUntil = "no longer accepted"
+	if !f.PreviousSecretExpiresAt.IsZero() {
+		p.PreviousUntil = "accepted until " + when(f.PreviousSecretExpiresAt)
+	}
+	c.render(w, r, http.StatusOK, "function", p)
+}
+
+// deleteFunction asks for confirmation (a page with its own Delete button, which works
+// without script), then deletes the function as jfn functions delete does.
+func (c *Console) deleteFunction(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	tokens, err := c.b.ListTokens(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		c.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: fmt.Sprintf("There is no function %q.", name)})
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		c.render(w, r, http.StatusOK, "confirm", confirmPage{Function: name, Delete: true, Tokens: len(tokens)})
+		return
+	}
+	if err := c.b.DeleteFunction(r.Context(), name); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			c.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: fmt.Sprintf("There is no function %q.", name)})
+			return
+		}
+		c.log.Error().Err(err).Str("function", name).Msg("console: delete")
+		c.render(w, r, http.StatusInternalServerError, "message", messagePage{Title: "Not deleted", Text: "The function could not be deleted: " + err.Error()})
+		return
+	}
+	c.log.Info().Str("function", name).Msg("console: function deleted")
+	http.Redirect(w, r, "/?deleted="+url.QueryEscape(name), http.StatusSeeOther)
 }

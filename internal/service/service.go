@@ -1,5 +1,6 @@
 // Package service holds the operations the CLI and the web console share: deploying a
-// function, and creating and revoking its runtime tokens. Each rule lives here once, over
+// function, creating and revoking its runtime tokens, refreshing its document, rotating its
+// signing secret and deleting it. Each rule lives here once, over
 // the store; callers turn the errors into their own words (a usage line for the CLI, a
 // message on the page for the console).
 //

@@ -1,0 +1,58 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jfnhq/jfn/internal/store"
+)
+
+func TestParseGrace(t *testing.T) {
+	for s, want := range map[string]time.Duration{"0": 0, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": MaxGrace} {
+		if g, ok := ParseGrace(s); !ok || g != want {
+			t.Errorf("ParseGrace(%q) = %v, %v; want %v", s, g, ok, want)
+		}
+	}
+	for _, s := range []string{"", "-1h", "31d", "soon"} {
+		if _, ok := ParseGrace(s); ok {
+			t.Errorf("ParseGrace(%q) accepted", s)
+		}
+	}
+}
+
+func TestRefreshRotateDelete(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fetch := func(context.Context, store.Function) ([]string, error) { return nil, errors.New("down") }
+	if _, err := Refresh(ctx, st, "shop", fetch); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Refresh of an unknown function = %v, want store.ErrNotFound", err)
+	}
+	if _, err := Deploy(ctx, st, DeployParams{Name: "shop", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Refresh(ctx, st, "shop", fetch)
+	if err != nil || res.Tools == nil || res.FetchErr == nil {
+		t.Errorf("Refresh with a failing fetch = %+v, %v; want empty tools and the fetch error", res, err)
+	}
+	before, _ := st.GetFunction(ctx, "shop")
+	f, err := RotateSecret(ctx, st, "shop", time.Hour)
+	if err != nil || f.SigningSecret == "" || f.SigningSecret == before.SigningSecret || f.PreviousSecret != before.SigningSecret {
+		t.Errorf("RotateSecret = %v; want a new secret with the old one kept", err)
+	}
+	if _, err := RotateSecret(ctx, st, "nope", time.Hour); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RotateSecret of an unknown function = %v, want store.ErrNotFound", err)
+	}
+	if err := DeleteFunction(ctx, st, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if err := DeleteFunction(ctx, st, "shop"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a second DeleteFunction = %v, want store.ErrNotFound", err)
+	}
+}
