@@ -183,6 +183,9 @@ func printDemo(w io.Writer, s *Server, listen string, busy bool, results []demoR
 		warn(w, "%s is busy, so the gateway took %s instead.", listen, s.Addr())
 	}
 	info(w, "Admin: %s/healthz", baseURL(s.AdminAddr()))
+	if s.consoleOff == "" {
+		info(w, "Console: %s/ (deploy, tokens, tools, Try)", baseURL(s.AdminAddr()))
+	}
 	warn(w, "The tokens below are shown because this demo's store is temporary: it is deleted when the demo stops.")
 	fmt.Fprintln(w, "  A real deploy ('jfn deploy') shows a token once, when it is created.")
 	for _, r := range results {
