@@ -49,8 +49,11 @@ func (g *Gateway) hostFunction(host string) (string, bool) {
 		return "", false
 	}
 	label := host[:n]
-	if strings.Contains(label, ".") {
-		return "", false
+	for i := 0; i < len(label); i++ {
+		// A function name is a DNS label: ASCII letters, digits and '-' only.
+		if c := label[i]; !isAlnum(c) && c != '-' {
+			return "", false
+		}
 	}
 	return strings.ToLower(label), true
 }
