@@ -48,7 +48,7 @@ type viewEntry struct {
 // views caches a tool set's resolved views by viewSpec.key: a handful per function (the
 // default and what connections' URLs ask for), bounded by maxViews.
 type views struct {
-	mu sync.Mutex
+	mu sync.RWMutex // read on every tools/list and tools/call
 	m  map[string]*viewEntry
 }
 
@@ -107,25 +107,23 @@ func (b *Bridge) parseViewQuery(rawQuery string) (viewSpec, error) {
 // document no longer has are dropped (all of them gone: every tool); toolsets a URL names
 // must exist, else the error lists the valid ones.
 func (ts *toolSet) view(spec viewSpec) (*viewEntry, error) {
-	ts.views.mu.Lock()
-	if ve := ts.views.m[spec.key]; ve != nil {
-		ts.views.mu.Unlock()
+	ts.views.mu.RLock()
+	ve := ts.views.m[spec.key]
+	ts.views.mu.RUnlock()
+	if ve != nil {
 		return ve, nil
 	}
-	ts.views.mu.Unlock()
 
-	toolsets := spec.toolsets
-	if strings.HasSuffix(spec.key, "|default") && len(toolsets) > 0 {
-		have := catalog.Toolsets(ts.defs)
-		toolsets = slices.DeleteFunc(slices.Clone(toolsets), func(name string) bool {
-			return !slices.ContainsFunc(have, func(t catalog.Toolset) bool { return strings.EqualFold(t.Name, name) })
-		})
+	var v catalog.View
+	if strings.HasSuffix(spec.key, "|default") {
+		v = catalog.Default(ts.defs, spec.mode, spec.toolsets)
+	} else {
+		var err error
+		if v, err = catalog.Select(ts.defs, spec.mode, spec.toolsets); err != nil {
+			return nil, err
+		}
 	}
-	v, err := catalog.Select(ts.defs, spec.mode, toolsets)
-	if err != nil {
-		return nil, err
-	}
-	ve := &viewEntry{view: v, allowed: make(map[string]bool, len(v.Selected))}
+	ve = &viewEntry{view: v, allowed: make(map[string]bool, len(v.Selected))}
 	for _, i := range v.Selected {
 		ve.allowed[ts.defs[i].Name] = true
 	}

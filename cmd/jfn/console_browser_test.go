@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,16 +27,8 @@ const screenshotDir = "../../console-screenshots"
 // (as CI sets it) and is skipped otherwise.
 func browserPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("JFN_REQUIRE_BROWSER") == "1" {
-		t.Fatal("Chromium is missing and JFN_REQUIRE_BROWSER=1: install it (apt-get install -y chromium)")
-	}
-	t.Skip("Chromium is missing (set JFN_REQUIRE_BROWSER=1 to fail instead); apt-get install -y chromium")
-	return ""
+	return lookProgram(t, "JFN_REQUIRE_BROWSER", "install it with apt-get install -y chromium",
+		"chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }
 
 // browser is a headless Chromium tab that records console errors, exceptions and CSP

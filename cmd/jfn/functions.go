@@ -358,24 +358,14 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 // catalogueLine describes what /mcp lists by default for f with the document doc: the mode
 // (and the configured one when auto), the toolsets, and the model-visible size.
 func catalogueLine(f store.Function, doc *openapi.Spec) string {
-	mode, err := catalog.ParseMode(f.MCPMode)
-	if err != nil {
-		mode = catalog.ModeAuto
-	}
 	all := doc.Tools()
-	toolsets := f.MCPToolsets
-	v, err := catalog.Select(all, mode, toolsets)
-	if err != nil {
-		// Defaults the document no longer has are ignored by the server too.
-		toolsets = nil
-		v, _ = catalog.Select(all, mode, nil)
-	}
+	v := catalog.Default(all, f.MCPMode, f.MCPToolsets)
 	line := v.Mode
-	if mode == catalog.ModeAuto {
+	if m, err := catalog.ParseMode(f.MCPMode); err != nil || m == catalog.ModeAuto {
 		line += " (auto)"
 	}
 	line += fmt.Sprintf(", %d of %d tools selected, %s a model reads", len(v.Selected), len(all), sizeWords(v.ListedBytes()))
-	if len(toolsets) > 0 {
+	if len(v.Toolsets) > 0 {
 		line += ", toolsets " + strings.Join(v.Toolsets, ", ")
 	} else {
 		line += ", every toolset"

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -262,4 +264,21 @@ func (s *testServer) waitToken(t *testing.T, url, tok string) {
 	}) {
 		t.Fatalf("the server did not accept a new token on %s within 2 s", url)
 	}
+}
+
+// lookProgram returns the path of the first of names on PATH. When none is there, the test
+// fails if the environment variable require is "1" (as .ci/run sets it: CI installs the
+// program, so its absence is a fault) and is skipped otherwise, saying what to install.
+func lookProgram(t *testing.T, require, install string, names ...string) string {
+	t.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv(require) == "1" {
+		t.Fatalf("%s is not on PATH and %s=1: %s", names[0], require, install)
+	}
+	t.Skipf("%s is not on PATH (%s=1 makes this a failure): %s", names[0], require, install)
+	return ""
 }

@@ -306,17 +306,11 @@ func writeFile(t *testing.T, path, content string) {
 // "verified N cases" and exits 0 only when every case came out as wanted.
 func runVerifier(t *testing.T, interpreter, script, cases string, n int) {
 	t.Helper()
-	path, err := exec.LookPath(interpreter)
-	if err != nil {
-		if os.Getenv("JFN_REQUIRE_VERIFIERS") == "1" {
-			t.Fatalf("%s is not on PATH, and JFN_REQUIRE_VERIFIERS=1: the README's verifier cannot be checked", interpreter)
-		}
-		t.Skipf("%s is not on PATH: the README's verifier is not checked (JFN_REQUIRE_VERIFIERS=1 makes this a failure)", interpreter)
-	}
+	path := lookProgram(t, "JFN_REQUIRE_VERIFIERS", "the README's verifier in it cannot be checked", interpreter)
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(path, script, cases)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	if want := fmt.Sprintf("verified %d cases\n", n); err != nil || !strings.HasSuffix(stdout.String(), want) {
 		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s\nwant the last line %q", interpreter, filepath.Base(script), err, stdout.String(), stderr.String(), want)
 	}

@@ -219,40 +219,17 @@ func New(docs []Doc) *Index {
 		add(fieldTags, strings.Join(d.Tags, " "))
 		add(fieldPath, d.Path)
 		add(fieldMethod, d.Method)
-		var names, descs strings.Builder
-		for j, p := range d.Params {
-			if j == maxParams {
-				break
-			}
-			names.WriteString(p.Name)
-			names.WriteByte(' ')
-			if descs.Len() < maxFieldText {
-				descs.WriteString(cut(p.Description, 512))
-				descs.WriteByte('\n')
-			}
-		}
-		add(fieldParamName, names.String())
-		add(fieldParamDescription, descs.String())
+		names, descs := paramTexts(d.Params)
+		add(fieldParamName, names)
+		add(fieldParamDescription, descs)
 		// The description's first sentence is also a field of its own.
 		desc := cut(d.Description, maxFieldText)
 		lead := read(desc[:leadEnd(desc)])
 		count(fieldDescription, lead, read(desc[leadEnd(desc):]))
 		count(fieldLead, lead)
-		names.Reset()
-		descs.Reset()
-		for j, p := range d.Fields {
-			if j == maxParams {
-				break
-			}
-			names.WriteString(p.Name)
-			names.WriteByte(' ')
-			if descs.Len() < maxFieldText {
-				descs.WriteString(cut(p.Description, 512))
-				descs.WriteByte('\n')
-			}
-		}
-		add(fieldNested, names.String())
-		add(fieldNestedDescription, descs.String())
+		names, descs = paramTexts(d.Fields)
+		add(fieldNested, names)
+		add(fieldNestedDescription, descs)
 		add(fieldValues, strings.Join(capped(d.Values, maxParams), " "))
 		for f := range numFields {
 			total[f] += float64(lengths[i][f])
@@ -392,3 +369,21 @@ func cut(s string, n int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// paramTexts joins the names of the first maxParams of ps, and their descriptions (each cut to
+// 512 bytes) up to about maxFieldText, as the texts of a name field and a description field.
+func paramTexts(ps []Param) (names, descs string) {
+	var nb, db strings.Builder
+	for j, p := range ps {
+		if j == maxParams {
+			break
+		}
+		nb.WriteString(p.Name)
+		nb.WriteByte(' ')
+		if db.Len() < maxFieldText {
+			db.WriteString(cut(p.Description, 512))
+			db.WriteByte('\n')
+		}
+	}
+	return nb.String(), db.String()
+}

@@ -142,49 +142,41 @@ func recall(t *testing.T, shared string, reqs []request) (float64, []string) {
 	return float64(found) / float64(len(reqs)), misses
 }
 
-// TestRecallDevQueries measures recall@5 on the project's development requests
-// (shared/queries/dev-queries.tsv).
-func TestRecallDevQueries(t *testing.T) {
+// checkRecall measures recall@5 on the requests of file, logs the figure and each miss
+// under the set's name, and fails below floor.
+func checkRecall(t *testing.T, name, file string, floor float64) {
+	t.Helper()
 	shared := sharedDir(t)
-	reqs := readRequests(t, filepath.Join(shared, "queries", "dev-queries.tsv"))
+	if !filepath.IsAbs(file) && !strings.HasPrefix(file, "testdata") {
+		file = filepath.Join(shared, file)
+	}
+	reqs := readRequests(t, file)
 	got, misses := recall(t, shared, reqs)
-	t.Logf("dev recall@%d = %.3f (%d requests)", recallAt, got, len(reqs))
+	t.Logf("%s recall@%d = %.3f (%d requests)", name, recallAt, got, len(reqs))
 	for _, m := range misses {
 		t.Logf("miss %s", m)
 	}
-	if got < minDevRecall {
-		t.Errorf("dev recall@%d = %.3f, want at least %.2f", recallAt, got, minDevRecall)
+	if got < floor {
+		t.Errorf("%s recall@%d = %.3f, want at least %.2f", name, recallAt, got, floor)
 	}
+}
+
+// TestRecallDevQueries measures recall@5 on the project's development requests
+// (shared/queries/dev-queries.tsv).
+func TestRecallDevQueries(t *testing.T) {
+	checkRecall(t, "dev", filepath.Join("queries", "dev-queries.tsv"), minDevRecall)
 }
 
 // TestRecallHeldout measures recall@5 on requests written for this package on documents the
 // development requests do not use (testdata/heldout.tsv), as a check that the ranking is not
 // fitted to the development requests.
 func TestRecallHeldout(t *testing.T) {
-	shared := sharedDir(t)
-	reqs := readRequests(t, filepath.Join("testdata", "heldout.tsv"))
-	got, misses := recall(t, shared, reqs)
-	t.Logf("held-out recall@%d = %.3f (%d requests)", recallAt, got, len(reqs))
-	for _, m := range misses {
-		t.Logf("miss %s", m)
-	}
-	if got < minHeldoutRecall {
-		t.Errorf("held-out recall@%d = %.3f, want at least %.2f", recallAt, got, minHeldoutRecall)
-	}
+	checkRecall(t, "held-out", filepath.Join("testdata", "heldout.tsv"), minHeldoutRecall)
 }
 
 // TestRecallHeldout2 measures recall@5 on a second set of requests written for this package
 // (testdata/heldout2.tsv), on documents that neither the development requests nor
 // testdata/heldout.tsv use, written before any change to the ranking was measured on them.
 func TestRecallHeldout2(t *testing.T) {
-	shared := sharedDir(t)
-	reqs := readRequests(t, filepath.Join("testdata", "heldout2.tsv"))
-	got, misses := recall(t, shared, reqs)
-	t.Logf("held-out 2 recall@%d = %.3f (%d requests)", recallAt, got, len(reqs))
-	for _, m := range misses {
-		t.Logf("miss %s", m)
-	}
-	if got < minHeldout2Recall {
-		t.Errorf("held-out 2 recall@%d = %.3f, want at least %.2f", recallAt, got, minHeldout2Recall)
-	}
+	checkRecall(t, "held-out 2", filepath.Join("testdata", "heldout2.tsv"), minHeldout2Recall)
 }

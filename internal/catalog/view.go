@@ -161,6 +161,25 @@ func Select(tools []openapi.Tool, mode string, toolsets []string) (View, error) 
 	return v, nil
 }
 
+// Default is the catalogue a connection gets from a function's deploy settings alone:
+// mode as stored (anything but a known mode is ModeAuto) and the default toolsets that the
+// document still has (a tag may disappear from a later version; none left selects every
+// tool). Unlike a connection's own ?toolsets=, defaults never make an error.
+func Default(tools []openapi.Tool, mode string, toolsets []string) View {
+	m, err := ParseMode(mode)
+	if err != nil {
+		m = ModeAuto
+	}
+	if len(toolsets) > 0 {
+		have := Toolsets(tools)
+		toolsets = slices.DeleteFunc(slices.Clone(toolsets), func(name string) bool {
+			return !slices.ContainsFunc(have, func(t Toolset) bool { return strings.EqualFold(t.Name, name) })
+		})
+	}
+	v, _ := Select(tools, m, toolsets) // every toolset left is known
+	return v
+}
+
 // Listed returns the tools tools/list shows for v: the selected tools in ModeAll, the three
 // search tools in ModeSearch.
 func (v View) Listed(tools []openapi.Tool) []openapi.Tool {

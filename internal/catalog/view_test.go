@@ -100,3 +100,14 @@ func TestMetaToolsAreValid(t *testing.T) {
 		}
 	}
 }
+
+func TestDefault(t *testing.T) {
+	tools := manyTools(t, 3, 10)
+	v := Default(tools, "", []string{"b", "gone"})
+	if v.Mode != ModeAll || !slices.Equal(v.Toolsets, []string{"b"}) || !slices.Equal(v.Selected, []int{3}) {
+		t.Errorf("Default(auto, b,gone) = %+v; want the toolset the document still has, b", v)
+	}
+	if v := Default(tools, "bogus", []string{"gone"}); v.Mode != ModeAll || v.Toolsets != nil || len(v.Selected) != 5 {
+		t.Errorf("Default(bogus, gone) = %+v; want auto mode over every tool", v)
+	}
+}

@@ -396,15 +396,7 @@ func newToolView(t openapi.Tool) toolView {
 // catalogueOf is what /mcp lists by default: the function's mode and toolsets over its tools
 // (defaults the document no longer has are ignored, as the server ignores them).
 func catalogueOf(st gateway.FunctionState) catalog.View {
-	mode, err := catalog.ParseMode(st.Function.MCPMode)
-	if err != nil {
-		mode = catalog.ModeAuto
-	}
-	v, err := catalog.Select(st.Tools, mode, st.Function.MCPToolsets)
-	if err != nil {
-		v, _ = catalog.Select(st.Tools, mode, nil)
-	}
-	return v
+	return catalog.Default(st.Tools, st.Function.MCPMode, st.Function.MCPToolsets)
 }
 
 func (c *Console) call(w http.ResponseWriter, r *http.Request) {
