@@ -81,10 +81,22 @@ func newBrowser(t *testing.T) *browser {
 	return b
 }
 
+// run runs actions in the tab. A step that starts by loading a page is run again, up to
+// twice, when Chromium reports a node it had just found as gone: the DevTools protocol's
+// race between a new document and a query (chromedp reports it as "Could not find node
+// with given id"). Every other error fails the test at once.
 func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action) {
 	t.Helper()
-	if err := chromedp.Run(b.ctx, actions...); err != nil {
-		t.Fatalf("browser: %s: %v", what, err)
+	_, reload := actions[0].(chromedp.NavigateAction)
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Run(b.ctx, actions...)
+		if err == nil {
+			return
+		}
+		if !reload || attempt == 3 || !strings.Contains(err.Error(), "Could not find node with given id") {
+			t.Fatalf("browser: %s: %v", what, err)
+		}
+		t.Logf("browser: %s: %v; loading the page again", what, err)
 	}
 }
 
