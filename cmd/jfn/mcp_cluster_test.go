@@ -111,9 +111,12 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 	if err := c.Close(); err != nil { // sends DELETE through the balancer
 		t.Fatalf("Close: %v", err)
 	}
+	// The replica that served the DELETE refuses the session at once; the others within a
+	// second (each trusts a session it read from the store for sessionRecheck).
 	for i, s := range servers {
-		if code := sessionStatus(t, s.URL()+"/balance/mcp", token, sid); code != http.StatusNotFound {
-			t.Errorf("replica %d: tools/list on the session after its DELETE = %d, want 404", i, code)
+		url := s.URL() + "/balance/mcp"
+		if !eventually(time.Second, func() bool { return sessionStatus(t, url, token, sid) == http.StatusNotFound }) {
+			t.Errorf("replica %d: tools/list on the session a second after its DELETE = %d, want 404", i, sessionStatus(t, url, token, sid))
 		}
 	}
 }
@@ -138,8 +141,12 @@ func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 	if code, _, body := (mcpRequest{method: "DELETE", token: tok, session: id, version: sessionVersion}).do(t, b); code != http.StatusOK {
 		t.Fatalf("DELETE on B = %d %s, want 200", code, body)
 	}
-	if code := sessionStatus(t, a, tok, id); code != http.StatusNotFound {
-		t.Errorf("A after a DELETE on B = %d, want 404", code)
+	if code := sessionStatus(t, b, tok, id); code != http.StatusNotFound {
+		t.Errorf("B right after its own DELETE = %d, want 404", code)
+	}
+	// A read the session from the store when it opened it; it sees the DELETE within 1 s.
+	if !eventually(time.Second, func() bool { return sessionStatus(t, a, tok, id) == http.StatusNotFound }) {
+		t.Errorf("A one second after a DELETE on B = %d, want 404", sessionStatus(t, a, tok, id))
 	}
 
 	checkBalancedSession(t, servers, tok)

@@ -27,14 +27,19 @@ const (
 	sessionFlushEvery = 5 * time.Second
 	// sessionSweepEvery is how often sessions idle past the TTL are deleted.
 	sessionSweepEvery = time.Minute
+	// sessionRecheck is how long a session read from the store is trusted before it is read
+	// again. A session ended on another replica (a DELETE, an eviction, an expiry) is
+	// refused here within this window; one ended here is refused at once.
+	sessionRecheck = 500 * time.Millisecond
 )
 
 // storeSessions is mcp.SessionStore over the store, so that every server sharing the store
 // (the CLI's SQLite file, or one PostgreSQL for many replicas) can check a session another
 // server opened, and a DELETE anywhere ends it everywhere.
 //
-// Get is one indexed read per MCP request, with no cache: a cache would have to be
-// invalidated by a DELETE on another replica. Get also notes the time in memory; flush
+// Get reads a session from the store at most once per sessionRecheck and serves it from
+// memory in between, so an MCP request costs no store read; a session ended on another
+// replica is refused within that window, one ended here at once. Get also notes the time in memory; flush
 // writes those times in one TouchSessions batch, and sweep deletes the sessions idle past
 // ttl and those unused (no request after initialize) past unused. Get applies both rules by
 // itself, with this server's unflushed times, so a session never outlives them by up to a
@@ -54,8 +59,15 @@ type storeSessions struct {
 	limit  int
 	kick   chan struct{} // a first use waits to be written; run flushes at once
 
-	mu   sync.Mutex
-	seen map[string]pendingUse // session id → last use not yet flushed
+	mu     sync.Mutex
+	seen   map[string]pendingUse // session id → last use not yet flushed
+	recent map[string]readSession
+}
+
+// readSession is a session as the store gave it, and when.
+type readSession struct {
+	sess store.Session
+	at   time.Time
 }
 
 // pendingUse is a use of a session noted by Get and not yet written to the store, with the
@@ -74,6 +86,7 @@ func newStoreSessions(st store.Sessions, ttl, unused time.Duration, limit int) *
 	return &storeSessions{
 		store: st, ttl: ttl, unused: unused, limit: limit,
 		kick: make(chan struct{}, 1), seen: make(map[string]pendingUse),
+		recent: make(map[string]readSession),
 	}
 }
 
@@ -92,6 +105,7 @@ func (s *storeSessions) Create(ctx context.Context, id, function string, tokenHa
 		s.mu.Lock()
 		for _, id := range evicted {
 			delete(s.seen, id)
+			delete(s.recent, id)
 		}
 		s.mu.Unlock()
 	}
@@ -101,14 +115,27 @@ func (s *storeSessions) Create(ctx context.Context, id, function string, tokenHa
 // Get returns the session's function and token hash, or mcp.ErrSessionNotFound when it is
 // unknown, ended, idle past the TTL, or unused since initialize past the unused window.
 func (s *storeSessions) Get(ctx context.Context, id string) (string, [32]byte, error) {
-	sess, err := s.store.GetSession(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", [32]byte{}, mcp.ErrSessionNotFound
-	}
-	if err != nil {
-		return "", [32]byte{}, err
-	}
 	now := time.Now()
+	s.mu.Lock()
+	r, ok := s.recent[id]
+	s.mu.Unlock()
+	if !ok || now.Sub(r.at) >= sessionRecheck {
+		sess, err := s.store.GetSession(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			s.mu.Lock()
+			delete(s.recent, id)
+			s.mu.Unlock()
+			return "", [32]byte{}, mcp.ErrSessionNotFound
+		}
+		if err != nil {
+			return "", [32]byte{}, err
+		}
+		r = readSession{sess: sess, at: now}
+		s.mu.Lock()
+		s.recent[id] = r
+		s.mu.Unlock()
+	}
+	sess := r.sess
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pending, noted := s.seen[id]
@@ -144,6 +171,7 @@ func live(sess store.Session, pending, now time.Time, ttl, unused time.Duration)
 func (s *storeSessions) Delete(ctx context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.seen, id)
+	delete(s.recent, id)
 	s.mu.Unlock()
 	err := s.store.DeleteSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -152,8 +180,17 @@ func (s *storeSessions) Delete(ctx context.Context, id string) error {
 	return err
 }
 
-// flush writes the last-seen times noted since the previous flush.
+// flush writes the last-seen times noted since the previous flush, and forgets the
+// sessions read from the store longer ago than sessionRecheck.
 func (s *storeSessions) flush(ctx context.Context) error {
+	now := time.Now()
+	s.mu.Lock()
+	for id, r := range s.recent {
+		if now.Sub(r.at) >= sessionRecheck {
+			delete(s.recent, id)
+		}
+	}
+	s.mu.Unlock()
 	return s.flushWhere(ctx, func(pendingUse) bool { return true })
 }
 

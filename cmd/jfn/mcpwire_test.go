@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/mcp"
 )
 
 // TestSessionLive drives the expiry rules storeSessions.Get applies to every request: the
@@ -37,5 +42,96 @@ func TestSessionLive(t *testing.T) {
 					tt.sess.CreatedAt, tt.sess.LastSeenAt, tt.pending, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSessionReadsAreShortLived: a session read from the store serves later requests from
+// memory, but one ended behind this server's back (another replica's DELETE) is refused
+// within a second, and one ended through this server at once.
+func TestSessionReadsAreShortLived(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	here := newStoreSessions(st, time.Hour, time.Hour, 0)
+	other := newStoreSessions(st, time.Hour, time.Hour, 0) // another replica on the same store
+	hash := [32]byte{1}
+	for _, id := range []string{"a", "b"} {
+		if _, err := here.Create(ctx, id, "fn", hash); err != nil {
+			t.Fatal(err)
+		}
+		if fn, h, err := here.Get(ctx, id); err != nil || fn != "fn" || h != hash {
+			t.Fatalf("Get(%s) = %q, %x, %v; want fn and its hash", id, fn, h, err)
+		}
+	}
+
+	if err := other.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		_, _, err := here.Get(ctx, "a")
+		if errors.Is(err, mcp.ErrSessionNotFound) {
+			break
+		}
+		if err != nil || time.Since(start) > time.Second {
+			t.Fatalf("Get of a session deleted on another server = %v after %v; want ErrSessionNotFound within 1 s", err, time.Since(start))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("a DELETE on another server was seen here after %v", time.Since(start).Round(time.Millisecond))
+
+	if err := here.Delete(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := here.Get(ctx, "b"); !errors.Is(err, mcp.ErrSessionNotFound) {
+		t.Errorf("Get right after this server's own Delete = %v, want ErrSessionNotFound", err)
+	}
+}
+
+// countingSessions counts the session reads that reach the store.
+type countingSessions struct {
+	store.Sessions
+	gets atomic.Int64
+}
+
+func (c *countingSessions) GetSession(ctx context.Context, id string) (store.Session, error) {
+	c.gets.Add(1)
+	return c.Sessions.GetSession(ctx, id)
+}
+
+// TestSessionGetsSpareTheStore: requests on a live session read it from the store once per
+// sessionRecheck, not once per request.
+func TestSessionGetsSpareTheStore(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingSessions{Sessions: st}
+	s := newStoreSessions(counted, time.Hour, time.Hour, 0)
+	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	const n = 200
+	for range n {
+		if _, _, err := s.Get(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	maxReads := int64(elapsed/sessionRecheck) + 1
+	if got := counted.gets.Load(); got > maxReads {
+		t.Errorf("%d Gets in %v read the store %d times, want at most %d (one per %v)", n, elapsed, got, maxReads, sessionRecheck)
 	}
 }
