@@ -168,16 +168,18 @@ func startBenchGateway(ctx context.Context, e *env, upstream string) (benchHello
 		return benchHello{}, nil, fmt.Errorf("deploy %s: %w", benchFunction, err)
 	}
 
+	logger, logs := newLogger(e.stderr)
 	s := NewServer(serveConfig{
 		DB: db, Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0",
 		SpecRefresh: time.Minute, SessionTTL: defaultSessionTTL, MaxBodyBytes: 10 << 20,
 		ShutdownTimeout: 5 * time.Second,
-	}, newLogger(e.stderr))
+	}, logger)
 	if err := s.Open(ctx); err != nil {
+		_ = logs.Close()
 		stopAll()
 		return benchHello{}, nil, err
 	}
-	stops = append(stops, func() { _ = s.Close() })
+	stops = append(stops, func() { _ = s.Close(); _ = logs.Close() })
 	return benchHello{Bare: bareURL, JFN: s.URL(), Token: res.Token}, stopAll, nil
 }
 

@@ -83,6 +83,7 @@ func TestMCPCatalogueModes(t *testing.T) {
 	s.waitFunctions(t, "big")
 	s.waitHealthy(t, "big")
 	base := s.URL() + "/big/mcp"
+	s.waitToken(t, base, tok)
 
 	// 60 tools are past the auto bounds: the default connection is in search mode.
 	c := mcpClient(t, base, tok, "", false)

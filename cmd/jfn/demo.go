@@ -115,7 +115,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		SpecRefresh: 60 * time.Second, SessionTTL: defaultSessionTTL, MaxBodyBytes: 10 << 20,
 		ShutdownTimeout: 5 * time.Second,
 	}
-	logger := newLogger(e.stderr)
+	logger, logs := newLogger(e.stderr)
+	defer logs.Close()
 	s := NewServer(cfg, logger)
 	busy := false
 	if err := s.Open(ctx); err != nil {

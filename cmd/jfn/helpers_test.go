@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/gateway"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server writing and a test reading at once.
@@ -95,8 +96,20 @@ func deployed(t *testing.T, db, name, url string, flags ...string) string {
 // testServer is a gateway started through the same code path as 'jfn serve'.
 type testServer struct {
 	*Server
-	log *syncBuffer
+	log *serverLog
 	db  string
+}
+
+// serverLog is what a test server logged. String writes out the buffered lines first, so
+// that a check for what the log must never hold sees every line.
+type serverLog struct {
+	buf *syncBuffer
+	w   *gateway.LogWriter
+}
+
+func (l *serverLog) String() string {
+	_ = l.w.Flush()
+	return l.buf.String()
 }
 
 // startServer starts 'jfn serve' in-process on 127.0.0.1:0 with a SQLite file in a temp dir.
@@ -111,7 +124,8 @@ func startServer(t *testing.T, flags ...string) *testServer {
 		t.Fatalf("parseServeConfig: %v", err)
 	}
 	logs := &syncBuffer{}
-	s := NewServer(cfg, newLogger(logs))
+	logger, logWriter := newLogger(logs)
+	s := NewServer(cfg, logger)
 	if err := s.Open(context.Background()); err != nil {
 		t.Fatalf("Server.Open: %v", err)
 	}
@@ -119,8 +133,9 @@ func startServer(t *testing.T, flags ...string) *testServer {
 		if err := s.Close(); err != nil {
 			t.Errorf("Server.Close: %v", err)
 		}
+		_ = logWriter.Close()
 	})
-	return &testServer{Server: s, log: logs, db: db}
+	return &testServer{Server: s, log: &serverLog{logs, logWriter}, db: db}
 }
 
 // recorder is an upstream wrapping examples/balance that records the headers it received.

@@ -44,7 +44,8 @@ func startServerOn(t *testing.T, db string, tune func(*Server), flags ...string)
 		t.Fatalf("parseServeConfig: %v", err)
 	}
 	logs := &syncBuffer{}
-	s := NewServer(cfg, newLogger(logs))
+	logger, logWriter := newLogger(logs)
+	s := NewServer(cfg, logger)
 	if tune != nil {
 		tune(s)
 	}
@@ -55,8 +56,9 @@ func startServerOn(t *testing.T, db string, tune func(*Server), flags ...string)
 		if err := s.Close(); err != nil {
 			t.Errorf("Server.Close: %v", err)
 		}
+		_ = logWriter.Close()
 	})
-	return &testServer{Server: s, log: logs, db: db}
+	return &testServer{Server: s, log: &serverLog{logs, logWriter}, db: db}
 }
 
 // shopUpstream runs examples/shop.

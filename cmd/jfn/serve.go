@@ -486,9 +486,11 @@ func (s *Server) release() {
 	}
 }
 
-// newLogger returns the JSON logger the server writes to w.
-func newLogger(w io.Writer) zerolog.Logger {
-	return zerolog.New(w).With().Timestamp().Logger()
+// newLogger returns the JSON logger the server writes to w, through a buffer (see
+// gateway.LogWriter) that the caller closes when the server has stopped.
+func newLogger(w io.Writer) (zerolog.Logger, *gateway.LogWriter) {
+	lw := gateway.NewLogWriter(w)
+	return zerolog.New(lw).With().Timestamp().Logger(), lw
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -496,7 +498,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := NewServer(cfg, newLogger(e.stderr))
+	logger, logs := newLogger(e.stderr)
+	defer logs.Close()
+	s := NewServer(cfg, logger)
 	if err := s.Open(ctx); err != nil {
 		return err
 	}
