@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -28,15 +30,17 @@ func (t *Tool) Validate(args map[string]any) []string {
 	if args == nil {
 		args = map[string]any{}
 	}
-	b, err := json.Marshal(args)
-	if err != nil {
-		return []string{fmt.Sprintf("arguments are not JSON: %v", err)}
+	v, ok := schemaValue(args)
+	if !ok { // values encoding/json does not decode to: go through their JSON text
+		b, err := json.Marshal(args)
+		if err != nil {
+			return []string{fmt.Sprintf("arguments are not JSON: %v", err)}
+		}
+		if v, err = jsonschema.UnmarshalJSON(bytes.NewReader(b)); err != nil {
+			return []string{fmt.Sprintf("arguments are not JSON: %v", err)}
+		}
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return []string{fmt.Sprintf("arguments are not JSON: %v", err)}
-	}
-	err = t.schema.Validate(v)
+	err := t.schema.Validate(v)
 	if err == nil {
 		return nil
 	}
@@ -167,4 +171,62 @@ func orArgs(loc string) string {
 		return "arguments"
 	}
 	return loc
+}
+
+// schemaValue returns the value jsonschema.UnmarshalJSON would read from the JSON text of v,
+// a value as encoding/json decodes it (maps, slices, float64, string, bool, nil), without
+// writing and reading that text: a float64 becomes the json.Number encoding/json writes for
+// it. It reports false for anything else (an int, a struct, a NaN), which the caller then
+// takes through JSON.
+func schemaValue(v any) (any, bool) {
+	switch v := v.(type) {
+	case nil, bool:
+		return v, true
+	case string:
+		return v, utf8.ValidString(v) // encoding/json would write U+FFFD for the rest
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, false
+		}
+		return json.Number(jsonFloat(v)), true
+	case json.Number:
+		return v, isJSONNumber(string(v))
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			c, ok := schemaValue(e)
+			if !ok {
+				return nil, false
+			}
+			out[k] = c
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, ok := schemaValue(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = c
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// jsonFloat formats f exactly as encoding/json writes a float64 (ES6 number formatting).
+func jsonFloat(f float64) string {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b := strconv.AppendFloat(nil, f, format, -1, 64)
+	if format == 'e' { // clean up e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return string(b)
 }
