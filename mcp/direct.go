@@ -36,6 +36,9 @@ func (b *Bridge) serveInitialize(ctx context.Context, w http.ResponseWriter, id 
 
 // serveToolCall answers a tools/call request of the checked session id.
 func (b *Bridge) serveToolCall(ctx context.Context, w http.ResponseWriter, id string, body []byte) {
+	if b.fastToolCall(ctx, w, body) { // fastcall.go
+		return
+	}
 	writeJSON(w, b.srv.HandleMessage(b.srv.WithContext(ctx, newDirectSession(id)), body))
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -49,18 +50,14 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 	case len(bytes.TrimSpace(body)) == 0:
 		content = mcp.NewTextContent(status + " (empty body)")
 	case isJSONMedia(mediaType) && json.Valid(body):
-		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-		if err != nil { // json.Valid said yes; a number jsonschema cannot hold, say
-			return toolError("The function answered " + status + " with JSON that could not be read: " + err.Error())
-		}
-		structured, problem := e.structure(v)
+		structured, problem := e.structure(body)
 		if problem != "" {
 			return toolError("The function answered " + status + ", but its response does not match the output schema the tool declares: " +
 				problem + ".\n\n" + cut(body, maxMismatchBody))
 		}
 		return &mcp.CallToolResult{
-			Content:           []mcp.Content{mcp.NewTextContent(string(body))},
-			StructuredContent: structured,
+			Content:              []mcp.Content{mcp.NewTextContent(string(body))},
+			RawStructuredContent: structured,
 		}
 	case strings.HasPrefix(mediaType, "image/"):
 		content = mcp.NewImageContent(base64.StdEncoding.EncodeToString(body), mediaType)
@@ -84,23 +81,33 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 	return result
 }
 
-// structure returns the structuredContent for a decoded JSON body, or a sentence naming what
-// disagrees with the output schema. The body is wrapped as {"result": …} when the tool's
-// output schema is the wrapper (openapi.Tool.WrapResult), or when there is no output schema
-// and the body is not an object (structuredContent is always an object).
-func (e *toolEntry) structure(v any) (any, string) {
-	wrapped := map[string]any{"result": v}
+// structure returns the structuredContent for a valid JSON body, as JSON, or a sentence
+// naming what disagrees with the output schema. The body is wrapped as {"result": …} when the
+// tool's output schema is the wrapper (openapi.Tool.WrapResult), or when there is no output
+// schema and the body is not an object (structuredContent is always an object). The body is
+// decoded only when there is a schema to check it against; structuredContent is the body's
+// own text either way, never a re-encoding of it.
+func (e *toolEntry) structure(body []byte) (json.RawMessage, string) {
+	body = bytes.TrimSpace(body)
+	wrapped := func() json.RawMessage {
+		return slices.Concat([]byte(`{"result":`), body, []byte("}"))
+	}
 	if e.output == nil {
-		if _, isObject := v.(map[string]any); isObject {
-			return v, ""
+		if body[0] == '{' {
+			return body, ""
 		}
-		return wrapped, ""
+		return wrapped(), ""
 	}
-	structured := v
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil { // json.Valid said yes; a number jsonschema cannot hold, say
+		return nil, "its JSON could not be read: " + err.Error()
+	}
+	structured := json.RawMessage(body)
 	if e.wrap {
-		structured = wrapped
+		v = map[string]any{"result": v}
+		structured = wrapped()
 	}
-	if err := e.output.Validate(structured); err != nil {
+	if err := e.output.Validate(v); err != nil {
 		return nil, describeMismatch(err)
 	}
 	return structured, ""

@@ -73,11 +73,18 @@ func TestMapResponse(t *testing.T) {
 			if !strings.Contains(text(res), tt.wantText) {
 				t.Errorf("text = %q, want it to contain %q", text(res), tt.wantText)
 			}
-			sc := ""
-			if res.StructuredContent != nil {
-				b, _ := jsonMarshal(res.StructuredContent)
-				sc = string(b)
+			// What a client reads: the result as mcp-go writes it.
+			var shown struct {
+				SC json.RawMessage `json:"structuredContent"`
 			}
+			b, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &shown); err != nil {
+				t.Fatal(err)
+			}
+			sc := string(shown.SC)
 			if (tt.wantSC == "") != (sc == "") || !strings.Contains(sc, tt.wantSC) {
 				t.Errorf("structuredContent = %q, want %q", sc, tt.wantSC)
 			}

@@ -1,0 +1,91 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestFastToolCallAnswersAsMCPGo: a tools/call answered by the hot path is byte for byte what
+// mcp-go's HandleMessage answers for the same message, for results of every kind, odd ids
+// and a handler's error; messages the hot path leaves alone still get mcp-go's answer.
+func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
+	h := newHarness(t, nil)
+	sid := h.openSession(t, h.tokA)
+	for _, tt := range []struct {
+		name, body string
+		fast       bool // answered by the hot path
+	}{
+		{"json object", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getPet","arguments":{"id":"1"}}}`, true},
+		{"array wrapped", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"listPets"}}`, true},
+		{"404 is an error result", `{"jsonrpc":"2.0","id":"a\u00e9<&>","method":"tools/call","params":{"name":"getPet","arguments":{"id":"7"}}}`, true},
+		{"redirect", `{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"getPet","arguments":{"id":"42"}}}`, true},
+		{"invalid arguments", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"createPet","arguments":{"age":-1}}}`, true},
+		{"arguments not an object", `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"createPet","arguments":[1]}}`, true},
+		{"body sent", `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"createPet","arguments":{"name":"Tom <&>"}}}`, true},
+		{"no content", `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"deletePet","arguments":{"id":"1"}}}`, true},
+		{"text", `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"hello","_meta":{"progressToken":1}}}`, true},
+		{"image", `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"pixel"}}`, true},
+		{"output schema mismatch", `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"countPets"}}`, true},
+		{"unknown tool", `{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"nope"}}`, false},
+		{"null id", `{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"hello"}}`, false},
+		{"old JSON-RPC", `{"jsonrpc":"1.0","id":11,"method":"tools/call","params":{"name":"hello"}}`, false},
+		{"task", `{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"hello","task":{"ttl":1}}}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := h.bridge
+			want, err := json.Marshal(b.srv.HandleMessage(b.srv.WithContext(context.Background(), newDirectSession(sid)), []byte(tt.body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			if got := b.fastToolCall(context.Background(), rec, []byte(tt.body)); got != tt.fast {
+				t.Fatalf("fastToolCall took it = %v, want %v", got, tt.fast)
+			}
+			if tt.fast && rec.Body.String() != string(want)+"\n" {
+				t.Errorf("hot path answered\n%s\nmcp-go answers\n%s", rec.Body, want)
+			}
+			resp, body := h.rawRequest(t, "POST", h.tokA, sid, "2025-06-18", tt.body, nil)
+			if string(want) == "null" { // mcp-go takes it for a notification
+				if resp.StatusCode != http.StatusAccepted || body != "" {
+					t.Errorf("POST /mcp = %d %q, want 202 and no body", resp.StatusCode, body)
+				}
+				return
+			}
+			if resp.StatusCode != http.StatusOK || body != string(want)+"\n" {
+				t.Errorf("POST /mcp = %d\n%s\nwant 200 and mcp-go's answer\n%s", resp.StatusCode, body, want)
+			}
+		})
+	}
+}
+
+
+// TestFastToolCallSearchMode: in search mode the three search tools take the hot path too,
+// with the same answers as mcp-go gives.
+func TestFastToolCallSearchMode(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.Mode = "search" })
+	sid := h.openSession(t, h.tokA)
+	for _, tt := range []struct {
+		body string
+		fast bool
+	}{
+		{`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_tools","arguments":{"query":"pet by id"}}}`, true},
+		{`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"describe_tool","arguments":{"name":"getPet"}}}`, true},
+		{`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"call_tool","arguments":{"name":"getPet","arguments":{"id":"1"}}}}`, true},
+	} {
+		b := h.bridge
+		want, err := json.Marshal(b.srv.HandleMessage(b.srv.WithContext(context.Background(), newDirectSession(sid)), []byte(tt.body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		if got := b.fastToolCall(context.Background(), rec, []byte(tt.body)); got != tt.fast {
+			t.Fatalf("%s: fastToolCall took it = %v, want %v", tt.body, got, tt.fast)
+		}
+		if rec.Body.String() != string(want)+"\n" {
+			t.Errorf("%s: hot path answered\n%s\nmcp-go answers\n%s", tt.body, rec.Body, want)
+		}
+	}
+}
