@@ -12,7 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/jfnhq/jfn/openapi"
 )
 
 const (
@@ -98,7 +99,7 @@ func (e *toolEntry) structure(body []byte) (json.RawMessage, string) {
 		}
 		return wrapped(), ""
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	v, err := openapi.DecodeJSON(body)
 	if err != nil { // json.Valid said yes; a number jsonschema cannot hold, say
 		return nil, "its JSON could not be read: " + err.Error()
 	}

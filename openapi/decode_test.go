@@ -1,0 +1,70 @@
+package openapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// checkDecodeJSON compares DecodeJSON with jsonschema.UnmarshalJSON on data.
+func checkDecodeJSON(t *testing.T, data []byte) {
+	t.Helper()
+	want, wantErr := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	got, err := DecodeJSON(data)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("DecodeJSON(%q) error = %v, jsonschema's = %v", data, err, wantErr)
+	}
+	if err == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeJSON(%q) = %#v, jsonschema reads %#v", data, got, want)
+	}
+}
+
+func TestDecodeJSONReadsAsJSONSchema(t *testing.T) {
+	for _, s := range []string{
+		`{"a":1,"a":2,"b":[1.50,-0,1e400,{"c":null}],"d":"x\u00e9\ud800y\\\"","e":true,"f":false}`,
+		"\"\xff\xfeok\xc3\"", `{"k":"\xe2\x82"}`, `  []  `, `{}`, `"\u0000"`,
+		`{"a":}`, `[1,]`, `01`, `1 2`, `"\x01"`, `{"a" 1}`, ``, `nul`,
+		strings.Repeat("[", 300) + strings.Repeat("]", 300),
+	} {
+		checkDecodeJSON(t, []byte(s))
+	}
+}
+
+// FuzzDecodeJSON: DecodeJSON reads every input as jsonschema.UnmarshalJSON does.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,"x"]}`, `{"a":1,"a":{}}`, "\"\xff\"", `"\ud83d\ude00"`, `[1e-7,-0.0]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		checkDecodeJSON(t, data)
+	})
+}
+
+func BenchmarkDecodeJSON(b *testing.B) {
+	body, _ := json.Marshal(map[string]any{"ok": true, "echo": map[string]any{
+		"method": "GET", "path": "/items/12345", "query": map[string]any{}, "body": "",
+		"headers": map[string]string{"Accept-Encoding": "gzip", "User-Agent": "Go-http-client/1.1", "X-Forwarded-For": "127.0.0.1",
+			"X-Forwarded-Host": "127.0.0.1:40000", "X-Forwarded-Proto": "http", "X-Jelou-Function": "probe", "X-Jelou-Signature": "t=1764980000,v2=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			"X-Jelou-Token-Id": "tok_0123456789", "X-Jelou-Trigger": "mcp", "X-Request-Id": "0b7c1f7e-4a8e-4f57-9d3e-1c2b3a4d5e6f"}}})
+	b.Run("DecodeJSON", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := DecodeJSON(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("jsonschema.UnmarshalJSON", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jsonschema.UnmarshalJSON(bytes.NewReader(body)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
