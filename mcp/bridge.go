@@ -91,9 +91,8 @@ type Bridge struct {
 
 	defaultView viewSpec // the catalogue of a URL without a query (catalogue.go)
 
-	mu      sync.Mutex // serialises SetSpec
-	tools   atomic.Pointer[toolSet]
-	schemas *schemaCache
+	mu    sync.Mutex // serialises SetSpec
+	tools atomic.Pointer[toolSet]
 
 	obs      observerSlot
 	streams  streamRegistry
@@ -119,7 +118,6 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 		opts:    *opts,
 		timeout: opts.Timeout,
 		logger:  opts.Logger.With().Str("function", opts.Function).Logger(),
-		schemas: newSchemaCache(),
 	}
 	if b.timeout <= 0 {
 		b.timeout = DefaultTimeout

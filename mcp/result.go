@@ -71,11 +71,11 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 		content = mcp.NewTextContent(fmt.Sprintf("%s: %d bytes of %s (binary content not shown)", status, len(body), mediaType))
 	}
 	result := &mcp.CallToolResult{Content: []mcp.Content{content}}
-	if e.output != nil {
+	if e.output {
 		empty := map[string]any{}
-		if err := e.output.Validate(empty); err != nil {
+		if problem := e.def.CheckOutput(empty); problem != "" {
 			return toolError("The function answered " + status + " without JSON, but the tool declares a JSON output: " +
-				describeMismatch(err) + ".\n\n" + cut(body, maxErrorBody))
+				problem + ".\n\n" + cut(body, maxErrorBody))
 		}
 		result.StructuredContent = empty
 	}
@@ -93,7 +93,7 @@ func (e *toolEntry) structure(body []byte) (json.RawMessage, string) {
 	wrapped := func() json.RawMessage {
 		return slices.Concat([]byte(`{"result":`), body, []byte("}"))
 	}
-	if e.output == nil {
+	if !e.output {
 		if body[0] == '{' {
 			return body, ""
 		}
@@ -108,8 +108,8 @@ func (e *toolEntry) structure(body []byte) (json.RawMessage, string) {
 		v = map[string]any{"result": v}
 		structured = wrapped()
 	}
-	if err := e.output.Validate(v); err != nil {
-		return nil, describeMismatch(err)
+	if problem := e.def.CheckOutput(v); problem != "" {
+		return nil, problem
 	}
 	return structured, ""
 }

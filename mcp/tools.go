@@ -7,7 +7,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
@@ -39,21 +38,22 @@ type skippedTool struct {
 
 // toolEntry is what the call handler needs about one tool.
 type toolEntry struct {
-	def    openapi.Tool
-	pos    int                // index in the set's list and defs
-	output *jsonschema.Schema // nil when the tool declares no (usable) output schema
+	def openapi.Tool
+	pos int // index in the set's list and defs
+	// output is true when the tool declares an output schema, which its results are
+	// checked against (openapi.Tool.CheckOutput).
+	output bool
 	// wrap is true when the output schema is {"type":"object","properties":{"result":…}}
 	// around a non-object response, whose body must then be wrapped the same way.
 	wrap bool
 }
 
-// buildTools turns a document's tools into a toolSet. A tool whose schema is not valid JSON, does not
-// compile, or that mcp-go refuses is left out and logged: one bad operation must not take
-// tools/list down (mcp-go marshals the whole list at once, and one invalid raw schema
-// fails it).
+// buildTools turns a document's tools into a toolSet. openapi.Load proved every schema
+// compiles; a tool whose schema is still not valid JSON, or that mcp-go refuses, is left
+// out and logged: one bad operation must not take tools/list down (mcp-go marshals the
+// whole list at once, and one invalid raw schema fails it).
 func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 	ts := newToolSet()
-	nextCache := map[[32]byte]*jsonschema.Schema{}
 	scratch := server.NewMCPServer("check", "1") // a tool mcp-go panics on is caught here
 	h := sha256.New()
 	for _, def := range defs {
@@ -68,22 +68,17 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 			skip("input schema is not valid JSON", nil)
 			continue
 		}
-		if _, err := b.schemas.compile(def.InputSchema, nextCache); err != nil {
-			skip("input schema does not compile", err)
-			continue
-		}
 		tool := mcp.NewToolWithRawSchema(def.Name, def.Description, def.InputSchema)
 		tool.Title = def.Title
 		tool.Annotations = annotations(def.Annotations)
 		entry := &toolEntry{def: def}
 		if len(def.OutputSchema) > 0 {
-			out, err := b.outputSchema(def.OutputSchema, nextCache)
-			if err != nil {
+			if err := outputSchemaObject(def.OutputSchema); err != nil {
 				// Without an output schema the tool still works; with a broken one it would not.
 				ts.skipped = append(ts.skipped, skippedTool{def.Name, "output schema left out", err})
 			} else {
 				tool.RawOutputSchema = def.OutputSchema
-				entry.output = out
+				entry.output = true
 				entry.wrap = def.WrapResult
 			}
 		}
@@ -106,19 +101,19 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 	ts.docs = catalog.Docs(ts.defs)
 	ts.index = catalog.New(ts.docs)
 	copy(ts.fingerprint[:], h.Sum(nil))
-	b.schemas.m = nextCache
 	return ts
 }
 
-func (b *Bridge) outputSchema(doc json.RawMessage, cache map[[32]byte]*jsonschema.Schema) (*jsonschema.Schema, error) {
+// outputSchemaObject checks that an output schema is a JSON object, as MCP requires.
+func outputSchemaObject(doc json.RawMessage) error {
 	if !json.Valid(doc) {
-		return nil, fmt.Errorf("not valid JSON")
+		return fmt.Errorf("not valid JSON")
 	}
 	var root map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &root); err != nil {
-		return nil, fmt.Errorf("not a JSON object")
+		return fmt.Errorf("not a JSON object")
 	}
-	return b.schemas.compile(doc, cache)
+	return nil
 }
 
 // annotations states all three hints explicitly: MCP's defaults (destructive unless said

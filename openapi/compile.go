@@ -16,8 +16,9 @@ import (
 )
 
 // Compiling the emitted schemas with santhosh-tekuri/jsonschema (the
-// validator mcp-go uses) proves they are valid JSON Schema 2020-12, and gives
-// Validate its compiled input schemas.
+// validator mcp-go uses) proves they are valid JSON Schema 2020-12. The
+// compiled validators are not kept: a tool compiles its own the first time a
+// call needs them (check.go).
 //
 // Two properties of that library shape this file:
 //   - Compiling each tool's self-contained schema repeats the work on the
@@ -49,10 +50,8 @@ func (b *builder) compile(tools []*Tool) {
 		units(tools, func(t *Tool) *object { return t.outputTree }))
 	listedErrs := compileListed(tools)
 	for i, t := range tools {
-		s := inputs[t.Name]
-		if s == nil {
-			var err error
-			if s, err = compileOne(t.Name, t.inputTree); err != nil {
+		if inputs[t.Name] == nil {
+			if _, err := compileOne(t.Name, t.inputTree); err != nil {
 				b.spec.skipped = append(b.spec.skipped, Skipped{
 					Operation: t.Method + " " + t.Path,
 					Reason:    fmt.Sprintf("input schema is not valid JSON Schema: %v", err),
@@ -60,7 +59,6 @@ func (b *builder) compile(tools []*Tool) {
 				continue
 			}
 		}
-		t.schema = s
 		if t.outputTree != nil && outputs[t.Name] == nil {
 			if _, err := compileOne(t.Name, t.outputTree); err != nil {
 				b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": "+err.Error())
@@ -85,6 +83,7 @@ func (b *builder) compile(tools []*Tool) {
 			}
 		}
 		t.inputTree, t.outputTree, t.listedInput, t.listedOutput = nil, nil, nil, nil
+		t.checks = newChecks(t)
 		b.spec.tools = append(b.spec.tools, *t)
 	}
 }
@@ -253,6 +252,7 @@ func compileUnits(kind string, us []compileUnit) (out map[string]*jsonschema.Sch
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(noLoader{}) // the schemas are self-contained; nothing is read from outside
 	url := "mem:///" + kind + ".json"
 	if err := c.AddResource(url, v); err != nil {
 		return nil, err
@@ -495,4 +495,12 @@ func validUTF8(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// noLoader refuses every resource outside the schema being compiled: jsonschema's default
+// loader would read local files for a file: $ref.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("external reference %q is not loaded", url)
 }

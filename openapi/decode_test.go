@@ -3,6 +3,8 @@ package openapi
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -67,4 +69,20 @@ func BenchmarkDecodeJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCompileRefusesExternalRefs: a schema that points at a file does not compile, even
+// when the file holds a valid schema (jsonschema's default loader would read it).
+func TestCompileRefusesExternalRefs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(file, []byte(`{"type":"string"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := parseJSON([]byte(`{"type":"object","properties":{"a":{"$ref":"file://` + filepath.ToSlash(file) + `"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := compileOne("x", tree.(*object)); err == nil {
+		t.Errorf("compileOne with a file $ref = %v, want it refused", s)
+	}
 }

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // Tool is one operation as an MCP tool.
@@ -50,7 +48,7 @@ type Tool struct {
 	Toolsets []string
 
 	bind   *binding
-	schema *jsonschema.Schema // compiled InputSchema
+	checks *checks // the validators, compiled on first use (check.go)
 	// refused lists the header parameters left out because only the gateway
 	// sets them (ReservedHeader); build reports them in Skipped.
 	refused []string

@@ -24,8 +24,12 @@ var printer = message.NewPrinter(language.English)
 // "age: must be integer, not string"), nil when the arguments are valid. The
 // schema was compiled once by Load.
 func (t *Tool) Validate(args map[string]any) []string {
-	if t.schema == nil {
+	if t.checks == nil {
 		return []string{"tool was not loaded by Load"}
+	}
+	schema, err := t.checks.input.get(t.Name)
+	if err != nil {
+		return []string{"the input schema could not be compiled: " + err.Error()}
 	}
 	if args == nil {
 		args = map[string]any{}
@@ -40,7 +44,7 @@ func (t *Tool) Validate(args map[string]any) []string {
 			return []string{fmt.Sprintf("arguments are not JSON: %v", err)}
 		}
 	}
-	err := t.schema.Validate(v)
+	err = schema.Validate(v)
 	if err == nil {
 		return nil
 	}
