@@ -61,7 +61,6 @@ func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
 	}
 }
 
-
 // TestFastToolCallSearchMode: in search mode the three search tools take the hot path too,
 // with the same answers as mcp-go gives.
 func TestFastToolCallSearchMode(t *testing.T) {
