@@ -471,7 +471,9 @@ func marshalTree(v any) ([]byte, error) {
 	if err := writeJSON(&buf, v); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	// An exact copy: a tool keeps its schemas for its life, and the buffer's spare capacity
+	// (up to half of it) would stay with them.
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 const hexDigits = "0123456789abcdef"

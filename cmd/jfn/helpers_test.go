@@ -55,13 +55,13 @@ type cliResult struct {
 }
 
 // cli runs the CLI in-process with JFN_DB=db and empty stdin.
-func cli(t *testing.T, db string, args ...string) cliResult {
+func cli(t testing.TB, db string, args ...string) cliResult {
 	t.Helper()
 	return cliIn(t, db, "", args...)
 }
 
 // cliIn runs the CLI in-process with JFN_DB=db and the given stdin.
-func cliIn(t *testing.T, db, stdin string, args ...string) cliResult {
+func cliIn(t testing.TB, db, stdin string, args ...string) cliResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -71,7 +71,7 @@ func cliIn(t *testing.T, db, stdin string, args ...string) cliResult {
 }
 
 // mustCLI runs the CLI and fails the test unless it exits 0.
-func mustCLI(t *testing.T, db string, args ...string) cliResult {
+func mustCLI(t testing.TB, db string, args ...string) cliResult {
 	t.Helper()
 	r := cli(t, db, args...)
 	if r.code != 0 {
@@ -83,7 +83,7 @@ func mustCLI(t *testing.T, db string, args ...string) cliResult {
 var tokenPattern = regexp.MustCompile(`jfn_rt_[A-Za-z0-9]{43,}`)
 
 // deployed deploys name with extra flags and returns its default token.
-func deployed(t *testing.T, db, name, url string, flags ...string) string {
+func deployed(t testing.TB, db, name, url string, flags ...string) string {
 	t.Helper()
 	r := mustCLI(t, db, append([]string{"deploy", name, "--url", url}, flags...)...)
 	tok := tokenPattern.FindString(r.stdout)
@@ -114,7 +114,7 @@ func (l *serverLog) String() string {
 
 // startServer starts 'jfn serve' in-process on 127.0.0.1:0 with a SQLite file in a temp dir.
 // Extra flags for 'jfn serve' may be given.
-func startServer(t *testing.T, flags ...string) *testServer {
+func startServer(t testing.TB, flags ...string) *testServer {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "jfn.db")
 	e := &env{getenv: mapEnv("JFN_DB", db), db: db}
@@ -176,7 +176,7 @@ func (rec *recorder) count() int {
 }
 
 // call sends one request to the gateway and returns its status, headers and body.
-func call(t *testing.T, method, url string, header http.Header, body string) (int, http.Header, string) {
+func call(t testing.TB, method, url string, header http.Header, body string) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -257,7 +257,7 @@ func errorBody(t *testing.T, what string, status int, hdr http.Header, body stri
 
 // waitFunctions waits until the running server knows every named function: the store's change
 // feed reaches it within a second of a deploy.
-func (s *testServer) waitFunctions(t *testing.T, names ...string) {
+func (s *testServer) waitFunctions(t testing.TB, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		if !eventually(2*time.Second, func() bool {

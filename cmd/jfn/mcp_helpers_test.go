@@ -70,7 +70,7 @@ func shopUpstream(t *testing.T) *httptest.Server {
 
 // waitHealthy waits until the function's document has loaded on s (its /__health answers
 // 200), so that its MCP tools are in place.
-func (s *testServer) waitHealthy(t *testing.T, name string) {
+func (s *testServer) waitHealthy(t testing.TB, name string) {
 	t.Helper()
 	if !eventually(5*time.Second, func() bool {
 		code, _, _ := call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")

@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +50,7 @@ type specEntry struct {
 // and how the latest attempt went.
 type specState struct {
 	doc       *apiSpec // nil until a document loads
-	raw       []byte
+	raw       storedDocument
 	health    []byte    // body of a 200 /__health for doc
 	fetchedAt time.Time // when doc was last confirmed current
 	triedAt   time.Time // when the latest fetch ended
@@ -263,7 +265,7 @@ func buildNext(prev *specState, res fetchResult, now time.Time) (next *specState
 		s.fetchedAt = now
 		return s, false
 	}
-	if prev != nil && prev.doc != nil && bytes.Equal(prev.raw, res.body) {
+	if prev != nil && prev.doc != nil && prev.raw.same(res.body) {
 		s := keep(nil, "")
 		s.fetchedAt, s.etag = now, res.etag
 		return s, false
@@ -278,7 +280,7 @@ func buildNext(prev *specState, res fetchResult, now time.Time) (next *specState
 	}
 	return &specState{
 		doc:       doc,
-		raw:       res.body,
+		raw:       storeDocument(res.body),
 		health:    health,
 		fetchedAt: now,
 		etag:      res.etag,
@@ -370,7 +372,11 @@ func (s *specState) published(server, relative string, public bool) ([]byte, err
 	if ok {
 		return body, nil
 	}
-	body, err := publishAPISpec(s.raw, key.server, public)
+	raw, err := s.raw.bytes()
+	if err != nil {
+		return nil, err
+	}
+	body, err = publishAPISpec(raw, key.server, public)
 	if err != nil {
 		return nil, err
 	}
@@ -400,3 +406,31 @@ func sentence(s string) string {
 }
 
 var errBadUpstream = errors.New("the upstream must be an absolute http or https URL")
+
+// storedDocument is a fetched document as a function keeps it: gzip-compressed (a JSON
+// document shrinks to a tenth or less), with its SHA-256 to tell an unchanged refresh. It
+// is read back only to render /openapi.json, whose results are cached.
+type storedDocument struct {
+	gz  []byte
+	sum [32]byte
+}
+
+func storeDocument(body []byte) storedDocument {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level never fails
+	_, _ = zw.Write(body)                              // writes to a bytes.Buffer never fail
+	_ = zw.Close()
+	return storedDocument{gz: bytes.Clone(buf.Bytes()), sum: sha256.Sum256(body)}
+}
+
+// same reports whether body is the stored document.
+func (d storedDocument) same(body []byte) bool { return d.sum == sha256.Sum256(body) }
+
+// bytes returns the document.
+func (d storedDocument) bytes() ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(d.gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(zr, int64(maxDocumentSize)+1))
+}
