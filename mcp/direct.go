@@ -35,8 +35,8 @@ func (b *Bridge) serveInitialize(ctx context.Context, w http.ResponseWriter, id 
 }
 
 // serveToolCall answers a tools/call request of the checked session id.
-func (b *Bridge) serveToolCall(ctx context.Context, w http.ResponseWriter, id string, body []byte) {
-	if b.fastToolCall(ctx, w, body) { // fastcall.go
+func (b *Bridge) serveToolCall(ctx context.Context, w http.ResponseWriter, id string, body []byte, msg peeked) {
+	if b.fastToolCall(ctx, w, msg) { // fastcall.go
 		return
 	}
 	writeJSON(w, b.srv.HandleMessage(b.srv.WithContext(ctx, newDirectSession(id)), body))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -20,28 +21,24 @@ import (
 // id that is neither a string nor a number, a tool this connection cannot call, a JSON-RPC
 // version other than 2.0) goes to mcp-go, which answers as it always has.
 
-// callMessage is a tools/call request as the hot path reads it.
-type callMessage struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Method  string          `json:"method"`
-	Params  struct {
-		Name      string          `json:"name"`
-		Arguments any             `json:"arguments"`
-		Task      json.RawMessage `json:"task"`
-	} `json:"params"`
+// callParams are the params of a tools/call request as the hot path reads them.
+type callParams struct {
+	Name      string          `json:"name"`
+	Arguments any             `json:"arguments"`
+	Task      json.RawMessage `json:"task"`
 }
 
-// fastToolCall answers a tools/call body and reports true, or reports false, having done
-// nothing, when mcp-go should answer it.
-func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, body []byte) bool {
-	var m callMessage
-	if json.Unmarshal(body, &m) != nil || m.JSONRPC != mcp.JSONRPC_VERSION ||
-		m.Method != string(mcp.MethodToolsCall) || len(m.Params.Task) > 0 || m.Params.Name == "" {
+// fastToolCall answers the tools/call message msg (as peek read it) and reports true, or
+// reports false, having done nothing, when mcp-go should answer it.
+func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg peeked) bool {
+	var version string
+	var p callParams
+	if msg.method != string(mcp.MethodToolsCall) || json.Unmarshal(msg.jsonrpc, &version) != nil || version != mcp.JSONRPC_VERSION ||
+		json.Unmarshal(msg.params, &p) != nil || len(p.Task) > 0 || p.Name == "" {
 		return false
 	}
 	var id any // as mcp-go reads it, so that it is written back the same way
-	if json.Unmarshal(m.ID, &id) != nil {
+	if json.Unmarshal(msg.id, &id) != nil {
 		return false
 	}
 	switch id.(type) {
@@ -49,17 +46,21 @@ func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, body [
 	default:
 		return false
 	}
-	if !b.callable(ctx, m.Params.Name) {
+	if !b.callable(ctx, p.Name) {
 		return false // mcp-go writes its "tool not found" error
 	}
 	var req mcp.CallToolRequest
-	req.Params.Name = m.Params.Name
-	req.Params.Arguments = m.Params.Arguments
+	req.Params.Name = p.Name
+	req.Params.Arguments = p.Arguments
 
-	idJSON, _ := json.Marshal(id)
-	out := bytes.NewBuffer(make([]byte, 0, 512))
+	out := bytes.NewBuffer(make([]byte, 0, 1024))
 	out.WriteString(`{"jsonrpc":"2.0","id":`)
-	out.Write(idJSON)
+	if s, ok := id.(string); ok {
+		appendString(out, s)
+	} else {
+		idJSON, _ := json.Marshal(id)
+		out.Write(idJSON)
+	}
 	res, err := b.recoveredCall(ctx, req)
 	if err == nil {
 		out.WriteString(`,"result":`)
@@ -99,9 +100,11 @@ func (b *Bridge) recoveredCall(ctx context.Context, req mcp.CallToolRequest) (re
 	return b.callTool(ctx, req)
 }
 
-// appendResult writes res as mcp.CallToolResult's MarshalJSON does (keys in order: content,
-// isError, structuredContent), without building a map. A result with anything else set
-// goes through MarshalJSON itself.
+// appendResult writes res as the JSON mcp.CallToolResult's MarshalJSON gives (keys in its
+// order: content, isError, structuredContent), without building a map or reflecting over
+// strings. A result with anything else set goes through MarshalJSON itself. The JSON is
+// equal as a value to MarshalJSON's; its bytes differ only in that <, > and & are not
+// escaped and structuredContent keeps the upstream's own spacing.
 func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 	if res.Meta != nil || res.ResultType != "" || len(res.InputRequests) > 0 || res.RequestState != "" {
 		b, err := json.Marshal(res)
@@ -115,11 +118,7 @@ func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 		}
 		if t, ok := c.(mcp.TextContent); ok && t.Annotations == nil && t.Meta == nil {
 			out.WriteString(`{"type":"text","text":`)
-			s, err := json.Marshal(t.Text)
-			if err != nil {
-				return err
-			}
-			out.Write(s)
+			appendString(out, t.Text)
 			out.WriteByte('}')
 			continue
 		}
@@ -134,14 +133,9 @@ func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 		out.WriteString(`,"isError":true`)
 	}
 	switch {
-	case len(res.RawStructuredContent) > 0:
+	case len(res.RawStructuredContent) > 0: // valid JSON: mapResponse checked it
 		out.WriteString(`,"structuredContent":`)
-		// encoding/json writes a RawMessage compacted, with <, > and & escaped.
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, res.RawStructuredContent); err != nil {
-			return err
-		}
-		json.HTMLEscape(out, compact.Bytes())
+		out.Write(res.RawStructuredContent)
 	case res.StructuredContent != nil:
 		b, err := json.Marshal(res.StructuredContent)
 		if err != nil {
@@ -152,4 +146,63 @@ func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 	}
 	out.WriteByte('}')
 	return nil
+}
+
+// appendString writes s as a JSON string: what encoding/json writes without its HTML
+// escaping (invalid UTF-8 becomes U+FFFD; U+2028 and U+2029 are escaped, for JavaScript).
+func appendString(out *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	out.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			out.WriteString(s[start:i])
+			switch c {
+			case '"', '\\':
+				out.WriteByte('\\')
+				out.WriteByte(c)
+			case '\n':
+				out.WriteString(`\n`)
+			case '\r':
+				out.WriteString(`\r`)
+			case '\t':
+				out.WriteString(`\t`)
+			case '\b':
+				out.WriteString(`\b`)
+			case '\f':
+				out.WriteString(`\f`)
+			default:
+				out.WriteString(`\u00`)
+				out.WriteByte(hex[c>>4])
+				out.WriteByte(hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			out.WriteString(s[start:i])
+			out.WriteString(`\ufffd`)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			out.WriteString(s[start:i])
+			out.WriteString(`\u202`)
+			out.WriteByte(hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	out.WriteString(s[start:])
+	out.WriteByte('"')
 }

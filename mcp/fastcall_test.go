@@ -1,14 +1,17 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"testing"
 )
 
-// TestFastToolCallAnswersAsMCPGo: a tools/call answered by the hot path is byte for byte what
+// TestFastToolCallAnswersAsMCPGo: a tools/call answered by the hot path is, as JSON, what
 // mcp-go's HandleMessage answers for the same message, for results of every kind, odd ids
 // and a handler's error; messages the hot path leaves alone still get mcp-go's answer.
 func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
@@ -41,11 +44,11 @@ func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := httptest.NewRecorder()
-			if got := b.fastToolCall(context.Background(), rec, []byte(tt.body)); got != tt.fast {
+			if got := b.fastToolCall(context.Background(), rec, peek([]byte(tt.body))); got != tt.fast {
 				t.Fatalf("fastToolCall took it = %v, want %v", got, tt.fast)
 			}
-			if tt.fast && rec.Body.String() != string(want)+"\n" {
-				t.Errorf("hot path answered\n%s\nmcp-go answers\n%s", rec.Body, want)
+			if tt.fast {
+				sameJSON(t, rec.Body.String(), string(want))
 			}
 			resp, body := h.rawRequest(t, "POST", h.tokA, sid, "2025-06-18", tt.body, nil)
 			if string(want) == "null" { // mcp-go takes it for a notification
@@ -54,9 +57,10 @@ func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
 				}
 				return
 			}
-			if resp.StatusCode != http.StatusOK || body != string(want)+"\n" {
-				t.Errorf("POST /mcp = %d\n%s\nwant 200 and mcp-go's answer\n%s", resp.StatusCode, body, want)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("POST /mcp = %d %s, want 200", resp.StatusCode, body)
 			}
+			sameJSON(t, body, string(want))
 		})
 	}
 }
@@ -80,11 +84,48 @@ func TestFastToolCallSearchMode(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
-		if got := b.fastToolCall(context.Background(), rec, []byte(tt.body)); got != tt.fast {
+		if got := b.fastToolCall(context.Background(), rec, peek([]byte(tt.body))); got != tt.fast {
 			t.Fatalf("%s: fastToolCall took it = %v, want %v", tt.body, got, tt.fast)
 		}
-		if rec.Body.String() != string(want)+"\n" {
-			t.Errorf("%s: hot path answered\n%s\nmcp-go answers\n%s", tt.body, rec.Body, want)
-		}
+		sameJSON(t, rec.Body.String(), string(want))
 	}
+}
+
+// sameJSON checks that got is one JSON value, ending in a newline, equal to want's.
+func sameJSON(t *testing.T, got, want string) {
+	t.Helper()
+	if !strings.HasSuffix(got, "}\n") {
+		t.Errorf("answer %q does not end in one newline", got)
+	}
+	var g, w any
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatalf("answer %q is not JSON: %v", got, err)
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("hot path answered\n%s\nmcp-go answers\n%s", got, want)
+	}
+}
+
+// FuzzAppendString: every string reads back as the string encoding/json writes for it.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\n\n\t\x00\x1f<&>", "\xff\xfe", "\u2028\u2029é😀", "a\xe2\x82"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		appendString(&buf, s)
+		var got string
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("appendString(%q) = %s, not a JSON string: %v", s, buf.Bytes(), err)
+		}
+		std, _ := json.Marshal(s)
+		var want string
+		_ = json.Unmarshal(std, &want)
+		if got != want {
+			t.Fatalf("appendString(%q) reads back %q, encoding/json's %q", s, got, want)
+		}
+	})
 }

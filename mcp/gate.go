@@ -96,7 +96,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if checked != "" && msg.request && msg.method == string(mcp.MethodToolsCall) && isJSON(r) {
-			b.serveToolCall(ctx, w, checked, body)
+			b.serveToolCall(ctx, w, checked, body, msg)
 			return
 		}
 	}

@@ -35,6 +35,9 @@ type peeked struct {
 	method  string // "" unless the body is one JSON object with a string "method"
 	request bool   // it has a non-null "id": a request, not a notification
 	modern  bool   // its params._meta declares the stateless revision 2026-07-28 or later
+
+	// The raw members, so that the tools/call hot path (fastcall.go) reads only params.
+	jsonrpc, id, params json.RawMessage
 }
 
 // peek reads the method, the id and the declared revision of a single JSON-RPC message, as
@@ -46,14 +49,15 @@ func peek(body []byte) peeked {
 		return peeked{}
 	}
 	var msg struct {
-		Method json.RawMessage `json:"method"`
-		ID     json.RawMessage `json:"id"`
-		Params json.RawMessage `json:"params"`
+		JSONRPC json.RawMessage `json:"jsonrpc"`
+		Method  json.RawMessage `json:"method"`
+		ID      json.RawMessage `json:"id"`
+		Params  json.RawMessage `json:"params"`
 	}
 	if json.Unmarshal(body, &msg) != nil {
 		return peeked{}
 	}
-	var m peeked
+	m := peeked{jsonrpc: msg.JSONRPC, id: msg.ID, params: msg.Params}
 	if json.Unmarshal(msg.Method, &m.method) != nil {
 		return peeked{}
 	}

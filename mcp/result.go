@@ -46,12 +46,26 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	mediaType = strings.ToLower(mediaType)
 
+	// A JSON answer is read once: decoded when its output schema is checked (which is also
+	// the test of its being JSON), else only validated.
+	trimmed := bytes.TrimSpace(body)
+	var decoded any
+	isJSON := false
+	if len(trimmed) > 0 && isJSONMedia(mediaType) {
+		if e.output {
+			v, err := openapi.DecodeJSON(trimmed)
+			decoded, isJSON = v, err == nil
+		} else {
+			isJSON = json.Valid(trimmed)
+		}
+	}
+
 	var content mcp.Content
 	switch {
-	case len(bytes.TrimSpace(body)) == 0:
+	case len(trimmed) == 0:
 		content = mcp.NewTextContent(status + " (empty body)")
-	case isJSONMedia(mediaType) && json.Valid(body):
-		structured, problem := e.structure(body)
+	case isJSON:
+		structured, problem := e.structure(trimmed, decoded)
 		if problem != "" {
 			return toolError("The function answered " + status + ", but its response does not match the output schema the tool declares: " +
 				problem + ".\n\n" + cut(body, maxMismatchBody))
@@ -82,14 +96,13 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 	return result
 }
 
-// structure returns the structuredContent for a valid JSON body, as JSON, or a sentence
-// naming what disagrees with the output schema. The body is wrapped as {"result": …} when the
-// tool's output schema is the wrapper (openapi.Tool.WrapResult), or when there is no output
-// schema and the body is not an object (structuredContent is always an object). The body is
-// decoded only when there is a schema to check it against; structuredContent is the body's
-// own text either way, never a re-encoding of it.
-func (e *toolEntry) structure(body []byte) (json.RawMessage, string) {
-	body = bytes.TrimSpace(body)
+// structure returns the structuredContent for a JSON body (trimmed of spaces), as JSON,
+// or a phrase naming what disagrees with the output schema. v is the decoded body when the
+// tool has an output schema to check it against. The body is wrapped as {"result": …} when
+// the tool's output schema is the wrapper (openapi.Tool.WrapResult), or when there is no
+// output schema and the body is not an object (structuredContent is always an object).
+// structuredContent is the body's own text either way, never a re-encoding of it.
+func (e *toolEntry) structure(body []byte, v any) (json.RawMessage, string) {
 	wrapped := func() json.RawMessage {
 		return slices.Concat([]byte(`{"result":`), body, []byte("}"))
 	}
@@ -98,10 +111,6 @@ func (e *toolEntry) structure(body []byte) (json.RawMessage, string) {
 			return body, ""
 		}
 		return wrapped(), ""
-	}
-	v, err := openapi.DecodeJSON(body)
-	if err != nil { // json.Valid said yes; a number jsonschema cannot hold, say
-		return nil, "its JSON could not be read: " + err.Error()
 	}
 	structured := json.RawMessage(body)
 	if e.wrap {
