@@ -51,7 +51,6 @@ func largestCorpusDocument(b *testing.B) (string, []byte) {
 	return best, data
 }
 
-
 // BenchmarkLargestDocument deploys a function serving the corpus's largest document and
 // reports how long until its /__health answers 200 (the document fetched, converted and
 // served), and the heap it then holds after GC, in MB and as a multiple of the document.
