@@ -117,7 +117,7 @@ func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *
 		return res, outcome, time.Since(start)
 	}
 	defer resp.Body.Close()
-	data, err := readBody(resp.Body, maxResponseBody)
+	data, err := readAnswer(resp, maxResponseBody)
 	upstream = time.Since(start)
 	if errors.Is(err, errBodyTooLarge) {
 		log().Warn().Int("status", resp.StatusCode).Msg("tool call: upstream response over the limit")
@@ -210,4 +210,19 @@ func invalidArguments(problems []string) *mcp.CallToolResult {
 		sb.WriteString(p)
 	}
 	return toolError(sb.String())
+}
+
+// readAnswer reads the upstream's answer, at most limit bytes of it, into a buffer of the
+// declared length when there is one (the transport stops at Content-Length), so that a
+// small answer costs one allocation instead of io.ReadAll's growing ones.
+func readAnswer(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > limit {
+		return readBody(resp.Body, limit)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }

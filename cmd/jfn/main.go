@@ -55,7 +55,6 @@ Usage:
   jfn cron logs NAME [--state ERROR] [--limit 20]
   jfn demo [--listen 127.0.0.1:8080]
   jfn tools FILE|URL                        (preview the MCP tools of an OpenAPI document)
-  jfn bench [--requests N] [--concurrency C] [--out FILE]   (loopback benchmark table)
   jfn help [COMMAND]
 
 Global flags (before or after the command):
@@ -97,7 +96,6 @@ var commands = map[string]command{
 	"cron logs":               {cronLogsUsage, cmdCronLogs},
 	"demo":                    {demoUsage, cmdDemo},
 	"tools":                   {toolsUsage, cmdTools},
-	"bench":                   {benchUsage, cmdBench},
 }
 
 // groups are the commands that take a subcommand.
