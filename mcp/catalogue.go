@@ -234,7 +234,8 @@ func (b *Bridge) searchTools(ts *toolSet, ve *viewEntry, args map[string]any) *m
 		}
 		limit = int(f)
 	}
-	hits := ts.index.Search(query, len(ts.defs), func(i int) bool { return ve.allowed[ts.defs[i].Name] })
+	docs, index := ts.search()
+	hits := index.Search(query, len(ts.defs), func(i int) bool { return ve.allowed[ts.defs[i].Name] })
 	total := len(hits)
 	hits = hits[:min(limit, total)]
 	results := make([]catalog.SearchResult, len(hits))
@@ -244,7 +245,7 @@ func (b *Bridge) searchTools(ts *toolSet, ve *viewEntry, args map[string]any) *m
 	}
 	for i, h := range hits {
 		def := ts.defs[h.Doc]
-		results[i] = catalog.NewSearchResult(ts.docs[h.Doc], def.Toolsets, h.Score)
+		results[i] = catalog.NewSearchResult(docs[h.Doc], def.Toolsets, h.Score)
 		fmt.Fprintf(&text, "%d. %s (%s %s): %s\n", i+1, def.Name, def.Method, def.Path, results[i].Summary)
 	}
 	if total > len(hits) {
@@ -299,7 +300,8 @@ func (b *Bridge) callByName(ctx context.Context, ts *toolSet, ve *viewEntry, arg
 // unknownTool answers a name the view does not hold, with up to five close matches.
 func (b *Bridge) unknownTool(ts *toolSet, ve *viewEntry, name string) *mcp.CallToolResult {
 	var near []string
-	for _, h := range ts.index.Search(name, 5, func(i int) bool { return ve.allowed[ts.defs[i].Name] }) {
+	_, index := ts.search()
+	for _, h := range index.Search(name, 5, func(i int) bool { return ve.allowed[ts.defs[i].Name] }) {
 		near = append(near, ts.defs[h.Doc].Name)
 	}
 	msg := fmt.Sprintf("There is no tool named %q here.", name)

@@ -22,10 +22,11 @@ func (b *Bridge) Search(query string, limit int) []catalog.SearchResult {
 		limit = catalog.DefaultSearchLimit
 	}
 	ts := b.tools.Load()
-	hits := ts.index.Search(query, limit, func(int) bool { return true })
+	docs, index := ts.search()
+	hits := index.Search(query, limit, func(int) bool { return true })
 	out := make([]catalog.SearchResult, len(hits))
 	for i, h := range hits {
-		out[i] = catalog.NewSearchResult(ts.docs[h.Doc], ts.defs[h.Doc].Toolsets, h.Score)
+		out[i] = catalog.NewSearchResult(docs[h.Doc], ts.defs[h.Doc].Toolsets, h.Score)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -20,14 +21,28 @@ type toolSet struct {
 	skipped     []skippedTool
 
 	defs  []openapi.Tool // the tools that made it into list, in the same order
-	docs  []catalog.Doc  // what the index holds of each, in the same order
-	index *catalog.Index // search_tools' index over defs
 	views views          // resolved catalogue views (catalogue.go)
+
+	// The search index is built on first use (search_tools, describe_tool's suggestions,
+	// the console's search): most functions are never searched, and on a large document it
+	// costs tens of milliseconds and a few MB.
+	searchOnce sync.Once
+	docs       []catalog.Doc  // what the index holds of each tool, in defs' order
+	index      *catalog.Index // the index over docs
 }
 
-// newToolSet returns an empty tool set, with its (empty) index.
+// newToolSet returns an empty tool set.
 func newToolSet() *toolSet {
-	return &toolSet{byName: map[string]*toolEntry{}, index: catalog.New(nil)}
+	return &toolSet{byName: map[string]*toolEntry{}}
+}
+
+// search returns the set's search documents and index, building them on first use.
+func (ts *toolSet) search() ([]catalog.Doc, *catalog.Index) {
+	ts.searchOnce.Do(func() {
+		ts.docs = catalog.Docs(ts.defs)
+		ts.index = catalog.New(ts.docs)
+	})
+	return ts.docs, ts.index
 }
 
 // skippedTool is a tool left out of the set, logged when the set changes.
@@ -98,8 +113,6 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 		ts.list = append(ts.list, server.ServerTool{Tool: tool, Handler: b.callTool})
 		ts.defs = append(ts.defs, def)
 	}
-	ts.docs = catalog.Docs(ts.defs)
-	ts.index = catalog.New(ts.docs)
 	copy(ts.fingerprint[:], h.Sum(nil))
 	return ts
 }
