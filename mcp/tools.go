@@ -69,13 +69,19 @@ type toolEntry struct {
 // whole list at once, and one invalid raw schema fails it).
 func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 	ts := newToolSet()
-	scratch := server.NewMCPServer("check", "1") // a tool mcp-go panics on is caught here
-	h := sha256.New()
+	type candidate struct {
+		def    openapi.Tool
+		tool   mcp.Tool
+		entry  *toolEntry
+		listed []byte
+	}
+	var cands []candidate
+	seen := make(map[string]bool, len(defs))
 	for _, def := range defs {
 		skip := func(reason string, err error) {
 			ts.skipped = append(ts.skipped, skippedTool{def.Name, "tool left out: " + reason, err})
 		}
-		if _, dup := ts.byName[def.Name]; dup {
+		if seen[def.Name] {
 			skip("duplicate name", nil)
 			continue
 		}
@@ -102,16 +108,37 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 			skip("tool does not marshal", err)
 			continue
 		}
-		if err := tryRegister(scratch, tool); err != nil {
-			skip("mcp-go refuses the tool", err)
+		seen[def.Name] = true
+		cands = append(cands, candidate{def, tool, entry, listed})
+	}
+
+	// A tool mcp-go panics on is caught on a scratch server: all at once, and one by one
+	// only when that panics, to tell which.
+	tools := make([]server.ServerTool, len(cands))
+	for i, c := range cands {
+		tools[i] = server.ServerTool{Tool: c.tool}
+	}
+	refused := map[int]error{}
+	if tryRegister(tools...) != nil {
+		for i := range tools {
+			if err := tryRegister(tools[i]); err != nil {
+				refused[i] = err
+			}
+		}
+	}
+
+	h := sha256.New()
+	for i, c := range cands {
+		if err := refused[i]; err != nil {
+			ts.skipped = append(ts.skipped, skippedTool{c.def.Name, "tool left out: mcp-go refuses the tool", err})
 			continue
 		}
-		h.Write(listed)
+		h.Write(c.listed)
 		h.Write([]byte{0})
-		entry.pos = len(ts.list)
-		ts.byName[def.Name] = entry
-		ts.list = append(ts.list, server.ServerTool{Tool: tool, Handler: b.callTool})
-		ts.defs = append(ts.defs, def)
+		c.entry.pos = len(ts.list)
+		ts.byName[c.def.Name] = c.entry
+		ts.list = append(ts.list, server.ServerTool{Tool: c.tool, Handler: b.callTool})
+		ts.defs = append(ts.defs, c.def)
 	}
 	copy(ts.fingerprint[:], h.Sum(nil))
 	return ts
@@ -158,13 +185,13 @@ func (b *Bridge) register(ts *toolSet) {
 	b.srv.SetTools(withMetaPlaceholders(ts.list, b.callTool)...)
 }
 
-func tryRegister(scratch *server.MCPServer, tool mcp.Tool) (err error) {
+// tryRegister adds tools to a scratch server and reports a panic of mcp-go as an error.
+func tryRegister(tools ...server.ServerTool) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%v", p)
 		}
 	}()
-	scratch.AddTools(server.ServerTool{Tool: tool})
-	scratch.DeleteTools(tool.Name)
+	server.NewMCPServer("check", "1").AddTools(tools...)
 	return nil
 }
