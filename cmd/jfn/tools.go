@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -78,6 +79,9 @@ type annotationsJSON struct {
 	IdempotentHint  bool `json:"idempotentHint"`
 }
 
+// toolsMemoryLimit is the soft heap limit of 'jfn tools' (runtime/debug.SetMemoryLimit).
+const toolsMemoryLimit = 128 << 20
+
 func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
 	search := flags.String("search", "", "")
@@ -118,6 +122,12 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	data, err := readDocument(ctx, e.stdin, src)
 	if err != nil {
 		return err
+	}
+	// Converting a large document allocates several times its size in short-lived garbage;
+	// a soft limit on the heap (unless GOMEMLIMIT sets one) keeps the peak down for the
+	// little extra collection it costs. The previous limit is restored after.
+	if e.getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(toolsMemoryLimit))
 	}
 	spec, err := openapi.Load(data)
 	if err != nil {
