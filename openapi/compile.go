@@ -5,34 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// Compiling the emitted schemas with santhosh-tekuri/jsonschema (the
-// validator mcp-go uses) proves they are valid JSON Schema 2020-12. The
-// compiled validators are not kept: a tool compiles its own the first time a
-// call needs them (check.go).
+// Compiling a schema with santhosh-tekuri/jsonschema (the validator mcp-go
+// uses) happens in two places: for a tool's validators on its first call
+// (check.go), and at Load for a schema the cheaper proof of prove.go does not
+// accept, to name the problem. The compiled validators are not kept by Load.
 //
-// Two properties of that library shape this file:
-//   - Compiling each tool's self-contained schema repeats the work on the
-//     definitions tools share, which dominated the load time of large
-//     documents. So the schemas of one kind go into one resource, as
-//     $defs/tool:<name> next to the shared definitions (a tool's $defs are
-//     exactly the shared definitions it reaches, so the result is the same);
-//     large documents are split into a few such resources, one per batch of
-//     neighbouring tools, compiled at once (see compileAll).
-//   - One Compile call keeps its pending subschemas in a list and searches
-//     it for each new one: quadratic in the size of what it compiles at once.
-//     So subtrees larger than compileChunk are moved to synthetic
-//     definitions, and everything is compiled leaves first, each Compile
-//     call finding the rest already compiled.
+// One property of that library shapes this file: one Compile call keeps its
+// pending subschemas in a list and searches it for each new one, quadratic in
+// the size of what it compiles at once. So subtrees larger than compileChunk
+// are moved to synthetic definitions, and everything is compiled leaves first,
+// each Compile call finding the rest already compiled.
 
 // compileChunk is the largest inline subtree (in schema nodes) one Compile
 // call is given.
@@ -45,42 +34,53 @@ type compileUnit struct {
 }
 
 func (b *builder) compile(tools []*Tool) {
-	inputs, outputs := compileAll(
-		units(tools, func(t *Tool) *object { return t.inputTree }),
-		units(tools, func(t *Tool) *object { return t.outputTree }))
-	listedErrs := compileListed(tools)
+	// Each kind of schema is proven valid (prove.go); one that is not is compiled, which
+	// names the problem, or accepts it after all.
+	check := func(tree func(*Tool) *object, shared bool) []error {
+		var us []compileUnit
+		var at []int
+		for i, t := range tools {
+			if root := tree(t); root != nil {
+				us = append(us, compileUnit{t.Name, root})
+				at = append(at, i)
+			}
+		}
+		errs := make([]error, len(tools))
+		for k, ok := range proveUnits(us, shared) {
+			if !ok {
+				_, errs[at[k]] = compileOne(us[k].name, us[k].root)
+			}
+		}
+		return errs
+	}
+	// Trimmed schemas are checked on their own: their $defs may differ from the shared
+	// definitions of the same name.
+	inErrs := check(func(t *Tool) *object { return t.inputTree }, true)
+	outErrs := check(func(t *Tool) *object { return t.outputTree }, true)
+	listedInErrs := check(func(t *Tool) *object { return t.listedInput }, false)
+	listedOutErrs := check(func(t *Tool) *object { return t.listedOutput }, false)
 	for i, t := range tools {
-		if inputs[t.Name] == nil {
-			if _, err := compileOne(t.Name, t.inputTree); err != nil {
-				b.spec.skipped = append(b.spec.skipped, Skipped{
-					Operation: t.Method + " " + t.Path,
-					Reason:    fmt.Sprintf("input schema is not valid JSON Schema: %v", err),
-				})
-				continue
-			}
+		if err := inErrs[i]; err != nil {
+			b.spec.skipped = append(b.spec.skipped, Skipped{
+				Operation: t.Method + " " + t.Path,
+				Reason:    fmt.Sprintf("input schema is not valid JSON Schema: %v", err),
+			})
+			continue
 		}
-		if t.outputTree != nil && outputs[t.Name] == nil {
-			if _, err := compileOne(t.Name, t.outputTree); err != nil {
-				b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": "+err.Error())
-				t.OutputSchema, t.WrapResult = nil, false
-			}
+		if err := outErrs[i]; err != nil {
+			b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": "+err.Error())
+			t.OutputSchema, t.WrapResult = nil, false
 		}
-		// Trimmed schemas are compiled on their own: their $defs may differ
-		// from the shared definitions of the same name.
-		if t.listedInput != nil {
-			if err := listedErrs[2*i]; err != nil {
-				b.spec.skipped = append(b.spec.skipped, Skipped{
-					Operation: t.Method + " " + t.Path,
-					Reason:    fmt.Sprintf("trimmed input schema is not valid JSON Schema: %v", err),
-				})
-				continue
-			}
+		if err := listedInErrs[i]; err != nil {
+			b.spec.skipped = append(b.spec.skipped, Skipped{
+				Operation: t.Method + " " + t.Path,
+				Reason:    fmt.Sprintf("trimmed input schema is not valid JSON Schema: %v", err),
+			})
+			continue
 		}
-		if t.listedOutput != nil {
-			if err := listedErrs[2*i+1]; err != nil {
-				b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": trimmed: "+err.Error())
-				t.OutputSchema, t.WrapResult = nil, false
-			}
+		if err := listedOutErrs[i]; err != nil {
+			b.spec.outputDropped = append(b.spec.outputDropped, t.Name+": trimmed: "+err.Error())
+			t.OutputSchema, t.WrapResult = nil, false
 		}
 		t.inputTree, t.outputTree, t.listedInput, t.listedOutput = nil, nil, nil, nil
 		t.checks = newChecks(t)
@@ -88,114 +88,7 @@ func (b *builder) compile(tools []*Tool) {
 	}
 }
 
-// compileListed compiles the trimmed schemas (input and output of tool i at
-// 2i and 2i+1) on GOMAXPROCS workers, and returns their errors.
-func compileListed(tools []*Tool) []error {
-	errs := make([]error, 2*len(tools))
-	var jobs []int
-	for i, t := range tools {
-		if t.listedInput != nil {
-			jobs = append(jobs, 2*i)
-		}
-		if t.listedOutput != nil {
-			jobs = append(jobs, 2*i+1)
-		}
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
-		wg.Go(func() {
-			for {
-				n := int(next.Add(1)) - 1
-				if n >= len(jobs) {
-					return
-				}
-				j := jobs[n]
-				t, tree := tools[j/2], tools[j/2].listedInput
-				if j%2 == 1 {
-					tree = t.listedOutput
-				}
-				_, errs[j] = compileOne(t.Name, tree)
-			}
-		})
-	}
-	wg.Wait()
-	return errs
-}
-
-// compileMinBatch is the fewest units worth a resource (and a compiler) of
-// their own: each batch compiles again the shared definitions its units
-// reach.
-const compileMinBatch = 100
-
-// compileAll compiles the input and the output units, each kind split into
-// batches of neighbouring tools (which tend to share definitions) so that
-// GOMAXPROCS workers compile them at once. Every batch is its own resource
-// and compiler; only reads of the tools' trees are shared. The results are
-// merged into maps and used in the tools' order, so nothing depends on
-// scheduling.
-func compileAll(inputs, outputs []compileUnit) (in, out map[string]*jsonschema.Schema) {
-	workers := runtime.GOMAXPROCS(0)
-	type job struct {
-		kind string
-		us   []compileUnit
-		res  map[string]*jsonschema.Schema
-	}
-	var jobs []*job
-	for _, k := range []struct {
-		kind string
-		us   []compileUnit
-	}{{"input", inputs}, {"output", outputs}} {
-		n := min(workers, len(k.us)/compileMinBatch)
-		if n < 1 {
-			n = 1
-		}
-		for i := range n {
-			lo, hi := i*len(k.us)/n, (i+1)*len(k.us)/n
-			if lo < hi {
-				jobs = append(jobs, &job{kind: k.kind, us: k.us[lo:hi]})
-			}
-		}
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, len(jobs)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				jobs[i].res = compileShared(jobs[i].kind, jobs[i].us)
-			}
-		})
-	}
-	wg.Wait()
-	in, out = map[string]*jsonschema.Schema{}, map[string]*jsonschema.Schema{}
-	for _, j := range jobs {
-		dst := in
-		if j.kind == "output" {
-			dst = out
-		}
-		for name, s := range j.res {
-			dst[name] = s
-		}
-	}
-	return in, out
-}
-
-func units(tools []*Tool, tree func(*Tool) *object) []compileUnit {
-	var out []compileUnit
-	for _, t := range tools {
-		if root := tree(t); root != nil {
-			out = append(out, compileUnit{t.Name, root})
-		}
-	}
-	return out
-}
-
-// compileOne compiles one tool's schema on its own, to tell which one is bad
-// when the shared resource does not compile.
+// compileOne compiles one tool's schema (with its $defs) on its own.
 func compileOne(name string, root *object) (*jsonschema.Schema, error) {
 	s, err := compileUnits("tool", []compileUnit{{name, root}})
 	if err != nil {
@@ -205,19 +98,6 @@ func compileOne(name string, root *object) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("schema of %s does not compile", name)
 	}
 	return s[name], nil
-}
-
-// compileShared compiles units from one resource; nil on any failure, in
-// which case the caller compiles them one by one.
-func compileShared(kind string, us []compileUnit) map[string]*jsonschema.Schema {
-	if len(us) == 0 {
-		return nil
-	}
-	s, err := compileUnits(kind, us)
-	if err != nil {
-		return nil
-	}
-	return s
 }
 
 func compileUnits(kind string, us []compileUnit) (out map[string]*jsonschema.Schema, err error) {

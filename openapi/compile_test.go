@@ -52,54 +52,62 @@ func TestNativeValueMatchesJSONText(t *testing.T) {
 	}
 }
 
-// Compiling in batches gives every tool its schema, and a bad schema fails
-// alone: its batch falls back to one compilation per tool.
-func TestCompileAllBatches(t *testing.T) {
-	var us []compileUnit
-	for i := range 3*compileMinBatch + 7 {
+// proveUnits accepts exactly the schemas that compile: a bad root, a bad shared definition
+// (which fails every unit carrying it) and a dangling $ref are not proven, and each of those
+// indeed does not compile; every proven one does.
+func TestProveUnits(t *testing.T) {
+	unit := func(name string, rootType any, ref string, defType any) compileUnit {
 		root := newObject(3)
-		root.set("type", "object")
+		root.set("type", rootType)
 		props := newObject(1)
 		p := newObject(1)
-		p.set("$ref", "#/$defs/Shared")
+		p.set("$ref", ref)
 		props.set("p", p)
 		root.set("properties", props)
 		defs := newObject(1)
 		d := newObject(1)
-		d.set("type", "string")
+		d.set("type", defType)
 		defs.set("Shared", d)
 		root.set("$defs", defs)
-		if i == 150 {
-			root.set("type", 12) // not valid JSON Schema
-		}
-		us = append(us, compileUnit{fmt.Sprintf("t%d", i), root})
+		return compileUnit{name, root}
 	}
-	in, out := compileAll(us, nil)
-	if len(out) != 0 {
-		t.Errorf("outputs = %d, want none", len(out))
+	var us []compileUnit
+	for i := range 40 {
+		us = append(us, unit(fmt.Sprintf("t%d", i), "object", "#/$defs/Shared", "string"))
 	}
-	for i, u := range us {
-		s := in[u.name]
-		if i == 150 {
-			if s != nil {
-				t.Errorf("%s compiled, want it to fail", u.name)
+	us[7] = unit("badRoot", 12, "#/$defs/Shared", "string")
+	us[9] = unit("dangling", "object", "#/$defs/Missing", "string")
+	us[11] = unit("escaped", "object", "#/$defs/Sh~0ared", "string")
+	notProven := map[string]bool{"badRoot": true, "dangling": true, "escaped": true}
+
+	check := func(us []compileUnit, shared bool, notProven map[string]bool) {
+		t.Helper()
+		for i, ok := range proveUnits(us, shared) {
+			name := us[i].name
+			if ok == notProven[name] {
+				t.Errorf("shared=%v: %s proven = %v, want %v", shared, name, ok, !notProven[name])
 			}
-			if _, err := compileOne(u.name, u.root); err == nil {
-				t.Errorf("compileOne(%s) succeeded, want an error", u.name)
+			if _, err := compileOne(name, us[i].root); ok && err != nil {
+				t.Errorf("shared=%v: %s is proven but does not compile: %v", shared, name, err)
 			}
-			continue
 		}
-		if s == nil {
-			if _, err := compileOne(u.name, u.root); err != nil {
-				t.Errorf("%s: %v", u.name, err)
-			}
-			continue
-		}
-		if err := s.Validate(map[string]any{"p": "x"}); err != nil {
-			t.Errorf("%s rejects a valid instance: %v", u.name, err)
-		}
-		if err := s.Validate(map[string]any{"p": json.Number("1")}); err == nil {
-			t.Errorf("%s accepts an invalid instance", u.name)
-		}
+	}
+	check(us, true, notProven)
+
+	// A private definition that is bad fails its own unit only; shared by name, the first
+	// one seen stands for all (the converter gives one name one definition).
+	private := []compileUnit{
+		unit("good", "object", "#/$defs/Shared", "string"),
+		unit("badDef", "object", "#/$defs/Shared", 12),
+	}
+	check(private, false, map[string]bool{"badDef": true})
+	if _, err := compileOne("badDef", private[1].root); err == nil {
+		t.Error("a schema whose definition has type 12 compiles")
+	}
+	if _, err := compileOne("badRoot", us[7].root); err == nil {
+		t.Error("a schema with type 12 compiles")
+	}
+	if _, err := compileOne("dangling", us[9].root); err == nil {
+		t.Error("a schema with a dangling $ref compiles")
 	}
 }
