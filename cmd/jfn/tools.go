@@ -80,7 +80,7 @@ type annotationsJSON struct {
 }
 
 // toolsMemoryLimit is the soft heap limit of 'jfn tools' (runtime/debug.SetMemoryLimit).
-const toolsMemoryLimit = 128 << 20
+const toolsMemoryLimit = 96 << 20
 
 func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
