@@ -244,6 +244,8 @@ func wrapIn(k string, v any) *object {
 // schemas and are left alone.
 func mapChildren(o *object, f func(any) any) *object {
 	out := newObject(o.len())
+	out.keys = append(out.keys, o.keys...) // the same keys, in the same order
+	out.vals = out.vals[:len(o.keys)]
 	for i, k := range o.keys {
 		val := o.vals[i]
 		switch {
@@ -266,8 +268,9 @@ func mapChildren(o *object, f func(any) any) *object {
 				val = aa
 			}
 		}
-		out.set(k, val)
+		out.vals[i] = val
 	}
+	out.reindex()
 	return out
 }
 

@@ -102,10 +102,22 @@ func (o *object) del(k string) {
 // clone returns a shallow copy: the values are shared.
 func (o *object) clone() *object {
 	c := newObject(len(o.keys) + 2)
-	for i, k := range o.keys {
-		c.set(k, o.vals[i])
-	}
+	c.keys = append(c.keys, o.keys...)
+	c.vals = append(c.vals, o.vals...)
+	c.reindex()
 	return c
+}
+
+// reindex builds the key index of an object assembled without set, when it is large
+// enough to have one. Its keys must be distinct.
+func (o *object) reindex() {
+	o.index = nil
+	if len(o.keys) > objectIndexAt {
+		o.index = make(map[string]int, len(o.keys)*2)
+		for i, key := range o.keys {
+			o.index[key] = i
+		}
+	}
 }
 
 // str returns the string under k, "" when absent or not a string.
