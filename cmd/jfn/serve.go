@@ -19,6 +19,7 @@ import (
 	"github.com/jfnhq/jfn/internal/console"
 	"github.com/jfnhq/jfn/internal/cron"
 	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/gctune"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -504,6 +505,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := s.Open(ctx); err != nil {
 		return err
 	}
+	tuneCtx, stopTuning := context.WithCancel(ctx)
+	defer stopTuning()
+	go gctune.Run(tuneCtx, e.getenv, gctune.DefaultFloor)
 	if e.json {
 		_ = printJSON(e.stdout, map[string]string{"listen": s.Addr(), "admin_listen": s.AdminAddr(), "public_url": s.PublicURL()})
 	} else {
