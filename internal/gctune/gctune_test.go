@@ -39,7 +39,10 @@ func TestRunLeavesAnOperatorsSetting(t *testing.T) {
 	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { Run(ctx, func(k string) string { return map[string]string{env: "x"}[k] }, DefaultFloor); close(done) }()
+		go func() {
+			Run(ctx, func(k string) string { return map[string]string{env: "x"}[k] }, DefaultFloor)
+			close(done)
+		}()
 		<-done // returns at once
 		cancel()
 		if got := gogc(); got != 100 {
