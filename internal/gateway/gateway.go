@@ -6,7 +6,7 @@
 //
 //  1. the access log (log.go) assigns the request id, wraps the ResponseWriter and writes one
 //     JSON line when the request ends;
-//  2. the gorilla/mux router (routes.go) resolves the function from the Host
+//  2. route (routes.go) resolves the function from the Host
 //     (<name>.<Domain>) or the first path segment (/<name>/…);
 //  3. the dispatcher answers /__health and /openapi.json itself (health.go, spec.go), hands
 //     /mcp to the MCP layer, and sends everything else through the token check to the

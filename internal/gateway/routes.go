@@ -8,31 +8,40 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/jfnhq/jfn/auth"
 )
 
-// routes builds the public handler. The router matches on the escaped path and never cleans
-// or redirects it, so the upstream receives the path exactly as the client sent it.
-//
-// Order matters: a Host of <name>.<Domain> wins over the path, so that on a function's own
-// host every path belongs to that function.
+// routes builds the public handler: the access log around route.
 func (g *Gateway) routes() http.Handler {
-	r := mux.NewRouter()
-	r.SkipClean(true)
-	r.UseEncodedPath()
-	if g.domain != "" {
-		r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
-			_, ok := g.hostFunction(req.Host)
-			return ok
-		}).HandlerFunc(g.serveByHost)
+	return g.accessLog(http.HandlerFunc(g.route))
+}
+
+// route sends a request to its function: by host when the Host is <name>.<Domain> (on a
+// function's own host every path belongs to that function), else by the first segment of
+// the path as sent. The path is never cleaned or redirected, so the upstream receives it
+// exactly as the client sent it.
+func (g *Gateway) route(w http.ResponseWriter, r *http.Request) {
+	if _, ok := g.hostFunction(r.Host); ok {
+		g.serveByHost(w, r)
+		return
 	}
-	r.Path("/{function}").HandlerFunc(g.serveByPath)
-	r.PathPrefix("/{function}/").HandlerFunc(g.serveByPath)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		fail(w, stateFrom(req.Context()), errNoRoute)
-	})
-	return g.accessLog(r)
+	name, ok := firstSegment(r.URL.EscapedPath())
+	if !ok {
+		fail(w, stateFrom(r.Context()), errNoRoute)
+		return
+	}
+	g.serveByPath(w, r, name)
+}
+
+// firstSegment returns the first segment of an escaped path ("/<name>" or "/<name>/…"), and
+// false when there is none.
+func firstSegment(escaped string) (string, bool) {
+	rest, ok := strings.CutPrefix(escaped, "/")
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	return name, name != ""
 }
 
 // hostFunction returns the function named by host when it is <name>.<Domain>.
@@ -72,10 +81,9 @@ func (g *Gateway) serveByHost(w http.ResponseWriter, r *http.Request) {
 	g.serveFunction(w, r, name, target{path: r.URL.Path, raw: r.URL.RawPath, byHost: true})
 }
 
-func (g *Gateway) serveByPath(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["function"]
-	// The name matched the escaped path and contains no '/', so the decoded path starts with
-	// the same bytes unless the name itself was percent-encoded, which no deployed name is.
+func (g *Gateway) serveByPath(w http.ResponseWriter, r *http.Request, name string) {
+	// The name is the escaped path's first segment, so the decoded path starts with the same
+	// bytes unless the name itself was percent-encoded, which no deployed name is.
 	prefix := "/" + name
 	if !strings.HasPrefix(r.URL.Path, prefix) {
 		fail(w, stateFrom(r.Context()), errNoFunction(name))

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -102,6 +103,9 @@ func TestUnknownFunction(t *testing.T) {
 		{"/x", `{"error":"Not Found","message":"No function named \"x\" is deployed."}`},
 		{"/x/deeper?q=1", `{"error":"Not Found","message":"No function named \"x\" is deployed."}`},
 		{"/", `{"error":"Not Found","message":"Name a function in the path, as in /<function>/…, or in the host."}`},
+		{"//x", `{"error":"Not Found","message":"Name a function in the path, as in /<function>/…, or in the host."}`},
+		// A percent-encoded name is not a deployed name: the path is matched as sent.
+		{"/%78/y", `{"error":"Not Found","message":"No function named \"%78\" is deployed."}`},
 	}
 	for _, tt := range tests {
 		resp, body := h.do(http.MethodGet, tt.path, nil, nil)
@@ -155,4 +159,27 @@ func TestCanonical(t *testing.T) {
 			t.Errorf("canonical(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
+}
+
+// FuzzFirstSegment: a path's first segment is non-empty, has no '/', and is exactly what
+// follows the leading '/' up to the next one.
+func FuzzFirstSegment(f *testing.F) {
+	for _, s := range []string{"/", "//x", "/a", "/a/", "/a/b/c", "a/b", "", "/%2F/x", "*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		name, ok := firstSegment(p)
+		if !ok {
+			if strings.HasPrefix(p, "/") && len(p) > 1 && p[1] != '/' {
+				t.Fatalf("firstSegment(%q) found none", p)
+			}
+			return
+		}
+		if name == "" || strings.Contains(name, "/") || !strings.HasPrefix(p, "/"+name) {
+			t.Fatalf("firstSegment(%q) = %q", p, name)
+		}
+		if rest := p[1+len(name):]; rest != "" && rest[0] != '/' {
+			t.Fatalf("firstSegment(%q) = %q stops before %q", p, name, rest)
+		}
+	})
 }
