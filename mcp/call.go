@@ -217,7 +217,9 @@ func invalidArguments(problems []string) *mcp.CallToolResult {
 // small answer costs one allocation instead of io.ReadAll's growing ones.
 func readAnswer(resp *http.Response, limit int64) ([]byte, error) {
 	n := resp.ContentLength
-	if n < 0 || n > limit {
+	// An answer to HEAD declares the length of a body it does not carry.
+	head := resp.Request != nil && resp.Request.Method == http.MethodHead
+	if n < 0 || n > limit || head || resp.Body == http.NoBody {
 		return readBody(resp.Body, limit)
 	}
 	buf := make([]byte, n)

@@ -48,7 +48,7 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 
 	// A JSON answer is read once: decoded when its output schema is checked (which is also
 	// the test of its being JSON), else only validated.
-	trimmed := bytes.TrimSpace(body)
+	trimmed := bytes.Trim(body, jsonSpace)
 	var decoded any
 	isJSON := false
 	if len(trimmed) > 0 && isJSONMedia(mediaType) {
@@ -103,6 +103,11 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 // output schema and the body is not an object (structuredContent is always an object).
 // structuredContent is the body's own text either way, never a re-encoding of it.
 func (e *toolEntry) structure(body []byte, v any) (json.RawMessage, string) {
+	// JSON's grammar is ASCII outside strings, so bytes that are not UTF-8 are inside one:
+	// each becomes U+FFFD, as a re-encoding would write it, and the answer stays valid text.
+	if !utf8.Valid(body) {
+		body = replaceInvalidUTF8(body)
+	}
 	wrapped := func() json.RawMessage {
 		return slices.Concat([]byte(`{"result":`), body, []byte("}"))
 	}
@@ -122,6 +127,25 @@ func (e *toolEntry) structure(body []byte, v any) (json.RawMessage, string) {
 	}
 	return structured, ""
 }
+
+// replaceInvalidUTF8 returns b with each byte that is not part of valid UTF-8 replaced by
+// U+FFFD, as encoding/json reads such a string.
+func replaceInvalidUTF8(b []byte) []byte {
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+// jsonSpace is the white space JSON allows around a value.
+const jsonSpace = " \t\r\n"
 
 func isJSONMedia(mt string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")

@@ -37,7 +37,9 @@ func (l *lazySchema) get(name string) (*jsonschema.Schema, error) {
 			l.err = errors.New("no schema")
 			return
 		}
-		tree, err := parseJSON(l.doc)
+		// The schema Load emitted may nest deeper than a document may (inlined $refs stack
+		// up), so it is read with encoding/json's bound, not the document's.
+		tree, err := parseJSONDepth(l.doc, maxNativeDepth)
 		root, ok := tree.(*object)
 		if err != nil || !ok {
 			l.err = fmt.Errorf("schema of %s is not a JSON object", name)

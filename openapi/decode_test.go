@@ -31,6 +31,11 @@ func TestDecodeJSONReadsAsJSONSchema(t *testing.T) {
 		"\"\xff\xfeok\xc3\"", `{"k":"\xe2\x82"}`, `  []  `, `{}`, `"\u0000"`,
 		`{"a":}`, `[1,]`, `01`, `1 2`, `"\x01"`, `{"a" 1}`, ``, `nul`,
 		strings.Repeat("[", 300) + strings.Repeat("]", 300),
+		// encoding/json's bound: 10,000 levels, an empty innermost one counting too.
+		strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
+		strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+		strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000),
+		strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001),
 	} {
 		checkDecodeJSON(t, []byte(s))
 	}

@@ -24,8 +24,11 @@ const maxDepth = 256
 
 // parseJSON parses one JSON value into a tree. Duplicate keys keep the last
 // value, as encoding/json does.
-func parseJSON(data []byte) (any, error) {
-	p := &jsonParser{data: data}
+func parseJSON(data []byte) (any, error) { return parseJSONDepth(data, maxDepth) }
+
+// parseJSONDepth is parseJSON with another bound on nesting.
+func parseJSONDepth(data []byte, depthLimit int) (any, error) {
+	p := &jsonParser{data: data, depthLimit: depthLimit}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -44,6 +47,8 @@ type jsonParser struct {
 	// native makes objects map[string]any and strings read as encoding/json reads them
 	// (DecodeJSON), instead of the document tree's ordered objects.
 	native bool
+	// depthLimit bounds nesting: maxDepth for a document, maxNativeDepth otherwise.
+	depthLimit int
 }
 
 // maxNativeDepth is encoding/json's own bound on nesting, which DecodeJSON keeps.
@@ -55,7 +60,7 @@ const maxNativeDepth = 10000
 // several times faster, which matters on the path of every tool call whose output schema
 // is checked.
 func DecodeJSON(data []byte) (any, error) {
-	p := &jsonParser{data: data, native: true}
+	p := &jsonParser{data: data, native: true, depthLimit: maxNativeDepth}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -85,11 +90,16 @@ func (p *jsonParser) skipSpace() {
 }
 
 func (p *jsonParser) value(depth int) (any, error) {
-	if depth > maxDepth && (!p.native || depth > maxNativeDepth) {
+	if depth > p.depthLimit {
 		return nil, errTooDeep
 	}
 	if p.pos >= len(p.data) {
 		return nil, p.errorf("unexpected end of input")
+	}
+	// encoding/json refuses more than maxNativeDepth nested objects and arrays; an empty
+	// one at the last level counts too.
+	if c := p.data[p.pos]; p.native && (c == '{' || c == '[') && depth >= maxNativeDepth {
+		return nil, errTooDeep
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
