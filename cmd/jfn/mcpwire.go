@@ -62,7 +62,15 @@ type storeSessions struct {
 	mu     sync.Mutex
 	seen   map[string]pendingUse // session id → last use not yet flushed
 	recent map[string]readSession
+	// ended holds the sessions this server deleted or evicted, with when: a store read that
+	// was in flight when the session ended must not bring it back into recent. Entries go
+	// after endedKept.
+	ended map[string]time.Time
 }
+
+// endedKept is how long a session ended here stays refused without a store read; far longer
+// than any store read in flight at the time.
+const endedKept = time.Minute
 
 // readSession is a session as the store gave it, and when.
 type readSession struct {
@@ -86,7 +94,7 @@ func newStoreSessions(st store.Sessions, ttl, unused time.Duration, limit int) *
 	return &storeSessions{
 		store: st, ttl: ttl, unused: unused, limit: limit,
 		kick: make(chan struct{}, 1), seen: make(map[string]pendingUse),
-		recent: make(map[string]readSession),
+		recent: make(map[string]readSession), ended: make(map[string]time.Time),
 	}
 }
 
@@ -104,8 +112,7 @@ func (s *storeSessions) Create(ctx context.Context, id, function string, tokenHa
 	if len(evicted) > 0 {
 		s.mu.Lock()
 		for _, id := range evicted {
-			delete(s.seen, id)
-			delete(s.recent, id)
+			s.endLocked(id, now)
 		}
 		s.mu.Unlock()
 	}
@@ -118,7 +125,11 @@ func (s *storeSessions) Get(ctx context.Context, id string) (string, [32]byte, e
 	now := time.Now()
 	s.mu.Lock()
 	r, ok := s.recent[id]
+	_, gone := s.ended[id]
 	s.mu.Unlock()
+	if gone {
+		return "", [32]byte{}, mcp.ErrSessionNotFound
+	}
 	if !ok || now.Sub(r.at) >= sessionRecheck {
 		sess, err := s.store.GetSession(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -131,13 +142,13 @@ func (s *storeSessions) Get(ctx context.Context, id string) (string, [32]byte, e
 			return "", [32]byte{}, err
 		}
 		r = readSession{sess: sess, at: now}
-		s.mu.Lock()
-		s.recent[id] = r
-		s.mu.Unlock()
 	}
 	sess := r.sess
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, gone := s.ended[id]; gone { // ended while the store was read
+		return "", [32]byte{}, mcp.ErrSessionNotFound
+	}
 	pending, noted := s.seen[id]
 	if !live(sess, pending.at, now, s.ttl, s.unused) {
 		return "", [32]byte{}, mcp.ErrSessionNotFound
@@ -149,6 +160,12 @@ func (s *storeSessions) Get(ctx context.Context, id string) (string, [32]byte, e
 		default: // a flush is already due
 		}
 	}
+	// The session is used from now on: a cached copy that still said "unused" would ask
+	// for that first write again on every request until the next read.
+	if !r.sess.Used() {
+		r.sess.LastSeenAt = now
+	}
+	s.recent[id] = r
 	return sess.Function, sess.TokenHash, nil
 }
 
@@ -170,8 +187,7 @@ func live(sess store.Session, pending, now time.Time, ttl, unused time.Duration)
 // Delete ends the session on every server sharing the store.
 func (s *storeSessions) Delete(ctx context.Context, id string) error {
 	s.mu.Lock()
-	delete(s.seen, id)
-	delete(s.recent, id)
+	s.endLocked(id, time.Now())
 	s.mu.Unlock()
 	err := s.store.DeleteSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -180,14 +196,28 @@ func (s *storeSessions) Delete(ctx context.Context, id string) error {
 	return err
 }
 
+// endLocked records that this server ended session id (s.mu held): it is refused from now
+// on, without a store read, and its unflushed use is dropped.
+func (s *storeSessions) endLocked(id string, now time.Time) {
+	delete(s.seen, id)
+	delete(s.recent, id)
+	s.ended[id] = now
+}
+
 // flush writes the last-seen times noted since the previous flush, and forgets the
-// sessions read from the store longer ago than sessionRecheck.
+// sessions read from the store longer ago than sessionRecheck and those ended here longer
+// ago than endedKept.
 func (s *storeSessions) flush(ctx context.Context) error {
 	now := time.Now()
 	s.mu.Lock()
 	for id, r := range s.recent {
 		if now.Sub(r.at) >= sessionRecheck {
 			delete(s.recent, id)
+		}
+	}
+	for id, at := range s.ended {
+		if now.Sub(at) >= endedKept {
+			delete(s.ended, id)
 		}
 	}
 	s.mu.Unlock()

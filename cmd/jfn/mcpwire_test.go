@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
@@ -133,5 +136,91 @@ func TestSessionGetsSpareTheStore(t *testing.T) {
 	maxReads := int64(elapsed/sessionRecheck) + 1
 	if got := counted.gets.Load(); got > maxReads {
 		t.Errorf("%d Gets in %v read the store %d times, want at most %d (one per %v)", n, elapsed, got, maxReads, sessionRecheck)
+	}
+}
+
+// slowGet holds its first GetSession answer until released: a store read in flight.
+type slowGet struct {
+	store.Sessions
+	read, hold chan struct{}
+	once       sync.Once
+}
+
+func (s *slowGet) GetSession(ctx context.Context, id string) (store.Session, error) {
+	sess, err := s.Sessions.GetSession(ctx, id)
+	s.once.Do(func() { close(s.read); <-s.hold })
+	return sess, err
+}
+
+// TestSessionEndedHereStaysEnded: a session this server deleted is refused from the moment
+// Delete returns, even when a store read begun before the DELETE answers after it.
+func TestSessionEndedHereStaysEnded(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	slow := &slowGet{Sessions: st, read: make(chan struct{}), hold: make(chan struct{})}
+	s := newStoreSessions(slow, time.Hour, time.Hour, 0)
+	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { _, _, err := s.Get(ctx, "a"); done <- err }() // a request in flight
+	<-slow.read
+	if err := s.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	close(slow.hold)
+	if err := <-done; !errors.Is(err, mcp.ErrSessionNotFound) {
+		t.Errorf("the request in flight during the DELETE got %v, want ErrSessionNotFound", err)
+	}
+	if _, _, err := s.Get(ctx, "a"); !errors.Is(err, mcp.ErrSessionNotFound) {
+		t.Errorf("Get after Delete returned = %v, want ErrSessionNotFound", err)
+	}
+}
+
+// countingTouches counts the writes of last-seen times.
+type countingTouches struct {
+	store.Sessions
+	n atomic.Int64
+}
+
+func (c *countingTouches) TouchSessions(ctx context.Context, m map[string]time.Time) error {
+	c.n.Add(1)
+	return c.Sessions.TouchSessions(ctx, m)
+}
+
+// TestSessionFirstUseWrittenOnce: the first request after initialize is written at once;
+// the requests after it wait for the periodic flush.
+func TestSessionFirstUseWrittenOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingTouches{Sessions: st}
+	s := newStoreSessions(counted, time.Hour, time.Hour, 0)
+	go s.run(ctx, zerolog.Nop(), time.Hour, time.Hour)
+	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		if _, _, err := s.Get(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := counted.n.Load(); n != 1 {
+		t.Errorf("30 requests on a new session wrote last-seen times %d times, want 1 (the first use)", n)
 	}
 }
