@@ -21,17 +21,19 @@ const logFlushEvery = 100 * time.Millisecond
 // Close flushes what is left; a process that dies without Close loses at most
 // logFlushEvery of info lines, as nginx's buffered access log does.
 type LogWriter struct {
-	mu   sync.Mutex
-	buf  *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	mu     sync.Mutex
+	w      io.Writer
+	buf    *bufio.Writer
+	closed bool // after Close, lines go straight to w
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 var _ zerolog.LevelWriter = (*LogWriter)(nil)
 
 // NewLogWriter returns a LogWriter over w and starts its flusher.
 func NewLogWriter(w io.Writer) *LogWriter {
-	l := &LogWriter{buf: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	l := &LogWriter{w: w, buf: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -52,20 +54,22 @@ func (l *LogWriter) run() {
 
 // Write buffers one log line.
 func (l *LogWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
+	return l.WriteLevel(zerolog.NoLevel, p)
 }
 
 // WriteLevel buffers an info or debug line, and writes a warning or worse at once, with
-// whatever was buffered before it.
+// whatever was buffered before it. After Close every line is written at once.
 func (l *LogWriter) WriteLevel(level zerolog.Level, p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return l.w.Write(p)
+	}
 	n, err := l.buf.Write(p)
 	if err == nil && level >= zerolog.WarnLevel && level != zerolog.NoLevel {
 		err = l.buf.Flush()
 	}
+	l.recover(err)
 	return n, err
 }
 
@@ -73,10 +77,22 @@ func (l *LogWriter) WriteLevel(level zerolog.Level, p []byte) (int, error) {
 func (l *LogWriter) Flush() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.buf.Flush()
+	err := l.buf.Flush()
+	l.recover(err)
+	return err
 }
 
-// Close stops the flusher and writes out what is left. It is safe to call more than once.
+// recover starts a fresh buffer after a failed write (l.mu held): bufio keeps its first
+// error for good, which would silence the log until a restart after one full disk. The
+// lines the failed write held are lost.
+func (l *LogWriter) recover(err error) {
+	if err != nil {
+		l.buf.Reset(l.w)
+	}
+}
+
+// Close stops the flusher and writes out what is left; lines written after it go out at
+// once. It is safe to call more than once.
 func (l *LogWriter) Close() error {
 	l.mu.Lock()
 	select {
@@ -86,5 +102,10 @@ func (l *LogWriter) Close() error {
 	}
 	l.mu.Unlock()
 	<-l.done
-	return l.Flush()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	err := l.buf.Flush()
+	l.recover(err)
+	l.closed = true
+	return err
 }

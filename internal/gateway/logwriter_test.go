@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,37 @@ func TestLogWriter(t *testing.T) {
 		if !strings.HasPrefix(l, "{") || !strings.HasSuffix(l, "}") {
 			t.Errorf("line %q is not a whole JSON object", l)
 		}
+	}
+}
+
+// failOnce fails its first write, then works.
+type failOnce struct {
+	syncBuffer
+	failed bool
+}
+
+func (f *failOnce) Write(p []byte) (int, error) {
+	if !f.failed {
+		f.failed = true
+		return 0, errors.New("disk full")
+	}
+	return f.syncBuffer.Write(p)
+}
+
+// TestLogWriterRecovers: after one failed write (a full disk, later freed) lines are logged
+// again; after Close, lines go out at once.
+func TestLogWriterRecovers(t *testing.T) {
+	out := &failOnce{}
+	lw := NewLogWriter(out)
+	log := zerolog.New(lw)
+	log.Warn().Msg("lost") // the failed write
+	log.Warn().Msg("kept")
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log.Info().Msg("after close")
+	got := out.String()
+	if !strings.Contains(got, `"kept"`) || !strings.Contains(got, `"after close"`) {
+		t.Errorf("log after a failed write = %q, want the later lines", got)
 	}
 }
