@@ -10,9 +10,10 @@ package gctune
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"time"
+	"sync"
 )
 
 const (
@@ -22,8 +23,6 @@ const (
 	basePercent = 100
 	// maxPercent bounds GOGC for a nearly empty heap.
 	maxPercent = 1000
-	// every is how often Run looks at the live heap.
-	every = time.Second
 )
 
 // Percent is the GOGC that puts the heap target (live × (1 + GOGC/100)) at floor or above:
@@ -39,30 +38,60 @@ func Percent(live, floor uint64) int {
 	return int(min(max(p, basePercent), maxPercent))
 }
 
-// Run adjusts GOGC every second until ctx ends, unless getenv reports GOGC or GOMEMLIMIT
-// set. It restores the previous setting when it returns.
+// Run adjusts GOGC after every collection until ctx ends, unless getenv reports GOGC or
+// GOMEMLIMIT set. Tuning at each cycle, not on a timer, means a heap that grows fast while
+// GOGC is high is brought back to the floor's bound at the next collection. Run restores
+// the previous setting when it returns.
 func Run(ctx context.Context, getenv func(string) string, floor uint64) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
 	}
+	t := &tuner{floor: floor, current: basePercent}
 	prev := debug.SetGCPercent(basePercent)
-	defer debug.SetGCPercent(prev)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	current := basePercent
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			if p := Percent(sample[0].Value.Uint64(), floor); p != current {
-				debug.SetGCPercent(p)
-				current = p
-			}
+	t.adjust()
+	t.arm()
+	<-ctx.Done()
+	t.mu.Lock()
+	t.stopped = true
+	debug.SetGCPercent(prev)
+	t.mu.Unlock()
+}
+
+// tuner sets GOGC from the live heap.
+type tuner struct {
+	mu      sync.Mutex
+	floor   uint64
+	current int
+	stopped bool
+}
+
+// sentinel is garbage as soon as it is made; its finalizer runs after the next collection.
+// It is not zero-sized: finalizers on zero-sized objects may never run.
+type sentinel struct{ _ [16]byte }
+
+// arm has adjust run after the next collection, and arm itself again.
+func (t *tuner) arm() {
+	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
+		if t.adjust() {
+			t.arm()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	})
+}
+
+// adjust sets GOGC for the live heap now; it reports false once Run has stopped.
+func (t *tuner) adjust() bool {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		if p := Percent(sample[0].Value.Uint64(), t.floor); p != t.current {
+			debug.SetGCPercent(p)
+			t.current = p
 		}
 	}
+	return true
 }

@@ -2,6 +2,7 @@ package gctune
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
@@ -56,6 +57,7 @@ func TestRunLeavesAnOperatorsSetting(t *testing.T) {
 	deadline := time.Now().Add(2 * time.Second)
 	raised := 0
 	for time.Now().Before(deadline) && raised <= 100 {
+		runtime.GC() // the tuner looks after each collection
 		time.Sleep(20 * time.Millisecond)
 		raised = gogc()
 	}
@@ -74,4 +76,37 @@ func gogc() int {
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
 	return int(s[0].Value.Uint64())
+}
+
+// TestRunFollowsAGrowingHeap: when the live heap grows past half the floor, the next
+// collection brings GOGC back to 100; a tuner that only looked once a second would leave
+// the target at up to 11x the live heap meanwhile.
+func TestRunFollowsAGrowingHeap(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { Run(ctx, func(string) string { return "" }, DefaultFloor); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(2 * time.Second)
+	for gogc() <= 100 && time.Now().Before(deadline) {
+		runtime.GC() // the tuner looks after each collection
+		time.Sleep(10 * time.Millisecond)
+	}
+	if gogc() <= 100 {
+		t.Fatalf("GOGC = %d for a small heap, want it raised", gogc())
+	}
+	big := make([][]byte, 48)
+	for i := range big {
+		big[i] = make([]byte, 1<<20) // 48 MiB live: past half the 64 MiB floor
+	}
+	runtime.GC()
+	deadline = time.Now().Add(300 * time.Millisecond)
+	for gogc() != 100 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := gogc(); got != 100 {
+		t.Errorf("with 48 MiB live after a collection, GOGC = %d, want 100 at once", got)
+	}
+	runtime.KeepAlive(big)
 }
