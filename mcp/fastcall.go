@@ -25,7 +25,21 @@ import (
 type callParams struct {
 	Name      string          `json:"name"`
 	Arguments any             `json:"arguments"`
-	Task      json.RawMessage `json:"task"`
+	Meta      json.RawMessage `json:"_meta"`
+	// Members that make mcp-go do more than call the tool, or refuse the call.
+	Task           json.RawMessage `json:"task"`
+	InputResponses json.RawMessage `json:"inputResponses"`
+	RequestState   json.RawMessage `json:"requestState"`
+}
+
+// plain reports whether p is a call mcp-go would simply run: no task, no multi-round-trip
+// state, and _meta, when present, an object.
+func (p *callParams) plain() bool {
+	if p.Name == "" || len(p.Task) > 0 || len(p.InputResponses) > 0 || len(p.RequestState) > 0 {
+		return false
+	}
+	meta := bytes.TrimLeft(p.Meta, jsonSpace)
+	return len(meta) == 0 || meta[0] == '{'
 }
 
 // fastToolCall answers the tools/call message msg (as peek read it) and reports true, or
@@ -33,8 +47,8 @@ type callParams struct {
 func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg peeked) bool {
 	var version string
 	var p callParams
-	if msg.method != string(mcp.MethodToolsCall) || json.Unmarshal(msg.jsonrpc, &version) != nil || version != mcp.JSONRPC_VERSION ||
-		json.Unmarshal(msg.params, &p) != nil || len(p.Task) > 0 || p.Name == "" {
+	if msg.method != string(mcp.MethodToolsCall) || msg.result || json.Unmarshal(msg.jsonrpc, &version) != nil ||
+		version != mcp.JSONRPC_VERSION || json.Unmarshal(msg.params, &p) != nil || !p.plain() {
 		return false
 	}
 	var id any // as mcp-go reads it, so that it is written back the same way

@@ -36,6 +36,9 @@ func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
 		{"null id", `{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"hello"}}`, false},
 		{"old JSON-RPC", `{"jsonrpc":"1.0","id":11,"method":"tools/call","params":{"name":"hello"}}`, false},
 		{"task", `{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"hello","task":{"ttl":1}}}`, false},
+		{"_meta not an object", `{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"hello","_meta":5}}`, false},
+		{"multi-round-trip state", `{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"name":"hello","requestState":5}}`, false},
+		{"a result too", `{"jsonrpc":"2.0","id":15,"method":"tools/call","params":{"name":"hello"},"result":1}`, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := h.bridge

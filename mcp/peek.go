@@ -38,6 +38,8 @@ type peeked struct {
 
 	// The raw members, so that the tools/call hot path (fastcall.go) reads only params.
 	jsonrpc, id, params json.RawMessage
+	// result is set when the message also has a "result": mcp-go takes it for a response.
+	result bool
 }
 
 // peek reads the method, the id and the declared revision of a single JSON-RPC message, as
@@ -53,16 +55,18 @@ func peek(body []byte) peeked {
 		Method  json.RawMessage `json:"method"`
 		ID      json.RawMessage `json:"id"`
 		Params  json.RawMessage `json:"params"`
+		Result  json.RawMessage `json:"result"`
 	}
 	if json.Unmarshal(body, &msg) != nil {
 		return peeked{}
 	}
-	m := peeked{jsonrpc: msg.JSONRPC, id: msg.ID, params: msg.Params}
+	m := peeked{jsonrpc: msg.JSONRPC, id: msg.ID, params: msg.Params, result: len(msg.Result) > 0 && string(msg.Result) != "null"}
 	if json.Unmarshal(msg.Method, &m.method) != nil {
 		return peeked{}
 	}
 	m.request = len(msg.ID) > 0 && string(msg.ID) != "null"
-	if bytes.Contains(msg.Params, []byte(`"_meta"`)) {
+	// A key may be written with escapes ("\u005fmeta"): then the substring test cannot tell.
+	if bytes.Contains(msg.Params, []byte(`"_meta"`)) || bytes.Contains(msg.Params, []byte(`\u`)) {
 		// mcp-go's own test (detectRequestEra), applied to params alone.
 		var params struct {
 			Meta *mcp.Meta `json:"_meta"`
