@@ -95,6 +95,7 @@ type Bridge struct {
 	tools atomic.Pointer[toolSet]
 
 	obs      observerSlot
+	calls    callsInFlight // the hot path's tool calls, for notifications/cancelled
 	streams  streamRegistry
 	sessions sessionTracker
 	closed   atomic.Bool

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -67,12 +68,19 @@ func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg pe
 	req.Params.Name = p.Name
 	req.Params.Arguments = p.Arguments
 
+	// notifications/cancelled naming this request ends the call, as mcp-go's own registry
+	// of requests in flight would.
+	idJSON, _ := json.Marshal(id)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	session, _ := ctx.Value(checkedKey{}).(string)
+	defer b.calls.add(session, idJSON, cancel)()
+
 	out := bytes.NewBuffer(make([]byte, 0, 1024))
 	out.WriteString(`{"jsonrpc":"2.0","id":`)
 	if s, ok := id.(string); ok {
 		appendString(out, s)
 	} else {
-		idJSON, _ := json.Marshal(id)
 		out.Write(idJSON)
 	}
 	res, err := b.recoveredCall(ctx, req)
@@ -219,4 +227,53 @@ func appendString(out *bytes.Buffer, s string) {
 	}
 	out.WriteString(s[start:])
 	out.WriteByte('"')
+}
+
+// callsInFlight are the hot path's tool calls in flight, by session and request id, so that
+// notifications/cancelled can end them.
+type callsInFlight struct {
+	mu sync.Mutex
+	m  map[string]context.CancelFunc
+}
+
+func callKey(session string, id []byte) string { return session + "\x00" + string(id) }
+
+// add registers a call and returns the function that removes it.
+func (c *callsInFlight) add(session string, id []byte, cancel context.CancelFunc) (remove func()) {
+	k := callKey(session, id)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string]context.CancelFunc)
+	}
+	c.m[k] = cancel
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		delete(c.m, k)
+		c.mu.Unlock()
+	}
+}
+
+// cancelled ends the call a notifications/cancelled message (msg) names in session, if it
+// is in flight here. mcp-go still sees the message, for the requests it runs itself.
+func (c *callsInFlight) cancelled(session string, msg peeked) {
+	if msg.method != string(mcp.MethodNotificationCancelled) || session == "" {
+		return
+	}
+	var p struct {
+		RequestID any `json:"requestId"`
+	}
+	if json.Unmarshal(msg.params, &p) != nil || p.RequestID == nil {
+		return
+	}
+	id, err := json.Marshal(p.RequestID)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	cancel := c.m[callKey(session, id)]
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFastToolCallAnswersAsMCPGo: a tools/call answered by the hot path is, as JSON, what
@@ -131,4 +132,36 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("appendString(%q) reads back %q, encoding/json's %q", s, got, want)
 		}
 	})
+}
+
+// TestCancelledNotificationEndsCall: notifications/cancelled naming a tools/call in flight
+// ends it, in the same session only.
+func TestCancelledNotificationEndsCall(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.Timeout = 4 * time.Second })
+	sid := h.openSession(t, h.tokA)
+	other := h.openSession(t, h.tokA)
+	done := make(chan string)
+	start := time.Now()
+	go func() {
+		_, body := h.rawRequest(t, "POST", h.tokA, sid, "2025-06-18", `{"jsonrpc":"2.0","id":77,"method":"tools/call","params":{"name":"slowPet"}}`, nil)
+		done <- body
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cancel := `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":77}}`
+	// The same id in another session is another request: nothing happens.
+	if resp, _ := h.rawRequest(t, "POST", h.tokA, other, "2025-06-18", cancel, nil); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("notifications/cancelled in another session = %d, want 202", resp.StatusCode)
+	}
+	select {
+	case body := <-done:
+		t.Fatalf("a cancel in another session ended the call: %s", body)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if resp, _ := h.rawRequest(t, "POST", h.tokA, sid, "2025-06-18", cancel, nil); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("notifications/cancelled = %d, want 202", resp.StatusCode)
+	}
+	body := <-done
+	if took := time.Since(start); took > 2*time.Second || !strings.Contains(body, "cancelled") {
+		t.Errorf("the cancelled call answered after %v: %s; want it ended at once with the cancellation", took, body)
+	}
 }
