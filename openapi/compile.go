@@ -106,26 +106,7 @@ func compileUnits(kind string, us []compileUnit) (out map[string]*jsonschema.Sch
 			out, err = nil, fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	h := &hoister{defs: newObject(len(us)), memo: map[*object]hoisted{}, names: map[*object]string{}}
-	for _, u := range us {
-		root := u.root.clone()
-		if d := root.obj("$defs"); d != nil {
-			for i, k := range d.keys {
-				if !h.defs.has(k) {
-					h.defs.set(k, d.vals[i])
-				}
-			}
-			root.del("$defs")
-		}
-		h.defs.set("tool:"+u.name, root)
-	}
-	// Split every entry (shared definitions and tool roots) into chunks.
-	for i := range h.defs.keys {
-		c, _ := h.walk(h.defs.vals[i])
-		h.defs.vals[i] = c
-	}
-	doc := newObject(1)
-	doc.set("$defs", h.defs)
+	doc, h := hoist(us)
 	v, err := (&nativeConv{memo: map[*object]map[string]any{}}).value(doc)
 	if err != nil {
 		return nil, err
@@ -148,6 +129,33 @@ func compileUnits(kind string, us []compileUnit) (out map[string]*jsonschema.Sch
 		}
 	}
 	return out, nil
+}
+
+// hoist puts units into one resource, {"$defs": {…}}: each unit's root as "tool:<name>"
+// beside the definitions they share by name, and every subtree larger than compileChunk as
+// a synthetic definition of its own, once however many times the trees share it.
+func hoist(us []compileUnit) (*object, *hoister) {
+	h := &hoister{defs: newObject(len(us)), memo: map[*object]hoisted{}, names: map[*object]string{}}
+	for _, u := range us {
+		root := u.root.clone()
+		if d := root.obj("$defs"); d != nil {
+			for i, k := range d.keys {
+				if !h.defs.has(k) {
+					h.defs.set(k, d.vals[i])
+				}
+			}
+			root.del("$defs")
+		}
+		h.defs.set("tool:"+u.name, root)
+	}
+	// Split every entry (shared definitions and tool roots) into chunks.
+	for i := range h.defs.keys {
+		c, _ := h.walk(h.defs.vals[i])
+		h.defs.vals[i] = c
+	}
+	doc := newObject(1)
+	doc.set("$defs", h.defs)
+	return doc, h
 }
 
 // hoister copies schema trees, moving subtrees larger than compileChunk

@@ -24,77 +24,70 @@ var metaSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	return jsonschema.NewCompiler().Compile("https://json-schema.org/draft/2020-12/schema")
 })
 
-// proveUnits reports, for each unit, whether it is proven valid. Units of one kind share
-// definitions by name (as compileUnits assumes); each distinct definition is checked once.
-// Units that are not proven go on to compileOne.
-func proveUnits(us []compileUnit, shared bool) []bool {
-	meta, err := metaSchema()
-	if err != nil {
-		return make([]bool, len(us)) // compile them all, as before
-	}
-	// The work: each unit's root, and each definition (once, when shared).
-	type job struct {
-		unit int    // the unit whose root or private definition this is; -1 for a shared one
-		def  string // "" for the unit's root
-		tree any
-	}
-	var jobs []job
-	defUsers := map[string][]int{} // shared definition → the units carrying it
-	for i, u := range us {
-		root := u.root.clone()
-		defs := root.obj("$defs")
-		root.del("$defs")
-		jobs = append(jobs, job{unit: i, tree: root})
-		if defs == nil {
-			continue
-		}
-		for k, name := range defs.keys {
-			if !shared {
-				jobs = append(jobs, job{unit: i, def: name, tree: defs.vals[k]})
-				continue
-			}
-			if _, seen := defUsers[name]; !seen {
-				jobs = append(jobs, job{unit: -1, def: name, tree: defs.vals[k]})
-			}
-			defUsers[name] = append(defUsers[name], i)
-		}
-	}
+// proveMinBatch is the fewest units worth a resource of their own: each batch checks again
+// the shared definitions its units reach.
+const proveMinBatch = 100
 
-	bad := make([]atomic.Bool, len(us))
-	fail := func(j job) {
-		if j.unit >= 0 {
-			bad[j.unit].Store(true)
-			return
+// proveUnits reports, for each unit, whether it is proven valid. With shared, the units
+// share definitions by name (as compileUnits assumes) and are checked in a few batches, each
+// one resource built as compileUnits builds it (hoist), so that a subtree the trees share is
+// checked once per batch however often it is reached: a document of YAML aliases reaches
+// the same subtree thousands of times. A batch that fails leaves all its units unproven.
+// Without shared, each unit is checked on its own. Units not proven go on to compileOne.
+func proveUnits(us []compileUnit, shared bool) []bool {
+	out := make([]bool, len(us))
+	meta, err := metaSchema()
+	if err != nil || len(us) == 0 {
+		return out // compile them all, as before
+	}
+	var batches [][2]int // [lo, hi) of us
+	if shared {
+		n := max(1, min(runtime.GOMAXPROCS(0), len(us)/proveMinBatch))
+		for i := range n {
+			if lo, hi := i*len(us)/n, (i+1)*len(us)/n; lo < hi {
+				batches = append(batches, [2]int{lo, hi})
+			}
 		}
-		for _, u := range defUsers[j.def] {
-			bad[u].Store(true)
+	} else {
+		for i := range us {
+			batches = append(batches, [2]int{i, i + 1})
 		}
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+	for range min(runtime.GOMAXPROCS(0), len(batches)) {
 		wg.Go(func() {
-			nc := &nativeConv{memo: map[*object]map[string]any{}}
 			for {
 				n := int(next.Add(1)) - 1
-				if n >= len(jobs) {
+				if n >= len(batches) {
 					return
 				}
-				j := jobs[n]
-				v, err := nc.value(j.tree)
-				if err != nil || meta.Validate(v) != nil {
-					fail(j)
+				lo, hi := batches[n][0], batches[n][1]
+				if proveBatch(meta, us[lo:hi]) {
+					for i := lo; i < hi; i++ {
+						out[i] = true
+					}
 				}
 			}
 		})
 	}
 	wg.Wait()
-
-	out := make([]bool, len(us))
 	for i, u := range us {
-		out[i] = !bad[i].Load() && refsResolve(u.root)
+		out[i] = out[i] && refsResolve(u.root)
 	}
 	return out
+}
+
+// proveBatch checks units, as one hoisted resource, against the meta-schema.
+func proveBatch(meta *jsonschema.Schema, us []compileUnit) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false // compileOne names the problem
+		}
+	}()
+	doc, _ := hoist(us)
+	v, err := (&nativeConv{memo: map[*object]map[string]any{}}).value(doc)
+	return err == nil && meta.Validate(v) == nil
 }
 
 // refsResolve reports whether every $ref in root (with its $defs) is "#" or names one of
