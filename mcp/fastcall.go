@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // The tools/call hot path reads the message once and writes the answer itself. mcp-go's
@@ -79,7 +79,7 @@ func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg pe
 	out := bytes.NewBuffer(make([]byte, 0, 1024))
 	out.WriteString(`{"jsonrpc":"2.0","id":`)
 	if s, ok := id.(string); ok {
-		appendString(out, s)
+		openapi.WriteJSONString(out, s)
 	} else {
 		out.Write(idJSON)
 	}
@@ -124,7 +124,8 @@ func (b *Bridge) recoveredCall(ctx context.Context, req mcp.CallToolRequest) (re
 
 // appendResult writes res as the JSON mcp.CallToolResult's MarshalJSON gives (keys in its
 // order: content, isError, structuredContent), without building a map or reflecting over
-// strings. A result with anything else set goes through MarshalJSON itself. The JSON is
+// strings (openapi.WriteJSONString). A result with anything else set goes through
+// MarshalJSON itself. The JSON is
 // equal as a value to MarshalJSON's; its bytes differ only in that <, > and & are not
 // escaped and structuredContent keeps the upstream's own spacing.
 func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
@@ -140,7 +141,7 @@ func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 		}
 		if t, ok := c.(mcp.TextContent); ok && t.Annotations == nil && t.Meta == nil {
 			out.WriteString(`{"type":"text","text":`)
-			appendString(out, t.Text)
+			openapi.WriteJSONString(out, t.Text)
 			out.WriteByte('}')
 			continue
 		}
@@ -168,65 +169,6 @@ func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 	}
 	out.WriteByte('}')
 	return nil
-}
-
-// appendString writes s as a JSON string: what encoding/json writes without its HTML
-// escaping (invalid UTF-8 becomes U+FFFD; U+2028 and U+2029 are escaped, for JavaScript).
-func appendString(out *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	out.WriteByte('"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			out.WriteString(s[start:i])
-			switch c {
-			case '"', '\\':
-				out.WriteByte('\\')
-				out.WriteByte(c)
-			case '\n':
-				out.WriteString(`\n`)
-			case '\r':
-				out.WriteString(`\r`)
-			case '\t':
-				out.WriteString(`\t`)
-			case '\b':
-				out.WriteString(`\b`)
-			case '\f':
-				out.WriteString(`\f`)
-			default:
-				out.WriteString(`\u00`)
-				out.WriteByte(hex[c>>4])
-				out.WriteByte(hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			out.WriteString(s[start:i])
-			out.WriteString(`\ufffd`)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			out.WriteString(s[start:i])
-			out.WriteString(`\u202`)
-			out.WriteByte(hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	out.WriteString(s[start:])
-	out.WriteByte('"')
 }
 
 // callsInFlight are the hot path's tool calls in flight, by session and request id, so that

@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -111,27 +110,6 @@ func sameJSON(t *testing.T, got, want string) {
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("hot path answered\n%s\nmcp-go answers\n%s", got, want)
 	}
-}
-
-// FuzzAppendString: every string reads back as the string encoding/json writes for it.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "q\"b\\n\n\t\x00\x1f<&>", "\xff\xfe", "\u2028\u2029é😀", "a\xe2\x82"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var buf bytes.Buffer
-		appendString(&buf, s)
-		var got string
-		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
-			t.Fatalf("appendString(%q) = %s, not a JSON string: %v", s, buf.Bytes(), err)
-		}
-		std, _ := json.Marshal(s)
-		var want string
-		_ = json.Unmarshal(std, &want)
-		if got != want {
-			t.Fatalf("appendString(%q) reads back %q, encoding/json's %q", s, got, want)
-		}
-	})
 }
 
 // TestCancelledNotificationEndsCall: notifications/cancelled naming a tools/call in flight

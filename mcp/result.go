@@ -106,7 +106,7 @@ func (e *toolEntry) structure(body []byte, v any) (json.RawMessage, string) {
 	// JSON's grammar is ASCII outside strings, so bytes that are not UTF-8 are inside one:
 	// each becomes U+FFFD, as a re-encoding would write it, and the answer stays valid text.
 	if !utf8.Valid(body) {
-		body = replaceInvalidUTF8(body)
+		body = []byte(openapi.ValidUTF8(string(body)))
 	}
 	wrapped := func() json.RawMessage {
 		return slices.Concat([]byte(`{"result":`), body, []byte("}"))
@@ -126,22 +126,6 @@ func (e *toolEntry) structure(body []byte, v any) (json.RawMessage, string) {
 		return nil, problem
 	}
 	return structured, ""
-}
-
-// replaceInvalidUTF8 returns b with each byte that is not part of valid UTF-8 replaced by
-// U+FFFD, as encoding/json reads such a string.
-func replaceInvalidUTF8(b []byte) []byte {
-	out := make([]byte, 0, len(b)+8)
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size == 1 {
-			out = utf8.AppendRune(out, utf8.RuneError)
-		} else {
-			out = append(out, b[:size]...)
-		}
-		b = b[size:]
-	}
-	return out
 }
 
 // jsonSpace is the white space JSON allows around a value.

@@ -314,7 +314,7 @@ func (nc *nativeConv) value(v any) (any, error) {
 	case nil, bool:
 		return v, nil
 	case string:
-		return validUTF8(v), nil
+		return ValidUTF8(v), nil
 	case json.Number:
 		if !isJSONNumber(string(v)) {
 			return nil, fmt.Errorf("invalid number %q", string(v))
@@ -342,7 +342,7 @@ func (nc *nativeConv) value(v any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m[validUTF8(k)] = e
+			m[ValidUTF8(k)] = e
 		}
 		nc.memo[v] = m
 		return m, nil
@@ -366,9 +366,9 @@ func (nc *nativeConv) value(v any) (any, error) {
 	}
 }
 
-// validUTF8 replaces each byte of s that is not part of valid UTF-8 with
-// U+FFFD, as writeString does.
-func validUTF8(s string) string {
+// ValidUTF8 returns s with each byte that is not part of valid UTF-8 replaced by U+FFFD,
+// as encoding/json reads and writes such text.
+func ValidUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}

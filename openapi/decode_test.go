@@ -91,3 +91,24 @@ func TestCompileRefusesExternalRefs(t *testing.T) {
 		t.Errorf("compileOne with a file $ref = %v, want it refused", s)
 	}
 }
+
+// FuzzWriteJSONString: every string reads back as the string encoding/json writes for it.
+func FuzzWriteJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\n\n\t\x00\x1f<&>", "\xff\xfe", "\u2028\u2029é😀", "a\xe2\x82"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		WriteJSONString(&buf, s)
+		var got string
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("WriteJSONString(%q) = %s, not a JSON string: %v", s, buf.Bytes(), err)
+		}
+		std, _ := json.Marshal(s)
+		var want string
+		_ = json.Unmarshal(std, &want)
+		if got != want {
+			t.Fatalf("WriteJSONString(%q) reads back %q, encoding/json's %q", s, got, want)
+		}
+	})
+}

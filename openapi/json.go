@@ -129,16 +129,27 @@ func (p *jsonParser) literal(word string, v any) (any, error) {
 	return v, nil
 }
 
+// object reads an object: ordered for the document tree, a map in native mode (DecodeJSON).
+// A duplicate key keeps the last value either way, as encoding/json does.
 func (p *jsonParser) object(depth int) (any, error) {
+	p.pos++ // {
+	var tree *object
+	var native map[string]any
 	if p.native {
-		return p.nativeObject(depth)
+		native = make(map[string]any)
+	} else {
+		tree = newObject(4)
 	}
-	p.pos++ // {
-	o := newObject(4)
+	result := func() any {
+		if p.native {
+			return native
+		}
+		return tree
+	}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
-		return o, nil
+		return result(), nil
 	}
 	for {
 		p.skipSpace()
@@ -159,7 +170,11 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.set(k.(string), v)
+		if p.native {
+			native[k.(string)] = v
+		} else {
+			tree.set(k.(string), v)
+		}
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, p.errorf("unexpected end of input in an object")
@@ -169,52 +184,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 			p.pos++
 		case '}':
 			p.pos++
-			return o, nil
-		default:
-			return nil, p.errorf("expected ',' or '}' in an object")
-		}
-	}
-}
-
-// nativeObject reads an object as a map (DecodeJSON).
-func (p *jsonParser) nativeObject(depth int) (any, error) {
-	p.pos++ // {
-	o := make(map[string]any)
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		return o, nil
-	}
-	for {
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, p.errorf("expected a string key")
-		}
-		k, err := p.string()
-		if err != nil {
-			return nil, err
-		}
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, p.errorf("expected ':' after a key")
-		}
-		p.pos++
-		p.skipSpace()
-		v, err := p.value(depth + 1)
-		if err != nil {
-			return nil, err
-		}
-		o[k.(string)] = v
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, p.errorf("unexpected end of input in an object")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return o, nil
+			return result(), nil
 		default:
 			return nil, p.errorf("expected ',' or '}' in an object")
 		}
@@ -384,17 +354,7 @@ func (p *jsonParser) validUTF8(s []byte) string {
 	if !p.native {
 		return string(bytes.ToValidUTF8(s, []byte("\uFFFD")))
 	}
-	out := make([]byte, 0, len(s)+8)
-	for len(s) > 0 {
-		r, size := utf8.DecodeRune(s)
-		if r == utf8.RuneError && size == 1 {
-			out = utf8.AppendRune(out, utf8.RuneError)
-		} else {
-			out = append(out, s[:size]...)
-		}
-		s = s[size:]
-	}
-	return string(out)
+	return ValidUTF8(string(s))
 }
 
 func (p *jsonParser) hex4() (rune, bool) {
@@ -422,7 +382,7 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 			buf.WriteString("false")
 		}
 	case string:
-		writeString(buf, v)
+		WriteJSONString(buf, v)
 	case json.Number:
 		if !isJSONNumber(string(v)) {
 			return fmt.Errorf("invalid number %q", string(v))
@@ -447,7 +407,7 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeString(buf, k)
+			WriteJSONString(buf, k)
 			buf.WriteByte(':')
 			if err := writeJSON(buf, v.vals[i]); err != nil {
 				return err
@@ -488,7 +448,9 @@ func marshalTree(v any) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-func writeString(buf *bytes.Buffer, s string) {
+// WriteJSONString writes s as a JSON string, without encoding/json's HTML escaping: bytes
+// that are not UTF-8 become U+FFFD, and U+2028 and U+2029 are escaped for JavaScript.
+func WriteJSONString(buf *bytes.Buffer, s string) {
 	buf.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {

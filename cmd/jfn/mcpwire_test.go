@@ -53,14 +53,7 @@ func TestSessionLive(t *testing.T) {
 // within a second, and one ended through this server at once.
 func TestSessionReadsAreShortLived(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
+	st := sessionsStore(t)
 	here := newStoreSessions(st, time.Hour, time.Hour, 0)
 	other := newStoreSessions(st, time.Hour, time.Hour, 0) // another replica on the same store
 	hash := [32]byte{1}
@@ -112,14 +105,7 @@ func (c *countingSessions) GetSession(ctx context.Context, id string) (store.Ses
 // sessionRecheck, not once per request.
 func TestSessionGetsSpareTheStore(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
+	st := sessionsStore(t)
 	counted := &countingSessions{Sessions: st}
 	s := newStoreSessions(counted, time.Hour, time.Hour, 0)
 	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
@@ -156,14 +142,7 @@ func (s *slowGet) GetSession(ctx context.Context, id string) (store.Session, err
 // Delete returns, even when a store read begun before the DELETE answers after it.
 func TestSessionEndedHereStaysEnded(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
+	st := sessionsStore(t)
 	slow := &slowGet{Sessions: st, read: make(chan struct{}), hold: make(chan struct{})}
 	s := newStoreSessions(slow, time.Hour, time.Hour, 0)
 	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
@@ -200,14 +179,7 @@ func (c *countingTouches) TouchSessions(ctx context.Context, m map[string]time.T
 func TestSessionFirstUseWrittenOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.PutFunction(ctx, store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
+	st := sessionsStore(t)
 	counted := &countingTouches{Sessions: st}
 	s := newStoreSessions(counted, time.Hour, time.Hour, 0)
 	go s.run(ctx, zerolog.Nop(), time.Hour, time.Hour)
@@ -223,4 +195,18 @@ func TestSessionFirstUseWrittenOnce(t *testing.T) {
 	if n := counted.n.Load(); n != 1 {
 		t.Errorf("30 requests on a new session wrote last-seen times %d times, want 1 (the first use)", n)
 	}
+}
+
+// sessionsStore is a SQLite store in a temporary directory with one function, "fn".
+func sessionsStore(t *testing.T) *store.SQLite {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.PutFunction(context.Background(), store.Function{Name: "fn", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
