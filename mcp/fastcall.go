@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -24,13 +25,42 @@ import (
 
 // callParams are the params of a tools/call request as the hot path reads them.
 type callParams struct {
-	Name      string          `json:"name"`
-	Arguments any             `json:"arguments"`
-	Meta      json.RawMessage `json:"_meta"`
+	Name      string
+	Arguments any
+	Meta      json.RawMessage
 	// Members that make mcp-go do more than call the tool, or refuse the call.
-	Task           json.RawMessage `json:"task"`
-	InputResponses json.RawMessage `json:"inputResponses"`
-	RequestState   json.RawMessage `json:"requestState"`
+	Task, InputResponses, RequestState json.RawMessage
+}
+
+// readCallParams reads the params of a tools/call message as mcp-go reads them
+// (encoding/json into a struct: any case, the last member winning, a null leaving the name
+// as it was, numbers as float64). It reports false when mcp-go would not read them.
+func readCallParams(params []byte) (p callParams, ok bool) {
+	ok = true
+	err := openapi.EachMember(params, func(key string, v []byte) {
+		switch {
+		case strings.EqualFold(key, "name"):
+			if string(v) != "null" {
+				v, err := openapi.DecodeJSONAny(v)
+				name, isString := v.(string)
+				ok = ok && err == nil && isString
+				p.Name = name
+			}
+		case strings.EqualFold(key, "arguments"):
+			var err error
+			p.Arguments, err = openapi.DecodeJSONAny(v)
+			ok = ok && err == nil
+		case strings.EqualFold(key, "_meta"):
+			p.Meta = v
+		case strings.EqualFold(key, "task"):
+			p.Task = v
+		case strings.EqualFold(key, "inputResponses"):
+			p.InputResponses = v
+		case strings.EqualFold(key, "requestState"):
+			p.RequestState = v
+		}
+	})
+	return p, ok && err == nil
 }
 
 // plain reports whether p is a call mcp-go would simply run: no task, no multi-round-trip
@@ -46,14 +76,15 @@ func (p *callParams) plain() bool {
 // fastToolCall answers the tools/call message msg (as peek read it) and reports true, or
 // reports false, having done nothing, when mcp-go should answer it.
 func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg peeked) bool {
-	var version string
-	var p callParams
-	if msg.method != string(mcp.MethodToolsCall) || msg.result || json.Unmarshal(msg.jsonrpc, &version) != nil ||
-		version != mcp.JSONRPC_VERSION || json.Unmarshal(msg.params, &p) != nil || !p.plain() {
+	if msg.method != string(mcp.MethodToolsCall) || msg.result || string(msg.jsonrpc) != `"`+mcp.JSONRPC_VERSION+`"` {
 		return false
 	}
-	var id any // as mcp-go reads it, so that it is written back the same way
-	if json.Unmarshal(msg.id, &id) != nil {
+	p, ok := readCallParams(msg.params)
+	if !ok || !p.plain() {
+		return false
+	}
+	id, err := openapi.DecodeJSONAny(msg.id) // as mcp-go reads it, so that it is written back the same way
+	if err != nil {
 		return false
 	}
 	switch id.(type) {

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -142,4 +143,38 @@ func TestCancelledNotificationEndsCall(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second || !strings.Contains(body, "cancelled") {
 		t.Errorf("the cancelled call answered after %v: %s; want it ended at once with the cancellation", took, body)
 	}
+}
+
+// FuzzReadCallParams: the hot path reads a tools/call's params as mcp-go does
+// (encoding/json into a struct), or leaves the call to mcp-go.
+func FuzzReadCallParams(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"getPet","arguments":{"id":"1","n":[1.5,-0,{"a":null}]}}`,
+		`{"NAME":"a","name":null,"Arguments":{},"arguments":{"x":1}}`,
+		`{"name":"a","_meta":{"progressToken":1},"task":{}}`,
+		`{"name":1}`, `{"name":"a","arguments":1e400}`, `{"\u006eame":"b"}`, `[]`, `{"name":"a"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, params []byte) {
+		if len(params) > maxRequestBody || string(bytes.TrimSpace(params)) == "null" {
+			return // a null params is read as no params, and left to mcp-go
+		}
+		var want struct {
+			Name           string          `json:"name"`
+			Arguments      any             `json:"arguments"`
+			Meta           json.RawMessage `json:"_meta"`
+			Task           json.RawMessage `json:"task"`
+			InputResponses json.RawMessage `json:"inputResponses"`
+			RequestState   json.RawMessage `json:"requestState"`
+		}
+		wantErr := json.Unmarshal(params, &want)
+		got, ok := readCallParams(params)
+		if ok != (wantErr == nil) {
+			t.Fatalf("readCallParams(%q) ok = %v, encoding/json's error = %v", params, ok, wantErr)
+		}
+		if ok && !reflect.DeepEqual(got, callParams(want)) {
+			t.Fatalf("readCallParams(%q) = %#v, encoding/json reads %#v", params, got, want)
+		}
+	})
 }

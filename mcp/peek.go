@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/jfnhq/jfn/openapi"
 )
 
 // maxRequestBody bounds a JSON-RPC message posted to /mcp. mcp-go reads bodies without a
@@ -43,36 +46,59 @@ type peeked struct {
 }
 
 // peek reads the method, the id and the declared revision of a single JSON-RPC message, as
-// mcp-go reads them (encoding/json into structs), in one pass. A response, a batch, or
-// anything that is not JSON is the zero message.
+// mcp-go reads them (encoding/json into structs: a key matches a member whatever its case,
+// and the last one wins), in one pass. A response, a batch, or anything that is not JSON is
+// the zero message.
 func peek(body []byte) peeked {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return peeked{}
 	}
-	var msg struct {
-		JSONRPC json.RawMessage `json:"jsonrpc"`
-		Method  json.RawMessage `json:"method"`
-		ID      json.RawMessage `json:"id"`
-		Params  json.RawMessage `json:"params"`
-		Result  json.RawMessage `json:"result"`
-	}
-	if json.Unmarshal(body, &msg) != nil {
-		return peeked{}
-	}
-	m := peeked{jsonrpc: msg.JSONRPC, id: msg.ID, params: msg.Params, result: len(msg.Result) > 0 && string(msg.Result) != "null"}
-	if json.Unmarshal(msg.Method, &m.method) != nil {
-		return peeked{}
-	}
-	m.request = len(msg.ID) > 0 && string(msg.ID) != "null"
-	// A key may be written with escapes ("\u005fmeta"): then the substring test cannot tell.
-	if bytes.Contains(msg.Params, []byte(`"_meta"`)) || bytes.Contains(msg.Params, []byte(`\u`)) {
-		// mcp-go's own test (detectRequestEra), applied to params alone.
-		var params struct {
-			Meta *mcp.Meta `json:"_meta"`
+	var m peeked
+	var result json.RawMessage
+	hasMethod, badMethod := false, false
+	err := openapi.EachMember(body, func(key string, v []byte) {
+		switch {
+		case strings.EqualFold(key, "jsonrpc"):
+			m.jsonrpc = v
+		case strings.EqualFold(key, "method"):
+			// encoding/json reads each one in turn; a null leaves a string as it was.
+			hasMethod = true
+			if string(v) != "null" {
+				s, err := openapi.DecodeJSONAny(v)
+				method, ok := s.(string)
+				badMethod = badMethod || err != nil || !ok
+				m.method = method
+			}
+		case strings.EqualFold(key, "id"):
+			m.id = v
+		case strings.EqualFold(key, "params"):
+			m.params = v
+		case strings.EqualFold(key, "result"):
+			result = v
 		}
-		if json.Unmarshal(msg.Params, &params) == nil {
-			m.modern = mcp.IsModernProtocol(params.Meta.ProtocolVersion())
+	})
+	// A message with no method, or a method that is not a string (or null), reads as nothing.
+	if err != nil || !hasMethod || badMethod {
+		return peeked{}
+	}
+	m.result = len(result) > 0 && string(result) != "null"
+	m.request = len(m.id) > 0 && string(m.id) != "null"
+	if len(m.params) > 0 && m.params[0] == '{' {
+		var meta json.RawMessage
+		_ = openapi.EachMember(m.params, func(key string, v []byte) {
+			if strings.EqualFold(key, "_meta") {
+				meta = v
+			}
+		})
+		if len(meta) > 0 {
+			// mcp-go's own test (detectRequestEra), applied to params alone.
+			var params struct {
+				Meta *mcp.Meta `json:"_meta"`
+			}
+			if json.Unmarshal(m.params, &params) == nil {
+				m.modern = mcp.IsModernProtocol(params.Meta.ProtocolVersion())
+			}
 		}
 	}
 	return m

@@ -71,6 +71,14 @@ func FuzzPeekMethod(f *testing.F) {
 		if got != "" && json.Unmarshal(body, &base) == nil && m.request != (base.ID != nil) {
 			t.Errorf("peek(%q).request = %v, mcp-go reads id %v", body, m.request, base.ID)
 		}
+		// The tools/call hot path reads these members as the gate kept them.
+		var raw struct {
+			JSONRPC json.RawMessage `json:"jsonrpc"`
+			Params  json.RawMessage `json:"params"`
+		}
+		if got != "" && json.Unmarshal(body, &raw) == nil && (!bytes.Equal(raw.JSONRPC, m.jsonrpc) || !bytes.Equal(raw.Params, m.params)) {
+			t.Errorf("peek(%q) keeps jsonrpc %s and params %s, encoding/json reads %s and %s", body, m.jsonrpc, m.params, raw.JSONRPC, raw.Params)
+		}
 		trimmed := bytes.TrimSpace(body)
 		if err == nil && len(trimmed) > 0 && trimmed[0] == '{' && got != msg.Method {
 			t.Errorf("peekMethod(%q) = %q, mcp-go would read %q", body, got, msg.Method)

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -35,8 +36,7 @@ const (
 // A tool that declares an output schema always gets structuredContent on success, because
 // clients reject a successful result without it; for a non-JSON answer that is {}.
 func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolResult {
-	status := fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-	status = strings.TrimSpace(status)
+	status := strings.TrimSpace("HTTP " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return toolError(status + " (empty body)")

@@ -12,7 +12,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// checkDecodeJSON compares DecodeJSON with jsonschema.UnmarshalJSON on data.
+// checkDecodeJSON compares the readers with what they copy: DecodeJSON with
+// jsonschema.UnmarshalJSON, DecodeJSONAny with encoding/json.Unmarshal into an any, and
+// EachMember with encoding/json's Decoder, token by token.
 func checkDecodeJSON(t *testing.T, data []byte) {
 	t.Helper()
 	want, wantErr := jsonschema.UnmarshalJSON(bytes.NewReader(data))
@@ -23,6 +25,52 @@ func checkDecodeJSON(t *testing.T, data []byte) {
 	if err == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("DecodeJSON(%q) = %#v, jsonschema reads %#v", data, got, want)
 	}
+
+	var wantAny any
+	wantErr = json.Unmarshal(data, &wantAny)
+	gotAny, err := DecodeJSONAny(data)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("DecodeJSONAny(%q) error = %v, encoding/json's = %v", data, err, wantErr)
+	}
+	if err == nil && !reflect.DeepEqual(gotAny, wantAny) {
+		t.Fatalf("DecodeJSONAny(%q) = %#v, encoding/json reads %#v", data, gotAny, wantAny)
+	}
+
+	var gotMembers []jsonMember
+	err = EachMember(data, func(k string, v []byte) { gotMembers = append(gotMembers, jsonMember{k, string(v)}) })
+	wantMembers, isObject := decoderMembers(data)
+	if (err == nil) != isObject {
+		t.Fatalf("EachMember(%q) error = %v; encoding/json reads an object: %v", data, err, isObject)
+	}
+	if err == nil && !reflect.DeepEqual(gotMembers, wantMembers) {
+		t.Fatalf("EachMember(%q) = %q, encoding/json's Decoder reads %q", data, gotMembers, wantMembers)
+	}
+}
+
+type jsonMember struct{ key, value string }
+
+// decoderMembers reads the members of the JSON object data with encoding/json's Decoder,
+// and reports whether data is one valid JSON object.
+func decoderMembers(data []byte) (members []jsonMember, isObject bool) {
+	if !json.Valid(data) || !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return nil, false
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		members = append(members, jsonMember{k.(string), string(v)})
+	}
+	return members, true
 }
 
 func TestDecodeJSONReadsAsJSONSchema(t *testing.T) {
@@ -36,6 +84,10 @@ func TestDecodeJSONReadsAsJSONSchema(t *testing.T) {
 		strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 		strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000),
 		strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001),
+		// Members, as the MCP gate reads a message's envelope.
+		` {"jsonrpc":"2.0", "id" : 7,"method":"tools/call","params":{"name":"x","arguments":{"n":[1,2e3,{"s":"\u00e9\\\""}]}}} `,
+		`{"\u0069d":1,"id":null,"":{},"a":[],"b":"\ud800"}`, `{"a":1}x`, `{"a":tru}`, `{"a":"\x"}`, `{"a":-}`,
+		`{"a":1e400}`, `{"a":"b"`, `{,}`, `{"a":1,}`, `[{"a":1}]`, "{\"a\":\"\x01\"}",
 	} {
 		checkDecodeJSON(t, []byte(s))
 	}

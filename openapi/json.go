@@ -28,17 +28,7 @@ func parseJSON(data []byte) (any, error) { return parseJSONDepth(data, maxDepth)
 
 // parseJSONDepth is parseJSON with another bound on nesting.
 func parseJSONDepth(data []byte, depthLimit int) (any, error) {
-	p := &jsonParser{data: data, depthLimit: depthLimit}
-	p.skipSpace()
-	v, err := p.value(0)
-	if err != nil {
-		return nil, err
-	}
-	p.skipSpace()
-	if p.pos != len(p.data) {
-		return nil, p.errorf("unexpected data after the top-level value")
-	}
-	return v, nil
+	return (&jsonParser{data: data, depthLimit: depthLimit}).whole()
 }
 
 type jsonParser struct {
@@ -47,6 +37,9 @@ type jsonParser struct {
 	// native makes objects map[string]any and strings read as encoding/json reads them
 	// (DecodeJSON), instead of the document tree's ordered objects.
 	native bool
+	// floats reads numbers as float64, as encoding/json.Unmarshal into an any does
+	// (DecodeJSONAny), instead of json.Number.
+	floats bool
 	// depthLimit bounds nesting: maxDepth for a document, maxNativeDepth otherwise.
 	depthLimit int
 }
@@ -60,7 +53,48 @@ const maxNativeDepth = 10000
 // several times faster, which matters on the path of every tool call whose output schema
 // is checked.
 func DecodeJSON(data []byte) (any, error) {
+	return (&jsonParser{data: data, native: true, depthLimit: maxNativeDepth}).whole()
+}
+
+// DecodeJSONAny reads one JSON value exactly as encoding/json.Unmarshal into an any reads
+// it: as DecodeJSON does, but with numbers as float64 (a number out of float64's range is
+// an error, as it is for encoding/json).
+func DecodeJSONAny(data []byte) (any, error) {
+	return (&jsonParser{data: data, native: true, floats: true, depthLimit: maxNativeDepth}).whole()
+}
+
+// EachMember calls fn with each member of the JSON object data, in order: its key, read as
+// encoding/json reads it, and its value's raw text. It reports an error, having called fn
+// for none, when data is not one valid JSON object (as json.Valid judges, encoding/json's
+// bound on nesting included). It reads the values without decoding them.
+func EachMember(data []byte, fn func(key string, value []byte)) error {
 	p := &jsonParser{data: data, native: true, depthLimit: maxNativeDepth}
+	p.skipSpace()
+	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return p.errorf("not a JSON object")
+	}
+	type member struct {
+		key        string
+		start, end int
+	}
+	var members [8]member
+	list := members[:0]
+	err := p.skipObject(0, func(key string, start, end int) { list = append(list, member{key, start, end}) })
+	if err != nil {
+		return err
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return p.errorf("unexpected data after the top-level value")
+	}
+	for _, m := range list {
+		fn(m.key, data[m.start:m.end])
+	}
+	return nil
+}
+
+// whole reads the one value data holds, with nothing after it but spaces.
+func (p *jsonParser) whole() (any, error) {
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -224,6 +258,21 @@ func (p *jsonParser) array(depth int) (any, error) {
 
 func (p *jsonParser) number() (any, error) {
 	start := p.pos
+	if err := p.skipNumber(); err != nil {
+		return nil, err
+	}
+	if p.floats {
+		f, err := strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+		if err != nil {
+			return nil, p.errorf("number %s is out of range", p.data[start:p.pos])
+		}
+		return f, nil
+	}
+	return json.Number(p.data[start:p.pos]), nil
+}
+
+// skipNumber passes over a number, checking its grammar.
+func (p *jsonParser) skipNumber() error {
 	if p.data[p.pos] == '-' {
 		p.pos++
 	}
@@ -238,12 +287,12 @@ func (p *jsonParser) number() (any, error) {
 	if p.pos < len(p.data) && p.data[p.pos] == '0' {
 		p.pos++
 	} else if digits() == 0 {
-		return nil, p.errorf("invalid number")
+		return p.errorf("invalid number")
 	}
 	if p.pos < len(p.data) && p.data[p.pos] == '.' {
 		p.pos++
 		if digits() == 0 {
-			return nil, p.errorf("invalid number")
+			return p.errorf("invalid number")
 		}
 	}
 	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
@@ -252,10 +301,150 @@ func (p *jsonParser) number() (any, error) {
 			p.pos++
 		}
 		if digits() == 0 {
-			return nil, p.errorf("invalid number")
+			return p.errorf("invalid number")
 		}
 	}
-	return json.Number(p.data[start:p.pos]), nil
+	return nil
+}
+
+// skip passes over one value, checking it as value would read it, without building it.
+func (p *jsonParser) skip(depth int) error {
+	if p.pos >= len(p.data) {
+		return p.errorf("unexpected end of input")
+	}
+	if c := p.data[p.pos]; (c == '{' || c == '[') && depth >= maxNativeDepth {
+		return errTooDeep
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.skipObject(depth, nil)
+	case c == '[':
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return nil
+		}
+		for {
+			p.skipSpace()
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return p.errorf("unexpected end of input in an array")
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+			case ']':
+				p.pos++
+				return nil
+			default:
+				return p.errorf("expected ',' or ']' in an array")
+			}
+		}
+	case c == '"':
+		return p.skipString()
+	case c == 't', c == 'f', c == 'n':
+		for _, word := range []string{"true", "false", "null"} {
+			if bytes.HasPrefix(p.data[p.pos:], []byte(word)) {
+				p.pos += len(word)
+				return nil
+			}
+		}
+		return p.errorf("invalid literal")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.skipNumber()
+	default:
+		return p.errorf("unexpected character %q", c)
+	}
+}
+
+// skipObject passes over an object, as skip does, and calls member (when not nil) with
+// each member's key and the bounds of its value in p.data.
+func (p *jsonParser) skipObject(depth int, member func(key string, start, end int)) error {
+	p.pos++ // {
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return p.errorf("expected a string key")
+		}
+		var key string
+		if member != nil {
+			k, err := p.string()
+			if err != nil {
+				return err
+			}
+			key = k.(string)
+		} else if err := p.skipString(); err != nil {
+			return err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return p.errorf("expected ':' after a key")
+		}
+		p.pos++
+		p.skipSpace()
+		start := p.pos
+		if err := p.skip(depth + 1); err != nil {
+			return err
+		}
+		if member != nil {
+			member(key, start, p.pos)
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return p.errorf("unexpected end of input in an object")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return nil
+		default:
+			return p.errorf("expected ',' or '}' in an object")
+		}
+	}
+}
+
+// skipString passes over a string, checking its escapes and that it holds no control
+// character, as string would read it.
+func (p *jsonParser) skipString() error {
+	p.pos++ // opening quote
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		p.pos++
+		switch {
+		case c == '"':
+			return nil
+		case c < 0x20:
+			return p.errorf("control character in a string")
+		case c != '\\':
+			continue
+		}
+		if p.pos >= len(p.data) {
+			break
+		}
+		e := p.data[p.pos]
+		p.pos++
+		switch e {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if _, ok := p.hex4(); !ok {
+				return p.errorf("invalid \\u escape")
+			}
+		default:
+			return p.errorf("invalid escape \\%c", e)
+		}
+	}
+	return p.errorf("unterminated string")
 }
 
 func (p *jsonParser) string() (any, error) {
