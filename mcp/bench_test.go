@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
@@ -79,8 +79,8 @@ func BenchmarkHop(b *testing.B) {
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
 			req.Header.Set(auth.Header, h.tokA)
-			req.Header.Set(mcp.HeaderSessionID, sess)
-			req.Header.Set(mcp.HeaderProtocolVersion, "2025-06-18")
+			req.Header.Set(mcpgo.HeaderSessionID, sess)
+			req.Header.Set(mcpgo.HeaderProtocolVersion, "2025-06-18")
 			return client.Do(req)
 		})
 	})

@@ -14,26 +14,26 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
 )
 
-func callTool(t *testing.T, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
+func callTool(t *testing.T, c *client.Client, name string, args map[string]any) *mcpgo.CallToolResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
+	res, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: name, Arguments: args}})
 	if err != nil {
 		t.Fatalf("CallTool(%s): %v", name, err)
 	}
 	return res
 }
 
-func text(res *mcp.CallToolResult) string {
+func text(res *mcpgo.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {
-		if tc, ok := mcp.AsTextContent(c); ok {
+		if tc, ok := mcpgo.AsTextContent(c); ok {
 			parts = append(parts, tc.Text)
 		}
 	}
@@ -53,11 +53,11 @@ func TestSessionToolsListAndCall(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	list, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
 	if err != nil {
 		t.Fatalf("ListTools: %v", err)
 	}
-	tools := map[string]mcp.Tool{}
+	tools := map[string]mcpgo.Tool{}
 	for _, tool := range list.Tools {
 		tools[tool.Name] = tool
 	}
@@ -192,7 +192,7 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		if len(res.Content) != 1 {
 			t.Fatalf("pixel content = %#v, want one image", res.Content)
 		}
-		if img, ok := mcp.AsImageContent(res.Content[0]); !ok || img.MIMEType != "image/png" || img.Data == "" {
+		if img, ok := mcpgo.AsImageContent(res.Content[0]); !ok || img.MIMEType != "image/png" || img.Data == "" {
 			t.Errorf("pixel content = %#v, want image/png", res.Content[0])
 		}
 	})
@@ -212,7 +212,7 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		}
 	})
 	t.Run("unknown tool", func(t *testing.T) {
-		_, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "nope"}})
+		_, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "nope"}})
 		if err == nil {
 			t.Error("CallTool(nope) succeeded, want a JSON-RPC error")
 		}
@@ -274,11 +274,11 @@ func TestStatelessRevision(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("stateless tools/call: status %d, body %s", resp.StatusCode, got)
 	}
-	if resp.Header.Get(mcp.HeaderSessionID) != "" {
-		t.Errorf("stateless answer carries %s", mcp.HeaderSessionID)
+	if resp.Header.Get(mcpgo.HeaderSessionID) != "" {
+		t.Errorf("stateless answer carries %s", mcpgo.HeaderSessionID)
 	}
 	var msg struct {
-		Result mcp.CallToolResult `json:"result"`
+		Result mcpgo.CallToolResult `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(got), &msg); err != nil {
 		t.Fatalf("stateless answer %s: %v", got, err)
@@ -300,8 +300,8 @@ func TestStatelessRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := client.NewClient(tr)
-	if res := initialize(t, c); res.ProtocolVersion != mcp.ProtocolVersion20260728 {
-		t.Errorf("default client negotiated %q, want %q", res.ProtocolVersion, mcp.ProtocolVersion20260728)
+	if res := initialize(t, c); res.ProtocolVersion != mcpgo.ProtocolVersion20260728 {
+		t.Errorf("default client negotiated %q, want %q", res.ProtocolVersion, mcpgo.ProtocolVersion20260728)
 	}
 	res := callTool(t, c, "getPet", map[string]any{"id": "1"})
 	if res.IsError || res.StructuredContent == nil {
@@ -313,7 +313,7 @@ func TestListChangedOnGetStream(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.sessionClient(t, h.tokA)
 	got := make(chan string, 8)
-	c.OnNotification(func(n mcp.JSONRPCNotification) { got <- n.Method })
+	c.OnNotification(func(n mcpgo.JSONRPCNotification) { got <- n.Method })
 	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
 
 	if h.bridge.SetSpec(loadSpec(t, petsDoc(t))) {
@@ -333,8 +333,8 @@ func TestListChangedOnGetStream(t *testing.T) {
 	}
 	select {
 	case m := <-got:
-		if m != string(mcp.MethodNotificationToolsListChanged) {
-			t.Errorf("notification %q, want %q", m, mcp.MethodNotificationToolsListChanged)
+		if m != string(mcpgo.MethodNotificationToolsListChanged) {
+			t.Errorf("notification %q, want %q", m, mcpgo.MethodNotificationToolsListChanged)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notifications/tools/list_changed on the GET stream")

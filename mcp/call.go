@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
@@ -31,7 +31,7 @@ const maxResponseBody = 10 << 20
 //
 // In search mode it also runs the search tools (catalogue.go), which take precedence over a
 // real tool of the same name there.
-func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (b *Bridge) callTool(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 	ts := b.tools.Load()
 	ve := b.viewOf(ctx, ts)
 	if ve.view.Mode == catalog.ModeSearch && isMetaName(req.Params.Name) {
@@ -50,7 +50,7 @@ func (b *Bridge) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 
 // call runs one tool call. It returns the result, the outcome to report (empty when the
 // client cancelled the call) and the time spent on the upstream call.
-func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *mcp.CallToolResult, outcome string, upstream time.Duration) {
+func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *mcpgo.CallToolResult, outcome string, upstream time.Duration) {
 	args, ok := arguments.(map[string]any)
 	switch {
 	case arguments == nil:
@@ -138,7 +138,7 @@ func (b *Bridge) call(ctx context.Context, entry *toolEntry, arguments any) (_ *
 
 // failure maps an error from sending the request or reading the answer, and names its
 // outcome (empty when the client cancelled).
-func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.Logger, start time.Time) (*mcp.CallToolResult, string) {
+func (b *Bridge) failure(ctx, callCtx context.Context, err error, log *zerolog.Logger, start time.Time) (*mcpgo.CallToolResult, string) {
 	ms := time.Since(start).Milliseconds()
 	var ue *url.Error
 	timedOut := errors.Is(callCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ue) && ue.Timeout())
@@ -197,12 +197,12 @@ func takeBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-func toolError(text string) *mcp.CallToolResult {
-	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(text)}, IsError: true}
+func toolError(text string) *mcpgo.CallToolResult {
+	return &mcpgo.CallToolResult{Content: []mcpgo.Content{mcpgo.NewTextContent(text)}, IsError: true}
 }
 
 // invalidArguments lists every problem, one per line, and says nothing was sent.
-func invalidArguments(problems []string) *mcp.CallToolResult {
+func invalidArguments(problems []string) *mcpgo.CallToolResult {
 	var sb strings.Builder
 	sb.WriteString("The arguments are not valid, so nothing was sent to the function:")
 	for _, p := range problems {

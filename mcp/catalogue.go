@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/jfnhq/jfn/internal/catalog"
@@ -41,7 +41,7 @@ type viewKey struct{}
 // viewEntry is a view resolved against one tool set.
 type viewEntry struct {
 	view    catalog.View
-	listed  []mcp.Tool      // what tools/list shows
+	listed  []mcpgo.Tool    // what tools/list shows
 	allowed map[string]bool // real tools this view may call
 }
 
@@ -130,7 +130,7 @@ func (ts *toolSet) view(spec viewSpec) (*viewEntry, error) {
 	if v.Mode == catalog.ModeSearch {
 		ve.listed = metaListed
 	} else {
-		ve.listed = make([]mcp.Tool, len(v.Selected))
+		ve.listed = make([]mcpgo.Tool, len(v.Selected))
 		for i, j := range v.Selected {
 			ve.listed[i] = ts.list[j].Tool
 		}
@@ -164,7 +164,7 @@ func (b *Bridge) viewOf(ctx context.Context, ts *toolSet) *viewEntry {
 
 // filterTools is mcp-go's tool filter. Listing gets the whole registered set and answers
 // with the view's tools; a call checks the one tool it names.
-func (b *Bridge) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
+func (b *Bridge) filterTools(ctx context.Context, tools []mcpgo.Tool) []mcpgo.Tool {
 	ts := b.tools.Load()
 	ve := b.viewOf(ctx, ts)
 	if len(tools) == 1 { // a call: every listing holds the three search tools' names at least
@@ -182,10 +182,10 @@ func isMetaName(name string) bool {
 }
 
 // metaListed are the search tools as tools/list shows them.
-var metaListed = func() []mcp.Tool {
-	var out []mcp.Tool
+var metaListed = func() []mcpgo.Tool {
+	var out []mcpgo.Tool
 	for _, def := range catalog.MetaTools() {
-		tool := mcp.NewToolWithRawSchema(def.Name, def.Description, def.InputSchema)
+		tool := mcpgo.NewToolWithRawSchema(def.Name, def.Description, def.InputSchema)
 		tool.Title = def.Title
 		tool.Annotations = annotations(def.Annotations)
 		tool.RawOutputSchema = def.OutputSchema
@@ -207,7 +207,7 @@ func withMetaPlaceholders(list []server.ServerTool, handler server.ToolHandlerFu
 }
 
 // callMeta runs a search tool.
-func (b *Bridge) callMeta(ctx context.Context, ts *toolSet, ve *viewEntry, name string, arguments any) *mcp.CallToolResult {
+func (b *Bridge) callMeta(ctx context.Context, ts *toolSet, ve *viewEntry, name string, arguments any) *mcpgo.CallToolResult {
 	args, _ := arguments.(map[string]any)
 	if arguments != nil && args == nil {
 		return toolError("The arguments must be a JSON object.")
@@ -221,7 +221,7 @@ func (b *Bridge) callMeta(ctx context.Context, ts *toolSet, ve *viewEntry, name 
 	return b.callByName(ctx, ts, ve, args)
 }
 
-func (b *Bridge) searchTools(ts *toolSet, ve *viewEntry, args map[string]any) *mcp.CallToolResult {
+func (b *Bridge) searchTools(ts *toolSet, ve *viewEntry, args map[string]any) *mcpgo.CallToolResult {
 	query, ok := args["query"].(string)
 	if !ok || strings.TrimSpace(query) == "" {
 		return invalidArguments([]string{`"query" is required: the task, in plain words.`})
@@ -251,20 +251,20 @@ func (b *Bridge) searchTools(ts *toolSet, ve *viewEntry, args map[string]any) *m
 	if total > len(hits) {
 		fmt.Fprintf(&text, "(%d of %d matching tools; raise limit for more)\n", len(hits), total)
 	}
-	return mcp.NewToolResultStructured(map[string]any{"results": results, "total": total}, strings.TrimSpace(text.String()))
+	return mcpgo.NewToolResultStructured(map[string]any{"results": results, "total": total}, strings.TrimSpace(text.String()))
 }
 
 // describedTool is describe_tool's answer: the tool exactly as "all" mode lists it.
 type describedTool struct {
-	Name         string             `json:"name"`
-	Title        string             `json:"title,omitempty"`
-	Description  string             `json:"description"`
-	InputSchema  json.RawMessage    `json:"inputSchema"`
-	OutputSchema json.RawMessage    `json:"outputSchema,omitempty"`
-	Annotations  mcp.ToolAnnotation `json:"annotations"`
+	Name         string               `json:"name"`
+	Title        string               `json:"title,omitempty"`
+	Description  string               `json:"description"`
+	InputSchema  json.RawMessage      `json:"inputSchema"`
+	OutputSchema json.RawMessage      `json:"outputSchema,omitempty"`
+	Annotations  mcpgo.ToolAnnotation `json:"annotations"`
 }
 
-func (b *Bridge) describeTool(ts *toolSet, ve *viewEntry, args map[string]any) *mcp.CallToolResult {
+func (b *Bridge) describeTool(ts *toolSet, ve *viewEntry, args map[string]any) *mcpgo.CallToolResult {
 	name, ok := args["name"].(string)
 	if !ok || name == "" {
 		return invalidArguments([]string{`"name" is required: a tool name from search_tools.`})
@@ -277,11 +277,11 @@ func (b *Bridge) describeTool(ts *toolSet, ve *viewEntry, args map[string]any) *
 	d := describedTool{Name: t.Name, Title: t.Title, Description: t.Description,
 		InputSchema: t.RawInputSchema, OutputSchema: t.RawOutputSchema, Annotations: t.Annotations}
 	text, _ := json.MarshalIndent(d, "", "  ")
-	res := mcp.NewToolResultStructured(d, string(text))
+	res := mcpgo.NewToolResultStructured(d, string(text))
 	return res
 }
 
-func (b *Bridge) callByName(ctx context.Context, ts *toolSet, ve *viewEntry, args map[string]any) *mcp.CallToolResult {
+func (b *Bridge) callByName(ctx context.Context, ts *toolSet, ve *viewEntry, args map[string]any) *mcpgo.CallToolResult {
 	name, ok := args["name"].(string)
 	if !ok || name == "" {
 		return invalidArguments([]string{`"name" is required: a tool name from search_tools.`})
@@ -298,7 +298,7 @@ func (b *Bridge) callByName(ctx context.Context, ts *toolSet, ve *viewEntry, arg
 }
 
 // unknownTool answers a name the view does not hold, with up to five close matches.
-func (b *Bridge) unknownTool(ts *toolSet, ve *viewEntry, name string) *mcp.CallToolResult {
+func (b *Bridge) unknownTool(ts *toolSet, ve *viewEntry, name string) *mcpgo.CallToolResult {
 	var near []string
 	_, index := ts.search()
 	for _, h := range index.Search(name, 5, func(i int) bool { return ve.allowed[ts.defs[i].Name] }) {

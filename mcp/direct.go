@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -44,7 +44,7 @@ func (b *Bridge) serveToolCall(ctx context.Context, w http.ResponseWriter, id st
 
 // writeJSON writes a JSON-RPC answer as the transport does for the session-based revisions:
 // 200 and the message, or 202 and nothing when there is no answer.
-func writeJSON(w http.ResponseWriter, resp mcp.JSONRPCMessage) {
+func writeJSON(w http.ResponseWriter, resp mcpgo.JSONRPCMessage) {
 	if resp == nil {
 		w.WriteHeader(http.StatusAccepted)
 		return
@@ -58,17 +58,17 @@ func writeJSON(w http.ResponseWriter, resp mcp.JSONRPCMessage) {
 // one notification, which nothing sends (a full channel drops what else would come).
 type directSession struct {
 	id            string
-	notifications chan mcp.JSONRPCNotification
+	notifications chan mcpgo.JSONRPCNotification
 }
 
 func newDirectSession(id string) *directSession {
-	return &directSession{id: id, notifications: make(chan mcp.JSONRPCNotification, 1)}
+	return &directSession{id: id, notifications: make(chan mcpgo.JSONRPCNotification, 1)}
 }
 
 var _ server.ClientSession = (*directSession)(nil)
 
 func (s *directSession) SessionID() string { return s.id }
-func (s *directSession) NotificationChannel() chan<- mcp.JSONRPCNotification {
+func (s *directSession) NotificationChannel() chan<- mcpgo.JSONRPCNotification {
 	return s.notifications
 }
 func (s *directSession) Initialize()       {}

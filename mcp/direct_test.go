@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -20,13 +20,13 @@ func TestInitializeKeepsNoSession(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("initialize = %d %q %s, want 200 application/json", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	id := resp.Header.Get(mcp.HeaderSessionID)
+	id := resp.Header.Get(mcpgo.HeaderSessionID)
 	if id == "" {
-		t.Fatalf("initialize: no %s header", mcp.HeaderSessionID)
+		t.Fatalf("initialize: no %s header", mcpgo.HeaderSessionID)
 	}
 	var msg struct {
-		ID     int                  `json:"id"`
-		Result mcp.InitializeResult `json:"result"`
+		ID     int                    `json:"id"`
+		Result mcpgo.InitializeResult `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(body), &msg); err != nil {
 		t.Fatalf("initialize answer %s: %v", body, err)
@@ -36,7 +36,7 @@ func TestInitializeKeepsNoSession(t *testing.T) {
 		t.Errorf("initialize answer = %s, want id 1, version 2025-06-18, tools.listChanged and logging", body)
 	}
 
-	note := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION, Notification: mcp.Notification{Method: "notifications/message"}}
+	note := mcpgo.JSONRPCNotification{JSONRPC: mcpgo.JSONRPC_VERSION, Notification: mcpgo.Notification{Method: "notifications/message"}}
 	notHeld := func(when string) {
 		t.Helper()
 		if err := h.bridge.srv.SendNotificationToSpecificClient(id, note.Method, nil); !errors.Is(err, server.ErrSessionNotFound) {
@@ -54,7 +54,7 @@ func TestInitializeKeepsNoSession(t *testing.T) {
 		t.Fatalf("tools/call = %d %s, want 200 and JSON", resp.StatusCode, body)
 	}
 	var res struct {
-		Result mcp.CallToolResult `json:"result"`
+		Result mcpgo.CallToolResult `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Result.IsError || res.Result.StructuredContent == nil {
 		t.Errorf("tools/call getPet = %s (%v), want a structured result", body, err)
@@ -76,7 +76,7 @@ func TestInitializeKeepsNoSession(t *testing.T) {
 // left to mcp-go, which refuses it (initialize was removed in that revision).
 func TestInitializeModernMeta(t *testing.T) {
 	h := newHarness(t, nil)
-	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"` + mcp.MetaKeyProtocolVersion + `":"2026-07-28"},"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"` + mcpgo.MetaKeyProtocolVersion + `":"2026-07-28"},"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
 	if !peek([]byte(body)).modern {
 		t.Fatalf("peek(%s).modern = false, want true", body)
 	}
@@ -86,7 +86,7 @@ func TestInitializeModernMeta(t *testing.T) {
 	_, got := h.rawRequest(t, http.MethodPost, h.tokA, "", "", body, nil)
 	if json.Valid([]byte(got)) {
 		var msg struct {
-			Result *mcp.InitializeResult `json:"result"`
+			Result *mcpgo.InitializeResult `json:"result"`
 		}
 		_ = json.Unmarshal([]byte(got), &msg)
 		if msg.Result != nil {
@@ -136,8 +136,8 @@ func TestDirectToolCall(t *testing.T) {
 
 	resp, body := post(`{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"nope","arguments":{}}}`)
 	var rpc struct {
-		ID    string                   `json:"id"`
-		Error *mcp.JSONRPCErrorDetails `json:"error"`
+		ID    string                     `json:"id"`
+		Error *mcpgo.JSONRPCErrorDetails `json:"error"`
 	}
 	if err := json.Unmarshal([]byte(body), &rpc); resp.StatusCode != http.StatusOK || err != nil || rpc.ID != "x" || rpc.Error == nil {
 		t.Errorf("tools/call of an unknown tool = %d %s, want 200 with a JSON-RPC error for id x", resp.StatusCode, body)
@@ -145,7 +145,7 @@ func TestDirectToolCall(t *testing.T) {
 
 	resp, body = post(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"createPet","arguments":{"age":-1}}}`)
 	var res struct {
-		Result mcp.CallToolResult `json:"result"`
+		Result mcpgo.CallToolResult `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(body), &res); resp.StatusCode != http.StatusOK || err != nil || !res.Result.IsError {
 		t.Errorf("tools/call with invalid arguments = %d %s, want 200 with isError", resp.StatusCode, body)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
@@ -76,7 +76,7 @@ func (p *callParams) plain() bool {
 // fastToolCall answers the tools/call message msg (as peek read it) and reports true, or
 // reports false, having done nothing, when mcp-go should answer it.
 func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg peeked) bool {
-	if msg.method != string(mcp.MethodToolsCall) || msg.result || string(msg.jsonrpc) != `"`+mcp.JSONRPC_VERSION+`"` {
+	if msg.method != string(mcpgo.MethodToolsCall) || msg.result || string(msg.jsonrpc) != `"`+mcpgo.JSONRPC_VERSION+`"` {
 		return false
 	}
 	p, ok := readCallParams(msg.params)
@@ -95,7 +95,7 @@ func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg pe
 	if !b.callable(ctx, p.Name) {
 		return false // mcp-go writes its "tool not found" error
 	}
-	var req mcp.CallToolRequest
+	var req mcpgo.CallToolRequest
 	req.Params.Name = p.Name
 	req.Params.Arguments = p.Arguments
 
@@ -121,7 +121,7 @@ func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg pe
 	}
 	if err != nil { // what mcp-go writes for a handler's error
 		out.Reset()
-		e, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(id), mcp.INTERNAL_ERROR, err.Error(), nil))
+		e, _ := json.Marshal(mcpgo.NewJSONRPCError(mcpgo.NewRequestId(id), mcpgo.INTERNAL_ERROR, err.Error(), nil))
 		out.Write(e)
 	} else {
 		out.WriteByte('}')
@@ -144,7 +144,7 @@ func (b *Bridge) callable(ctx context.Context, name string) bool {
 }
 
 // recoveredCall runs callTool and turns a panic into the error mcp-go's WithRecovery gives.
-func (b *Bridge) recoveredCall(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+func (b *Bridge) recoveredCall(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("panic recovered in %s tool handler: %v", req.Params.Name, r)
@@ -153,13 +153,13 @@ func (b *Bridge) recoveredCall(ctx context.Context, req mcp.CallToolRequest) (re
 	return b.callTool(ctx, req)
 }
 
-// appendResult writes res as the JSON mcp.CallToolResult's MarshalJSON gives (keys in its
+// appendResult writes res as the JSON mcpgo.CallToolResult's MarshalJSON gives (keys in its
 // order: content, isError, structuredContent), without building a map or reflecting over
 // strings (openapi.WriteJSONString). A result with anything else set goes through
 // MarshalJSON itself. The JSON is
 // equal as a value to MarshalJSON's; its bytes differ only in that <, > and & are not
 // escaped and structuredContent keeps the upstream's own spacing.
-func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
+func appendResult(out *bytes.Buffer, res *mcpgo.CallToolResult) error {
 	if res.Meta != nil || res.ResultType != "" || len(res.InputRequests) > 0 || res.RequestState != "" {
 		b, err := json.Marshal(res)
 		out.Write(b)
@@ -170,7 +170,7 @@ func appendResult(out *bytes.Buffer, res *mcp.CallToolResult) error {
 		if i > 0 {
 			out.WriteByte(',')
 		}
-		if t, ok := c.(mcp.TextContent); ok && t.Annotations == nil && t.Meta == nil {
+		if t, ok := c.(mcpgo.TextContent); ok && t.Annotations == nil && t.Meta == nil {
 			out.WriteString(`{"type":"text","text":`)
 			openapi.WriteJSONString(out, t.Text)
 			out.WriteByte('}')
@@ -230,7 +230,7 @@ func (c *callsInFlight) add(session string, id []byte, cancel context.CancelFunc
 // cancelled ends the call a notifications/cancelled message (msg) names in session, if it
 // is in flight here. mcp-go still sees the message, for the requests it runs itself.
 func (c *callsInFlight) cancelled(session string, msg peeked) {
-	if msg.method != string(mcp.MethodNotificationCancelled) || session == "" {
+	if msg.method != string(mcpgo.MethodNotificationCancelled) || session == "" {
 		return
 	}
 	var p struct {

@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
 )
@@ -96,7 +96,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			b.serveInitialize(ctx, w, minted, body)
 			return
 		}
-		if checked != "" && msg.request && msg.method == string(mcp.MethodToolsCall) && isJSON(r) {
+		if checked != "" && msg.request && msg.method == string(mcpgo.MethodToolsCall) && isJSON(r) {
 			b.serveToolCall(ctx, w, checked, body, msg)
 			return
 		}
@@ -158,8 +158,8 @@ func (b *Bridge) check(r *http.Request) (auth.Info, [32]byte, *verdict) {
 	default:
 		return info, binding, &verdict{http.StatusMethodNotAllowed, "Use POST, GET or DELETE on /mcp."}
 	}
-	version := r.Header.Get(mcp.HeaderProtocolVersion)
-	if version != "" && !mcp.IsValidProtocolVersion(version) && !statelessVersion(version) {
+	version := r.Header.Get(mcpgo.HeaderProtocolVersion)
+	if version != "" && !mcpgo.IsValidProtocolVersion(version) && !statelessVersion(version) {
 		return info, binding, &verdict{http.StatusBadRequest, "Unsupported MCP-Protocol-Version."}
 	}
 	return info, binding, nil
@@ -176,7 +176,7 @@ func statelessVersion(v string) bool {
 	if _, err := time.Parse("2006-01-02", v); err != nil {
 		return false
 	}
-	return mcp.IsModernProtocol(v)
+	return mcpgo.IsModernProtocol(v)
 }
 
 // readMessage reads a POST body, at most maxRequestBody bytes of it.
@@ -197,11 +197,11 @@ func readMessage(r *http.Request) ([]byte, *verdict) {
 // created or checked here.
 func (b *Bridge) session(ctx context.Context, r *http.Request, msg peeked, binding [32]byte) (context.Context, *verdict) {
 	switch {
-	case statelessVersion(r.Header.Get(mcp.HeaderProtocolVersion)):
+	case statelessVersion(r.Header.Get(mcpgo.HeaderProtocolVersion)):
 		// Stateless revision: mcp-go ignores Mcp-Session-Id and answers GET and DELETE with
 		// 405 itself, so there is no session to check. The token was checked already.
 		return ctx, nil
-	case r.Method == http.MethodPost && isJSON(r) && msg.method == string(mcp.MethodInitialize):
+	case r.Method == http.MethodPost && isJSON(r) && msg.method == string(mcpgo.MethodInitialize):
 		id := newSessionID()
 		evicted, err := b.opts.Sessions.Create(ctx, id, b.opts.Function, binding)
 		if err != nil {
@@ -218,7 +218,7 @@ func (b *Bridge) session(ctx context.Context, r *http.Request, msg peeked, bindi
 		b.sessions.opened(id, binding)
 		return context.WithValue(ctx, mintedKey{}, id), nil
 	}
-	id := r.Header.Get(mcp.HeaderSessionID)
+	id := r.Header.Get(mcpgo.HeaderSessionID)
 	if id == "" {
 		return ctx, &verdict{http.StatusBadRequest, "Missing Mcp-Session-Id header; send initialize first."}
 	}

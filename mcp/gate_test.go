@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
@@ -127,7 +127,7 @@ func TestBridgeWithoutGateway(t *testing.T) {
 		if !public && w.Body.String() != auth.UnauthorizedBody {
 			t.Errorf("401 body %q, want %q", w.Body, auth.UnauthorizedBody)
 		}
-		if public && w.Header().Get(mcp.HeaderSessionID) == "" {
+		if public && w.Header().Get(mcpgo.HeaderSessionID) == "" {
 			t.Errorf("public initialize: no session id")
 		}
 	}
@@ -263,7 +263,7 @@ func TestCheck(t *testing.T) {
 				r.Header.Set("Origin", tt.origin)
 			}
 			if tt.version != "" {
-				r.Header.Set(mcp.HeaderProtocolVersion, tt.version)
+				r.Header.Set(mcpgo.HeaderProtocolVersion, tt.version)
 			}
 			_, bind, v := b.check(r)
 			status := 0

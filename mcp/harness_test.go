@@ -17,7 +17,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
@@ -221,12 +221,12 @@ func (h *harness) sessionClient(t testing.TB, token string) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := client.NewClient(tr, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	c := client.NewClient(tr, client.WithProtocolVersion(mcpgo.LATEST_LEGACY_PROTOCOL_VERSION))
 	initialize(t, c)
 	return c
 }
 
-func initialize(t testing.TB, c *client.Client) *mcp.InitializeResult {
+func initialize(t testing.TB, c *client.Client) *mcpgo.InitializeResult {
 	t.Helper()
 	// Start's context must outlive this function: it carries the client's GET stream.
 	if err := c.Start(t.Context()); err != nil {
@@ -235,8 +235,8 @@ func initialize(t testing.TB, c *client.Client) *mcp.InitializeResult {
 	t.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ClientInfo: mcp.Implementation{Name: "jfn-test", Version: "1"},
+	res, err := c.Initialize(ctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{
+		ClientInfo: mcpgo.Implementation{Name: "jfn-test", Version: "1"},
 	}})
 	if err != nil {
 		t.Fatalf("Initialize: %v", err)
@@ -262,10 +262,10 @@ func (h *harness) rawRequest(t testing.TB, method, token, session, version, body
 		req.Header.Set(auth.Header, token)
 	}
 	if session != "" {
-		req.Header.Set(mcp.HeaderSessionID, session)
+		req.Header.Set(mcpgo.HeaderSessionID, session)
 	}
 	if version != "" {
-		req.Header.Set(mcp.HeaderProtocolVersion, version)
+		req.Header.Set(mcpgo.HeaderProtocolVersion, version)
 	}
 	for k, v := range extra {
 		req.Header[k] = v
@@ -290,9 +290,9 @@ func (h *harness) openSession(t testing.TB, token string) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("initialize: status %d, body %s", resp.StatusCode, body)
 	}
-	id := resp.Header.Get(mcp.HeaderSessionID)
+	id := resp.Header.Get(mcpgo.HeaderSessionID)
 	if id == "" {
-		t.Fatalf("initialize: no %s header", mcp.HeaderSessionID)
+		t.Fatalf("initialize: no %s header", mcpgo.HeaderSessionID)
 	}
 	resp, body = h.rawRequest(t, "POST", token, id, "2025-06-18", `{"jsonrpc":"2.0","method":"notifications/initialized"}`, nil)
 	if resp.StatusCode != http.StatusAccepted {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
 )
@@ -69,7 +69,7 @@ func TestObserverToolCalls(t *testing.T) {
 	callTool(t, c, "slowPet", nil)                         // 1 s timeout → timeout
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "nope"}}); err == nil {
+	if _, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "nope"}}); err == nil {
 		t.Error("CallTool(nope) succeeded, want a JSON-RPC error")
 	}
 

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -94,10 +94,10 @@ func peek(body []byte) peeked {
 		if len(meta) > 0 {
 			// mcp-go's own test (detectRequestEra), applied to params alone.
 			var params struct {
-				Meta *mcp.Meta `json:"_meta"`
+				Meta *mcpgo.Meta `json:"_meta"`
 			}
 			if json.Unmarshal(m.params, &params) == nil {
-				m.modern = mcp.IsModernProtocol(params.Meta.ProtocolVersion())
+				m.modern = mcpgo.IsModernProtocol(params.Meta.ProtocolVersion())
 			}
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -35,7 +35,7 @@ const (
 //
 // A tool that declares an output schema always gets structuredContent on success, because
 // clients reject a successful result without it; for a non-JSON answer that is {}.
-func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolResult {
+func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcpgo.CallToolResult {
 	status := strings.TrimSpace("HTTP " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if len(bytes.TrimSpace(body)) == 0 {
@@ -60,31 +60,31 @@ func mapResponse(e *toolEntry, resp *http.Response, body []byte) *mcp.CallToolRe
 		}
 	}
 
-	var content mcp.Content
+	var content mcpgo.Content
 	switch {
 	case len(trimmed) == 0:
-		content = mcp.NewTextContent(status + " (empty body)")
+		content = mcpgo.NewTextContent(status + " (empty body)")
 	case isJSON:
 		structured, problem := e.structure(trimmed, decoded)
 		if problem != "" {
 			return toolError("The function answered " + status + ", but its response does not match the output schema the tool declares: " +
 				problem + ".\n\n" + cut(body, maxMismatchBody))
 		}
-		return &mcp.CallToolResult{
-			Content:              []mcp.Content{mcp.NewTextContent(string(body))},
+		return &mcpgo.CallToolResult{
+			Content:              []mcpgo.Content{mcpgo.NewTextContent(string(body))},
 			RawStructuredContent: structured,
 		}
 	case strings.HasPrefix(mediaType, "image/"):
-		content = mcp.NewImageContent(base64.StdEncoding.EncodeToString(body), mediaType)
+		content = mcpgo.NewImageContent(base64.StdEncoding.EncodeToString(body), mediaType)
 	case utf8.Valid(body):
-		content = mcp.NewTextContent(string(body))
+		content = mcpgo.NewTextContent(string(body))
 	default:
 		if mediaType == "" {
 			mediaType = "unknown type"
 		}
-		content = mcp.NewTextContent(fmt.Sprintf("%s: %d bytes of %s (binary content not shown)", status, len(body), mediaType))
+		content = mcpgo.NewTextContent(fmt.Sprintf("%s: %d bytes of %s (binary content not shown)", status, len(body), mediaType))
 	}
-	result := &mcp.CallToolResult{Content: []mcp.Content{content}}
+	result := &mcpgo.CallToolResult{Content: []mcpgo.Content{content}}
 	if e.output {
 		empty := map[string]any{}
 		if problem := e.def.CheckOutput(empty); problem != "" {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -108,7 +108,7 @@ func TestMapResponseImage(t *testing.T) {
 	if len(res.Content) != 1 {
 		t.Fatalf("content = %#v", res.Content)
 	}
-	img, ok := mcp.AsImageContent(res.Content[0])
+	img, ok := mcpgo.AsImageContent(res.Content[0])
 	if !ok || img.MIMEType != "image/png" || img.Data == "" || res.IsError {
 		t.Errorf("content = %#v, want image/png", res.Content[0])
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/jfnhq/jfn/internal/catalog"
@@ -71,7 +71,7 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 	ts := newToolSet()
 	type candidate struct {
 		def    openapi.Tool
-		tool   mcp.Tool
+		tool   mcpgo.Tool
 		entry  *toolEntry
 		listed []byte
 	}
@@ -89,7 +89,7 @@ func (b *Bridge) buildTools(defs []openapi.Tool) *toolSet {
 			skip("input schema is not valid JSON", nil)
 			continue
 		}
-		tool := mcp.NewToolWithRawSchema(def.Name, def.Description, def.InputSchema)
+		tool := mcpgo.NewToolWithRawSchema(def.Name, def.Description, def.InputSchema)
 		tool.Title = def.Title
 		tool.Annotations = annotations(def.Annotations)
 		entry := &toolEntry{def: def}
@@ -159,8 +159,8 @@ func outputSchemaObject(doc json.RawMessage) error {
 // annotations states all three hints explicitly: MCP's defaults (destructive unless said
 // otherwise) would otherwise call every POST destructive. openWorldHint is left out: a
 // function may well reach the outside world, and the default (true) says so.
-func annotations(a openapi.Annotations) mcp.ToolAnnotation {
-	return mcp.ToolAnnotation{
+func annotations(a openapi.Annotations) mcpgo.ToolAnnotation {
+	return mcpgo.ToolAnnotation{
 		ReadOnlyHint:    &a.ReadOnly,
 		DestructiveHint: &a.Destructive,
 		IdempotentHint:  &a.Idempotent,
