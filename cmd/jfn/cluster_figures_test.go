@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
 
@@ -96,7 +97,7 @@ func figRevocation(t *testing.T) {
 	var times []time.Duration
 	for i := range figTrials {
 		creator, revoker := servers[(i+1)%3], servers[i%3]
-		secret, tok, err := createToken(ctx, creator.store, "balance", fmt.Sprintf("trial-%d", i), 0)
+		secret, tok, err := createToken(ctx, creator.Store(), "balance", fmt.Sprintf("trial-%d", i), 0)
 		if err != nil {
 			t.Fatalf("createToken: %v", err)
 		}
@@ -123,7 +124,7 @@ func figRevocation(t *testing.T) {
 				}
 			})
 		}
-		if _, err := revoker.store.RevokeToken(ctx, "balance", tok.ID); err != nil {
+		if _, err := revoker.Store().RevokeToken(ctx, "balance", tok.ID); err != nil {
 			t.Fatalf("RevokeToken: %v", err)
 		}
 		wg.Wait()
@@ -237,7 +238,7 @@ func startFigReplica(t *testing.T, db string) *figReplica {
 		t.Fatalf("replica process: no JSON object with its addresses on stdout: %v", err)
 	}
 	go io.Copy(io.Discard, io.MultiReader(dec.Buffered(), out))
-	return &figReplica{cmd: cmd, url: baseURL(addrs.Listen), admin: baseURL(addrs.AdminListen)}
+	return &figReplica{cmd: cmd, url: server.BaseURL(addrs.Listen), admin: server.BaseURL(addrs.AdminListen)}
 }
 
 // TestClusterFiguresReplicaProcess is not a test: it is the body of a replica process that

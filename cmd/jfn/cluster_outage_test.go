@@ -151,7 +151,7 @@ func waitAll(t *testing.T, servers []*testServer, tok string, want int, d time.D
 // readyz returns the status and body of s's admin /readyz.
 func readyz(t *testing.T, s *testServer) (int, string) {
 	t.Helper()
-	code, _, body := call(t, "GET", baseURL(s.AdminAddr())+"/readyz", nil, "")
+	code, _, body := call(t, "GET", s.AdminURL()+"/readyz", nil, "")
 	return code, body
 }
 
@@ -159,7 +159,7 @@ func readyz(t *testing.T, s *testServer) (int, string) {
 // jfn_store_feed_lag_seconds gauge (seconds since the last rebuild).
 func reloadedSince(t *testing.T, s *testServer, since time.Time) bool {
 	t.Helper()
-	_, _, body := call(t, "GET", baseURL(s.AdminAddr())+"/metrics", nil, "")
+	_, _, body := call(t, "GET", s.AdminURL()+"/metrics", nil, "")
 	sc := bufio.NewScanner(strings.NewReader(body))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "jfn_store_feed_lag_seconds "); ok {

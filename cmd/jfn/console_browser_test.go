@@ -142,7 +142,7 @@ func TestConsoleBrowser(t *testing.T) {
 	}))
 	t.Cleanup(up.Close)
 	s := startServer(t)
-	base := baseURL(s.AdminAddr())
+	base := s.AdminURL()
 
 	// Deploy from the form; the default token is shown once.
 	var defaultToken string
@@ -255,7 +255,7 @@ func TestConsoleBrowser(t *testing.T) {
 		chromedp.WaitVisible(`//section[@id="settings"]//p[contains(., "Saved.")]`, chromedp.BySearch),
 		chromedp.Text("#settings", &saved, chromedp.ByQuery),
 	)
-	f, err := s.store.GetFunction(context.Background(), "shop")
+	f, err := s.Store().GetFunction(context.Background(), "shop")
 	if err != nil || f.MCPMode != "search" || f.Timeout != 45*time.Second || f.Public || !f.MCP {
 		t.Fatalf("after Save settings the store has mode %q timeout %v public %v mcp %v (%v), want search, 45s, false, true", f.MCPMode, f.Timeout, f.Public, f.MCP, err)
 	}
@@ -317,7 +317,7 @@ func TestConsoleBrowserCron(t *testing.T) {
 	deployed(t, s.db, "jobs", up.URL)
 	up.waitNamed(t, "tick", 1, 6*time.Second)
 	up.waitNamed(t, "boom", 1, 6*time.Second)
-	base := baseURL(s.AdminAddr())
+	base := s.AdminURL()
 	var schedules, runs string
 	if !eventually(5*time.Second, func() bool {
 		b.run(t, "cron section",
@@ -364,7 +364,7 @@ func TestConsoleBrowserBrokenDocument(t *testing.T) {
 	s := startServer(t)
 	deployed(t, s.db, "down", status500.URL)
 	deployed(t, s.db, "garbled", invalid.URL)
-	base := baseURL(s.AdminAddr())
+	base := s.AdminURL()
 	rows := map[string]string{}
 	if !eventually(10*time.Second, func() bool {
 		b.run(t, "functions table", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
@@ -402,7 +402,7 @@ func TestConsoleBrowserLive(t *testing.T) {
 	s := startServer(t)
 	tok := deployed(t, s.db, "shop", up.URL)
 	s.waitHealthy(t, "shop")
-	base := baseURL(s.AdminAddr())
+	base := s.AdminURL()
 	row := `//tr[@data-function="shop"]`
 	cell := func(field string) string {
 		var v string

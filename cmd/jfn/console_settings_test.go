@@ -66,7 +66,7 @@ func TestConsoleBrowserSettingsActions(t *testing.T) {
 	s := startServer(t)
 	tok := deployed(t, s.db, "shop", up.URL)
 	s.waitHealthy(t, "shop")
-	base := baseURL(s.AdminAddr())
+	base := s.AdminURL()
 	page := base + "/functions/shop"
 
 	// Refresh document.
@@ -132,7 +132,7 @@ func TestConsoleBrowserSettingsActions(t *testing.T) {
 	if rows != 0 {
 		t.Error("the functions table still lists shop after Delete")
 	}
-	if _, err := s.store.GetFunction(t.Context(), "shop"); err == nil {
+	if _, err := s.Store().GetFunction(t.Context(), "shop"); err == nil {
 		t.Error("shop is still in the store")
 	}
 	var code int
@@ -193,7 +193,7 @@ func TestConsoleRotatedSecretShownOnce(t *testing.T) {
 		t.Error("the rotation is not logged")
 	}
 	// Delete without confirm=yes only asks; a cross-origin delete is refused.
-	if _, err := s.store.GetFunction(t.Context(), "shop"); err != nil {
+	if _, err := s.Store().GetFunction(t.Context(), "shop"); err != nil {
 		t.Fatalf("a delete without confirmation deleted: %v", err)
 	}
 	if resp, _ := cc.do("POST", "/functions/shop/delete", url.Values{"confirm": {"yes"}}, "https://evil.example"); resp.StatusCode != http.StatusForbidden {
@@ -202,7 +202,7 @@ func TestConsoleRotatedSecretShownOnce(t *testing.T) {
 	if resp, _ := cc.post("/functions/shop/delete", url.Values{"confirm": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("confirmed delete = %d, want 303", resp.StatusCode)
 	}
-	if _, err := s.store.GetFunction(t.Context(), "shop"); err == nil {
+	if _, err := s.Store().GetFunction(t.Context(), "shop"); err == nil {
 		t.Error("a confirmed delete left the function")
 	}
 }

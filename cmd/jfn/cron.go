@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/cron"
+	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -54,7 +55,7 @@ func cmdCronList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return notFound(err, name)
 	}
-	spec, err := fetchSpec(ctx, f)
+	spec, err := service.FetchSpec(ctx, f)
 	if err != nil {
 		return fmt.Errorf("cannot load the OpenAPI document of %s: %w", name, err)
 	}
@@ -136,7 +137,7 @@ func cmdCronLogs(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	cr, isCron := st.(store.CronRuns)
 	if !isCron {
-		return fmt.Errorf("the store %s has no cron run log", redactDSN(e.db))
+		return fmt.Errorf("the store %s has no cron run log", store.RedactDSN(e.db))
 	}
 	runs, err := cr.ListCronRuns(ctx, name, q)
 	if err != nil {

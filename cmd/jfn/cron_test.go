@@ -197,7 +197,7 @@ func TestCronEndToEnd(t *testing.T) {
 	}
 
 	// The runs reach the gateway's metrics.
-	_, _, metrics := call(t, "GET", baseURL(s.AdminAddr())+"/metrics", nil, "")
+	_, _, metrics := call(t, "GET", s.AdminURL()+"/metrics", nil, "")
 	found := false
 	for _, line := range strings.Split(metrics, "\n") {
 		if strings.HasPrefix(line, "jfn_cron_runs_total{") && strings.Contains(line, `function="jobs"`) &&

@@ -15,6 +15,7 @@ import (
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -110,14 +111,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	cfg := serveConfig{
+	cfg := server.Config{
 		DB: db, Listen: *listen, AdminListen: "127.0.0.1:0",
-		SpecRefresh: 60 * time.Second, SessionTTL: defaultSessionTTL, MaxBodyBytes: 10 << 20,
+		SpecRefresh: 60 * time.Second, SessionTTL: server.DefaultSessionTTL, MaxBodyBytes: 10 << 20,
 		ShutdownTimeout: 5 * time.Second,
 	}
-	logger, logs := newLogger(e.stderr)
+	logger, logs := server.NewLogger(e.stderr)
 	defer logs.Close()
-	s := NewServer(cfg, logger)
+	s := server.New(cfg, logger)
 	busy := false
 	if err := s.Open(ctx); err != nil {
 		if !errors.Is(err, syscall.EADDRINUSE) {
@@ -125,7 +126,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		busy = true
 		cfg.Listen = "127.0.0.1:0"
-		s = NewServer(cfg, logger)
+		s = server.New(cfg, logger)
 		if err := s.Open(ctx); err != nil {
 			return err
 		}
@@ -146,7 +147,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			Admin     string       `json:"admin"`
 			Store     string       `json:"store"`
 			Functions []demoResult `json:"functions"`
-		}{s.URL(), baseURL(s.AdminAddr()), db, results})
+		}{s.URL(), s.AdminURL(), db, results})
 	} else {
 		printDemo(e.stdout, s, *listen, busy, results)
 	}
@@ -178,14 +179,14 @@ func demoDeploy(ctx context.Context, db string, upstreams []string) ([]string, e
 	return tokens, nil
 }
 
-func printDemo(w io.Writer, s *Server, listen string, busy bool, results []demoResult) {
+func printDemo(w io.Writer, s *server.Server, listen string, busy bool, results []demoResult) {
 	ok(w, "jfn demo is running on %s — press Ctrl-C to stop", s.URL())
 	if busy {
 		warn(w, "%s is busy, so the gateway took %s instead.", listen, s.Addr())
 	}
-	info(w, "Admin: %s/healthz", baseURL(s.AdminAddr()))
-	if s.consoleOff == "" {
-		info(w, "Console: %s/ (deploy, tokens, tools, Try)", baseURL(s.AdminAddr()))
+	info(w, "Admin: %s/healthz", s.AdminURL())
+	if s.ConsoleOff() == "" {
+		info(w, "Console: %s/ (deploy, tokens, tools, Try)", s.AdminURL())
 	}
 	warn(w, "The tokens below are shown because this demo's store is temporary: it is deleted when the demo stops.")
 	fmt.Fprintln(w, "  A real deploy ('jfn deploy') shows a token once, when it is created.")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
@@ -71,17 +72,11 @@ func addURLFlags(fs *flag.FlagSet, e *env) *urlFlags {
 // domain is set (with the public URL's scheme, when one is set), else PUBLIC_URL/NAME
 // (default http://<JFN_LISTEN>/NAME).
 func (u *urlFlags) functionURL(name string) string {
-	if d := strings.TrimSuffix(*u.domain, "."); d != "" {
-		scheme := "https"
-		if p, _, ok := strings.Cut(*u.publicURL, "://"); ok && p != "" {
-			scheme = p
-		}
-		return scheme + "://" + name + "." + strings.ToLower(d)
+	pub := *u.publicURL
+	if pub == "" && strings.TrimSuffix(*u.domain, ".") == "" {
+		pub = server.BaseURL(u.listen)
 	}
-	if p := strings.TrimSuffix(*u.publicURL, "/"); p != "" {
-		return p + "/" + name
-	}
-	return baseURL(u.listen) + "/" + name
+	return service.FunctionURL(pub, *u.domain, name)
 }
 
 func (u *urlFlags) validate(cmd string) error {
@@ -226,14 +221,6 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		info(e.stdout, "Token    %s", res.Token)
 	}
 	return nil
-}
-
-// openAPIURL is the effective URL of f's OpenAPI document.
-func openAPIURL(f store.Function) string {
-	if f.OpenAPIURL != "" {
-		return f.OpenAPIURL
-	}
-	return f.Upstream + "/openapi.json"
 }
 
 // notFound turns a store.ErrNotFound for function name into an error that says what to do.

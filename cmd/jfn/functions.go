@@ -9,7 +9,6 @@ import (
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
-	"github.com/jfnhq/jfn/openapi"
 )
 
 const functionsListUsage = `Usage: jfn functions list
@@ -49,7 +48,7 @@ type functionJSON struct {
 
 func toFunctionJSON(f store.Function, url string) functionJSON {
 	return functionJSON{
-		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: openAPIURL(f),
+		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: service.DocumentURL(f),
 		Public: f.Public, TimeoutMS: timeoutOf(f).Milliseconds(), MCP: f.MCP,
 	}
 }
@@ -140,7 +139,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		return notFound(err, name)
 	}
 	fnURL := urls.functionURL(name)
-	doc, fetchErr := fetchSpec(ctx, f)
+	doc, fetchErr := service.FetchSpec(ctx, f)
 	tools := []string{}
 	if doc != nil {
 		for _, t := range doc.Tools() {
@@ -168,7 +167,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
 	fmt.Fprintf(tw, "▸ URL\t%s\n", fnURL)
 	fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
-	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", openAPIURL(f))
+	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", service.DocumentURL(f))
 	fmt.Fprintf(tw, "▸ Public\t%s\n", yesNo(f.Public))
 	if len(f.CORSOrigins) > 0 {
 		fmt.Fprintf(tw, "▸ CORS\t%s\n", strings.Join(f.CORSOrigins, ", "))
@@ -193,7 +192,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
 	} else {
 		fmt.Fprintf(tw, "▸ Spec\tok (fetched %s)\n", humanTime(time.Now()))
-		fmt.Fprintf(tw, "▸ Catalog\t%s\n", catalogueLine(f, doc))
+		fmt.Fprintf(tw, "▸ Catalog\t%s\n", catalog.Describe(f.MCPMode, f.MCPToolsets, doc.Tools()))
 		fmt.Fprintf(tw, "▸ Tools\t%d\n", len(tools))
 		for _, t := range tools {
 			fmt.Fprintf(tw, "\t%s\n", t)
@@ -257,7 +256,7 @@ func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := service.Refresh(ctx, st, name, fetchTools)
+	res, err := service.Refresh(ctx, st, name, service.FetchTools)
 	if err != nil {
 		return notFound(err, name)
 	}
@@ -322,7 +321,7 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	}
 	defer st.Close()
 	if _, isSecrets := st.(store.Secrets); !isSecrets {
-		return fmt.Errorf("the store %s cannot rotate signing secrets", redactDSN(e.db))
+		return fmt.Errorf("the store %s cannot rotate signing secrets", store.RedactDSN(e.db))
 	}
 	if _, err := st.GetFunction(ctx, name); err != nil {
 		return notFound(err, name)
@@ -353,22 +352,4 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(f.PreviousSecretExpiresAt))
 	}
 	return nil
-}
-
-// catalogueLine describes what /mcp lists by default for f with the document doc: the mode
-// (and the configured one when auto), the toolsets, and the model-visible size.
-func catalogueLine(f store.Function, doc *openapi.Spec) string {
-	all := doc.Tools()
-	v := catalog.Default(all, f.MCPMode, f.MCPToolsets)
-	line := v.Mode
-	if m, err := catalog.ParseMode(f.MCPMode); err != nil || m == catalog.ModeAuto {
-		line += " (auto)"
-	}
-	line += fmt.Sprintf(", %d of %d tools selected, %s a model reads", len(v.Selected), len(all), sizeWords(v.ListedBytes()))
-	if len(v.Toolsets) > 0 {
-		line += ", toolsets " + strings.Join(v.Toolsets, ", ")
-	} else {
-		line += ", every toolset"
-	}
-	return line
 }

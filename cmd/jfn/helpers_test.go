@@ -18,6 +18,7 @@ import (
 
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/server"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server writing and a test reading at once.
@@ -95,7 +96,7 @@ func deployed(t testing.TB, db, name, url string, flags ...string) string {
 
 // testServer is a gateway started through the same code path as 'jfn serve'.
 type testServer struct {
-	*Server
+	*server.Server
 	log *serverLog
 	db  string
 }
@@ -116,26 +117,7 @@ func (l *serverLog) String() string {
 // Extra flags for 'jfn serve' may be given.
 func startServer(t testing.TB, flags ...string) *testServer {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "jfn.db")
-	e := &env{getenv: mapEnv("JFN_DB", db), db: db}
-	args := []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-timeout", "1s"}
-	cfg, err := parseServeConfig(e, append(args, flags...))
-	if err != nil {
-		t.Fatalf("parseServeConfig: %v", err)
-	}
-	logs := &syncBuffer{}
-	logger, logWriter := newLogger(logs)
-	s := NewServer(cfg, logger)
-	if err := s.Open(context.Background()); err != nil {
-		t.Fatalf("Server.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Server.Close: %v", err)
-		}
-		_ = logWriter.Close()
-	})
-	return &testServer{Server: s, log: &serverLog{logs, logWriter}, db: db}
+	return startServerOn(t, filepath.Join(t.TempDir(), "jfn.db"), nil, flags...)
 }
 
 // recorder is an upstream wrapping examples/balance that records the headers it received.

@@ -201,7 +201,7 @@ func report(e *env, err error) int {
 func openStore(ctx context.Context, e *env) (store.Store, error) {
 	st, err := store.Open(ctx, e.db)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the store %s: %w; check --db or JFN_DB", redactDSN(e.db), err)
+		return nil, fmt.Errorf("cannot open the store %s: %w; check --db or JFN_DB", store.RedactDSN(e.db), err)
 	}
 	return st, nil
 }

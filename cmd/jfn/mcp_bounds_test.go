@@ -14,6 +14,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
@@ -49,7 +50,7 @@ func wantSessionStatus(t *testing.T, urls []string, token, session, what string,
 // boundedServers starts one server on the store db per element of tunes (each adjusts
 // its server before Open; nil leaves the defaults), waits until each serves function with
 // every token in tokens, and returns their /mcp URLs.
-func boundedServers(t *testing.T, db string, tunes []func(*Server), function string, tokens ...string) []string {
+func boundedServers(t *testing.T, db string, tunes []func(*server.Config), function string, tokens ...string) []string {
 	t.Helper()
 	urls := make([]string, len(tunes))
 	for i := range urls {
@@ -78,8 +79,8 @@ func checkSessionsCappedPerToken(t *testing.T, db string) {
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
 	const limit = 3
-	tune := func(s *Server) { s.sessionLimit = limit }
-	urls := boundedServers(t, db, []func(*Server){tune, tune}, "balance", tok, other)
+	tune := func(c *server.Config) { c.SessionLimit = limit }
+	urls := boundedServers(t, db, []func(*server.Config){tune, tune}, "balance", tok, other)
 	a := urls[0]
 
 	// The other token's sessions are the oldest in the store: a cap counted per function
@@ -128,7 +129,7 @@ func TestMCPSessionsCappedAtDefault(t *testing.T) {
 	up := newRecorder(t)
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
-	url := boundedServers(t, db, []func(*Server){nil}, "balance", tok, other)[0]
+	url := boundedServers(t, db, []func(*server.Config){nil}, "balance", tok, other)[0]
 
 	kept := openRawSession(t, url, other)
 	const limit = 1000 // PRODUCT.md: at most 1,000 live sessions per token
@@ -165,9 +166,9 @@ func TestMCPTokenlessSessionsCappedPerFunction(t *testing.T) {
 	deployed(t, db, "open", up.URL, "--public")
 	deployed(t, db, "plaza", up.URL, "--public")
 	const limit = 2
-	tune := func(s *Server) { s.sessionLimit = limit }
-	urls := boundedServers(t, db, []func(*Server){tune, tune}, "open")
-	plaza := boundedServers(t, db, []func(*Server){tune}, "plaza")[0]
+	tune := func(c *server.Config) { c.SessionLimit = limit }
+	urls := boundedServers(t, db, []func(*server.Config){tune, tune}, "open")
+	plaza := boundedServers(t, db, []func(*server.Config){tune}, "plaza")[0]
 
 	neighbour := openRawSession(t, plaza, "")
 	var ids []string
@@ -192,9 +193,9 @@ func TestMCPUnusedSessionExpires(t *testing.T) {
 	up := newRecorder(t)
 	tok := deployed(t, db, "balance", up.URL)
 	const unused = 400 * time.Millisecond
-	urls := boundedServers(t, db, []func(*Server){
-		func(s *Server) { s.sessionUnused = unused },
-		func(s *Server) { s.sessionUnused, s.sessionSweep = unused, 100*time.Millisecond },
+	urls := boundedServers(t, db, []func(*server.Config){
+		func(c *server.Config) { c.SessionUnused = unused },
+		func(c *server.Config) { c.SessionUnused, c.SessionSweep = unused, 100*time.Millisecond },
 	}, "balance", tok)
 
 	idle := initializeOnly(t, urls[0], tok)

@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
@@ -192,8 +193,8 @@ func TestMCPSessionTTL(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
 	up := newRecorder(t)
 	tok := deployed(t, db, "balance", up.URL)
-	s := startServerOn(t, db, func(s *Server) {
-		s.sessionFlush, s.sessionSweep = 50*time.Millisecond, 100*time.Millisecond
+	s := startServerOn(t, db, func(c *server.Config) {
+		c.SessionFlush, c.SessionSweep = 50*time.Millisecond, 100*time.Millisecond
 	}, "--session-ttl", "1s")
 	s.waitFunctions(t, "balance")
 	s.waitHealthy(t, "balance")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/server"
 )
 
 // sessionVersion is the session-based revision the session tests pin: mcp-go's client
@@ -34,8 +35,8 @@ const statelessVersion = "2026-07-28"
 var quietLog = slog.New(slog.DiscardHandler)
 
 // startServerOn starts 'jfn serve' in-process on 127.0.0.1:0 with the store db (a SQLite
-// path or a postgres:// URL). tune, when set, adjusts the server before Open.
-func startServerOn(t *testing.T, db string, tune func(*Server), flags ...string) *testServer {
+// path or a postgres:// URL). tune, when set, adjusts the configuration before Open.
+func startServerOn(t testing.TB, db string, tune func(*server.Config), flags ...string) *testServer {
 	t.Helper()
 	e := &env{getenv: mapEnv("JFN_DB", db), db: db}
 	args := []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-timeout", "1s"}
@@ -44,11 +45,11 @@ func startServerOn(t *testing.T, db string, tune func(*Server), flags ...string)
 		t.Fatalf("parseServeConfig: %v", err)
 	}
 	logs := &syncBuffer{}
-	logger, logWriter := newLogger(logs)
-	s := NewServer(cfg, logger)
 	if tune != nil {
-		tune(s)
+		tune(&cfg)
 	}
+	logger, logWriter := server.NewLogger(logs)
+	s := server.New(cfg, logger)
 	if err := s.Open(context.Background()); err != nil {
 		t.Fatalf("Server.Open: %v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/server"
 )
 
 // background runs the CLI in a goroutine until ctx ends and returns its stdout, stderr and
@@ -106,18 +108,18 @@ func TestServeConfig(t *testing.T) {
 		env     []string
 		args    []string
 		wantErr bool
-		check   func(serveConfig) bool
+		check   func(server.Config) bool
 	}{
-		{"defaults", nil, nil, false, func(c serveConfig) bool {
+		{"defaults", nil, nil, false, func(c server.Config) bool {
 			return c.Listen == "127.0.0.1:8080" && c.AdminListen == "127.0.0.1:9090" && c.SpecRefresh == time.Minute
 		}},
-		{"env", []string{"JFN_LISTEN", "127.0.0.1:1", "JFN_DOMAIN", "Fn.Example.com", "JFN_PUBLIC_URL", "https://gw.example.com/"}, nil, false, func(c serveConfig) bool {
+		{"env", []string{"JFN_LISTEN", "127.0.0.1:1", "JFN_DOMAIN", "Fn.Example.com", "JFN_PUBLIC_URL", "https://gw.example.com/"}, nil, false, func(c server.Config) bool {
 			return c.Listen == "127.0.0.1:1" && c.Domain == "fn.example.com" && c.PublicURL == "https://gw.example.com"
 		}},
-		{"flag beats env", []string{"JFN_LISTEN", "127.0.0.1:1"}, []string{"--listen", "127.0.0.1:2"}, false, func(c serveConfig) bool {
+		{"flag beats env", []string{"JFN_LISTEN", "127.0.0.1:1"}, []string{"--listen", "127.0.0.1:2"}, false, func(c server.Config) bool {
 			return c.Listen == "127.0.0.1:2"
 		}},
-		{"origins", nil, []string{"--allowed-origins", "https://a.example, https://b.example"}, false, func(c serveConfig) bool {
+		{"origins", nil, []string{"--allowed-origins", "https://a.example, https://b.example"}, false, func(c server.Config) bool {
 			return len(c.AllowedOrigins) == 2 && c.AllowedOrigins[1] == "https://b.example"
 		}},
 		{"both on port 0", nil, []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, false, nil},
@@ -126,9 +128,9 @@ func TestServeConfig(t *testing.T) {
 		{"bad refresh", nil, []string{"--spec-refresh", "0s"}, true, nil},
 		{"bad body limit", nil, []string{"--max-body-bytes", "-1"}, true, nil},
 		{"positional", nil, []string{"extra"}, true, nil},
-		{"v2 signatures only by default", nil, nil, false, func(c serveConfig) bool { return c.SignatureCompat == "" }},
-		{"signature compat v1", nil, []string{"--signature-compat", "v1"}, false, func(c serveConfig) bool { return c.SignatureCompat == "v1" }},
-		{"signature compat from env", []string{"JFN_SIGNATURE_COMPAT", "v1"}, nil, false, func(c serveConfig) bool { return c.SignatureCompat == "v1" }},
+		{"v2 signatures only by default", nil, nil, false, func(c server.Config) bool { return c.SignatureCompat == "" }},
+		{"signature compat v1", nil, []string{"--signature-compat", "v1"}, false, func(c server.Config) bool { return c.SignatureCompat == "v1" }},
+		{"signature compat from env", []string{"JFN_SIGNATURE_COMPAT", "v1"}, nil, false, func(c server.Config) bool { return c.SignatureCompat == "v1" }},
 		{"bad signature compat", nil, []string{"--signature-compat", "v0"}, true, nil},
 		{"bad signature compat env", []string{"JFN_SIGNATURE_COMPAT", "V1"}, nil, true, nil},
 	}

@@ -1,21 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
-	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -50,34 +47,6 @@ cannot be read or is not an OpenAPI or Swagger document.
 
 // toolsFetchTimeout bounds the download of a document given by URL.
 const toolsFetchTimeout = 30 * time.Second
-
-// toolsJSON is the output of 'jfn tools --json'. Its keys are MCP's (camelCase), not the
-// CLI's usual snake_case, so that the tools read exactly as in a tools/list result.
-type toolsJSON struct {
-	Mode     string            `json:"mode"`
-	Bytes    int               `json:"bytes"`
-	Toolsets []catalog.Toolset `json:"toolsets"`
-	Tools    []toolJSON        `json:"tools"`
-	Skipped  []openapi.Skipped `json:"skipped"`
-}
-
-// toolJSON is one tool as MCP's tools/list shows it.
-type toolJSON struct {
-	Name         string          `json:"name"`
-	Title        string          `json:"title,omitempty"`
-	Description  string          `json:"description"`
-	InputSchema  json.RawMessage `json:"inputSchema"`
-	OutputSchema json.RawMessage `json:"outputSchema,omitempty"`
-	Annotations  annotationsJSON `json:"annotations"`
-}
-
-// annotationsJSON states all three hints, as the bridge does: left out, MCP's defaults would
-// call every POST destructive.
-type annotationsJSON struct {
-	ReadOnlyHint    bool `json:"readOnlyHint"`
-	DestructiveHint bool `json:"destructiveHint"`
-	IdempotentHint  bool `json:"idempotentHint"`
-}
 
 // toolsMemoryLimit is the soft heap limit of 'jfn tools' (runtime/debug.SetMemoryLimit).
 const toolsMemoryLimit = 96 << 20
@@ -141,7 +110,7 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 		printSearch(e.stdout, res)
 		return nil
 	}
-	out, err := toolsOutput(spec, mode, catalog.ParseToolsets(*toolsetsFlag))
+	out, err := catalog.NewListing(spec, mode, catalog.ParseToolsets(*toolsetsFlag))
 	if err != nil {
 		return usagef("jfn tools: %v", err)
 	}
@@ -150,41 +119,6 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	}
 	printTools(e.stdout, src, spec, out)
 	return nil
-}
-
-// toolsOutput converts what tools/list lists for a connection with mode and toolsets, and
-// spec's skipped operations, to their JSON form.
-func toolsOutput(spec *openapi.Spec, mode string, toolsets []string) (toolsJSON, error) {
-	all := spec.Tools()
-	v, err := catalog.Select(all, mode, toolsets)
-	if err != nil {
-		return toolsJSON{}, err
-	}
-	out := toolsJSON{
-		Mode: v.Mode, Bytes: v.ListedBytes(), Toolsets: catalog.Toolsets(all),
-		Tools: []toolJSON{}, Skipped: spec.Skipped(),
-	}
-	if out.Toolsets == nil {
-		out.Toolsets = []catalog.Toolset{}
-	}
-	if out.Skipped == nil {
-		out.Skipped = []openapi.Skipped{}
-	}
-	for _, t := range v.Listed(all) {
-		out.Tools = append(out.Tools, toolJSON{
-			Name:         t.Name,
-			Title:        t.Title,
-			Description:  t.Description,
-			InputSchema:  t.InputSchema,
-			OutputSchema: t.OutputSchema,
-			Annotations: annotationsJSON{
-				ReadOnlyHint:    t.Annotations.ReadOnly,
-				DestructiveHint: t.Annotations.Destructive,
-				IdempotentHint:  t.Annotations.Idempotent,
-			},
-		})
-	}
-	return out, nil
 }
 
 // sourceName names src in messages.
@@ -253,36 +187,16 @@ func readDocument(ctx context.Context, stdin io.Reader, src string) ([]byte, err
 func fetchDocument(ctx context.Context, u string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, toolsFetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	data, err := service.FetchDocument(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
-	}
-	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
-	resp, err := documentClient.Do(req)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // its message repeats the URL
-		}
-		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("cannot fetch %s: HTTP %s", u, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, openapi.MaxDocumentSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
-	}
-	if len(data) > openapi.MaxDocumentSize {
-		return nil, fmt.Errorf("cannot fetch %s: the document is larger than %d bytes", u, openapi.MaxDocumentSize)
 	}
 	return data, nil
 }
 
 // printTools writes the human-readable preview: each tool, the skipped operations, and a
 // closing count.
-func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
+func printTools(w io.Writer, src string, spec *openapi.Spec, out catalog.Listing) {
 	about := spec.Title()
 	if about == "" {
 		about = sourceName(src)
@@ -296,7 +210,7 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
 	for _, ts := range out.Toolsets {
 		sets = append(sets, fmt.Sprintf("%s (%d)", ts.Name, ts.Tools))
 	}
-	info(w, "Mode %s: %d tools listed, %s a model reads", out.Mode, len(out.Tools), sizeWords(out.Bytes))
+	info(w, "Mode %s: %d tools listed, %s a model reads", out.Mode, len(out.Tools), catalog.SizeWords(out.Bytes))
 	if len(sets) > 0 {
 		info(w, "Toolsets: %s", strings.Join(sets, ", "))
 	}
@@ -307,16 +221,16 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
 		} else {
 			fmt.Fprintln(w, t.Name)
 		}
-		if d := descriptionLine(t.Description, t.Title, 100); d != "" {
+		if d := catalog.DescriptionLine(t.Description, t.Title, 100); d != "" {
 			fmt.Fprintf(w, "  %s\n", d)
 		}
-		fmt.Fprintf(w, "  Input:  %s\n", inputSummary(t.InputSchema, 8))
+		fmt.Fprintf(w, "  Input:  %s\n", catalog.InputSummary(t.InputSchema, 8))
 		if len(t.OutputSchema) > 0 {
-			fmt.Fprintf(w, "  Output: %s\n", outputSummary(t.OutputSchema, 8))
+			fmt.Fprintf(w, "  Output: %s\n", catalog.OutputSummary(t.OutputSchema, 8))
 		} else {
 			fmt.Fprintln(w, "  Output: no schema (the result is text)")
 		}
-		if h := hintWords(t.Annotations); h != "" {
+		if h := strings.Join(t.Annotations.Words(), ", "); h != "" {
 			fmt.Fprintf(w, "  Hints:  %s\n", h)
 		}
 	}
@@ -325,7 +239,7 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out toolsJSON) {
 		warn(w, "Skipped")
 		tw := table(w)
 		for _, s := range out.Skipped {
-			fmt.Fprintf(tw, "  %s\t%s\n", s.Operation, joinLines(s.Reason))
+			fmt.Fprintf(tw, "  %s\t%s\n", s.Operation, strings.Join(strings.Fields(s.Reason), " "))
 		}
 		_ = tw.Flush()
 	}
@@ -365,164 +279,4 @@ func countOf(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// hintWords renders the annotations as words.
-func hintWords(a annotationsJSON) string {
-	var h []string
-	if a.ReadOnlyHint {
-		h = append(h, "read-only")
-	}
-	if a.DestructiveHint {
-		h = append(h, "destructive")
-	}
-	if a.IdempotentHint {
-		h = append(h, "idempotent")
-	}
-	return strings.Join(h, ", ")
-}
-
-// joinLines joins s's lines with spaces.
-func joinLines(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// descriptionLine returns the first non-empty line of a tool's description other than its
-// title (descriptions start with the summary, which the preview already shows), cut to max
-// runes with an ellipsis; "" when there is none.
-func descriptionLine(desc, title string, max int) string {
-	for _, l := range strings.Split(desc, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || l == strings.TrimSpace(title) {
-			continue
-		}
-		if r := []rune(l); len(r) > max {
-			return string(r[:max-1]) + "…"
-		}
-		return l
-	}
-	return ""
-}
-
-// schemaProperty is what the preview shows of one property.
-type schemaProperty struct {
-	name, typ string
-}
-
-// schemaProperties returns the top-level properties of a schema in document order, and its
-// required names.
-func schemaProperties(schema json.RawMessage) ([]schemaProperty, map[string]bool) {
-	var s struct {
-		Properties json.RawMessage `json:"properties"`
-		Required   []string        `json:"required"`
-	}
-	if json.Unmarshal(schema, &s) != nil {
-		return nil, nil
-	}
-	required := map[string]bool{}
-	for _, r := range s.Required {
-		required[r] = true
-	}
-	var props []schemaProperty
-	dec := json.NewDecoder(bytes.NewReader(s.Properties))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, required
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		name, _ := tok.(string)
-		var p struct {
-			Type  any             `json:"type"`
-			Items json.RawMessage `json:"items"`
-			Ref   string          `json:"$ref"`
-		}
-		if dec.Decode(&p) != nil {
-			break
-		}
-		props = append(props, schemaProperty{name: name, typ: schemaType(p.Type, p.Items, p.Ref)})
-	}
-	return props, required
-}
-
-// schemaType renders a JSON Schema type: "string", "string|null", "array of integer", "any".
-func schemaType(t any, items json.RawMessage, ref string) string {
-	var name string
-	switch t := t.(type) {
-	case string:
-		name = t
-	case []any:
-		var parts []string
-		for _, p := range t {
-			if s, ok := p.(string); ok {
-				parts = append(parts, s)
-			}
-		}
-		name = strings.Join(parts, "|")
-	}
-	if name == "" && ref != "" {
-		name = "object"
-	}
-	if name == "array" && len(items) > 0 {
-		var it struct {
-			Type any    `json:"type"`
-			Ref  string `json:"$ref"`
-		}
-		if json.Unmarshal(items, &it) == nil {
-			if inner := schemaType(it.Type, nil, it.Ref); inner != "any" {
-				return "array of " + inner
-			}
-		}
-	}
-	if name == "" {
-		return "any"
-	}
-	return name
-}
-
-// inputSummary lists the input properties ("phone* string, limit integer"; * marks required),
-// at most max of them.
-func inputSummary(schema json.RawMessage, max int) string {
-	props, required := schemaProperties(schema)
-	if len(props) == 0 {
-		return "none"
-	}
-	parts := make([]string, 0, min(len(props), max)+1)
-	for i, p := range props {
-		if i == max {
-			parts = append(parts, fmt.Sprintf("+%d more", len(props)-max))
-			break
-		}
-		star := ""
-		if required[p.name] {
-			star = "*"
-		}
-		parts = append(parts, p.name+star+" "+p.typ)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// outputSummary names the output's top-level properties, at most max of them.
-func outputSummary(schema json.RawMessage, max int) string {
-	props, _ := schemaProperties(schema)
-	if len(props) == 0 {
-		return "object"
-	}
-	names := make([]string, 0, min(len(props), max)+1)
-	for i, p := range props {
-		if i == max {
-			names = append(names, fmt.Sprintf("+%d more", len(props)-max))
-			break
-		}
-		names = append(names, p.name)
-	}
-	return "object (" + strings.Join(names, ", ") + ")"
-}
-
-// sizeWords renders a model-visible size: "812 bytes", "14.2 KB".
-func sizeWords(n int) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	return fmt.Sprintf("%.1f KB", float64(n)/1000)
 }

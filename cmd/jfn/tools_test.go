@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -33,7 +34,7 @@ func toolsCLI(t *testing.T, stdin string, args ...string) cliResult {
 
 // decodeTools decodes 'jfn tools --json' output and checks that every object has exactly the
 // keys of the documented shape.
-func decodeTools(t *testing.T, out string) toolsJSON {
+func decodeTools(t *testing.T, out string) catalog.Listing {
 	t.Helper()
 	var raw struct {
 		Mode     *string                      `json:"mode"`
@@ -82,7 +83,7 @@ func decodeTools(t *testing.T, out string) toolsJSON {
 			t.Errorf("skipped entry %v: want exactly operation and reason", s)
 		}
 	}
-	var got toolsJSON
+	var got catalog.Listing
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("jfn tools --json: %v", err)
 	}
@@ -129,7 +130,7 @@ func TestToolsExamples(t *testing.T) {
 		if len(tool.OutputSchema) == 0 || !strings.Contains(string(tool.OutputSchema), `"balance"`) {
 			t.Errorf("outputSchema = %s, want the Balance schema", tool.OutputSchema)
 		}
-		if want := (annotationsJSON{}); tool.Annotations != want {
+		if want := (catalog.Hints{}); tool.Annotations != want {
 			t.Errorf("annotations of a POST = %+v, want all false", tool.Annotations)
 		}
 	})
@@ -154,7 +155,7 @@ func TestToolsExamples(t *testing.T) {
 		}
 		for _, tool := range got.Tools {
 			if tool.Name == "listProducts" {
-				if want := (annotationsJSON{ReadOnlyHint: true, IdempotentHint: true}); tool.Annotations != want {
+				if want := (catalog.Hints{ReadOnlyHint: true, IdempotentHint: true}); tool.Annotations != want {
 					t.Errorf("listProducts annotations = %+v, want %+v", tool.Annotations, want)
 				}
 			}
@@ -165,7 +166,7 @@ func TestToolsExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := toolsOutput(spec, "all", nil)
+		w, err := catalog.NewListing(spec, "all", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +205,7 @@ func TestToolsExamples(t *testing.T) {
 
 // normalise round-trips v through JSON so that values compare regardless of whitespace in
 // raw schemas.
-func normalise(t *testing.T, v toolsJSON) any {
+func normalise(t *testing.T, v catalog.Listing) any {
 	t.Helper()
 	data, err := json.Marshal(v)
 	if err != nil {

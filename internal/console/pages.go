@@ -317,7 +317,7 @@ func (c *Console) loadFunction(w http.ResponseWriter, r *http.Request) (*functio
 		if st.Loaded {
 			p.Status, p.FetchedAt = "ok", when(st.FetchedAt)
 			v := catalogueOf(st)
-			p.Mode, p.ModeSetting, p.Toolsets, p.Size = v.Mode, f.MCPMode, v.Toolsets, sizeWords(v.ListedBytes())
+			p.Mode, p.ModeSetting, p.Toolsets, p.Size = v.Mode, f.MCPMode, v.Toolsets, catalog.SizeWords(v.ListedBytes())
 			if p.ModeSetting == "" {
 				p.ModeSetting = catalog.ModeAuto
 			}
@@ -381,15 +381,7 @@ func (c *Console) loadFunction(w http.ResponseWriter, r *http.Request) (*functio
 func newToolView(t openapi.Tool) toolView {
 	v := toolView{Name: t.Name, Title: t.Title, Description: t.Description, Method: t.Method, Path: t.Path,
 		Toolsets: t.Toolsets, Params: fieldsOf(t)}
-	if t.Annotations.ReadOnly {
-		v.Annotations = append(v.Annotations, "read-only")
-	}
-	if t.Annotations.Destructive {
-		v.Annotations = append(v.Annotations, "destructive")
-	}
-	if t.Annotations.Idempotent {
-		v.Annotations = append(v.Annotations, "idempotent")
-	}
+	v.Annotations = catalog.HintsOf(t.Annotations).Words()
 	return v
 }
 
@@ -519,11 +511,4 @@ func whenSecond(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
-
-func sizeWords(n int) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	return fmt.Sprintf("%.1f KB", float64(n)/1000)
 }

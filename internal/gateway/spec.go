@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -288,53 +289,39 @@ func buildNext(prev *specState, res fetchResult, now time.Time) (next *specState
 	}, true
 }
 
-// fetchDocument GETs a document without credentials, bounded by maxDocumentSize. It sends
-// If-None-Match when the previous fetch returned an ETag.
+// fetchDocument GETs a document with openapi.Fetch, asking If-None-Match when the
+// previous fetch returned an ETag, and says in the function's words what went wrong.
 func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState) fetchResult {
 	const unreachable = "The function's OpenAPI document could not be fetched: the upstream could not be reached."
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return fetchResult{err: fmt.Errorf("fetch document: %w", err), reason: "The function's OpenAPI document URL is invalid."}
+	var etag string
+	if prev != nil && prev.doc != nil {
+		etag = prev.etag
 	}
-	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.5")
-	req.Header.Set("User-Agent", "jfn-gateway")
-	if prev != nil && prev.doc != nil && prev.etag != "" {
-		req.Header.Set("If-None-Match", prev.etag)
-	}
-	resp, err := g.client.Do(req)
-	if err != nil {
-		reason := unreachable
-		switch {
-		case errors.Is(err, errTooManyRedirects):
-			reason = "The function's OpenAPI document could not be fetched: it redirected more than 3 times."
-		case errors.Is(err, errCrossHostRedirect):
-			reason = "The function's OpenAPI document could not be fetched: it redirected to another host, and documents are fetched from their own host only."
-		}
-		return fetchResult{err: fmt.Errorf("fetch document: %w", openapi.RedactError(err)), reason: reason}
-	}
-	defer resp.Body.Close()
-	res := fetchResult{etag: resp.Header.Get("ETag"), maxAge: maxAge(resp.Header.Get("Cache-Control"))}
-	if resp.StatusCode == http.StatusNotModified && prev != nil && prev.doc != nil {
-		res.notModified = true
+	f, err := openapi.Fetch(ctx, g.client, url, etag)
+	res := fetchResult{etag: f.ETag, maxAge: maxAge(f.CacheControl), notModified: f.NotModified, body: f.Body}
+	var status *openapi.StatusError
+	switch {
+	case err == nil:
 		return res
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		res.err = fmt.Errorf("fetch document: upstream answered %s", resp.Status)
-		res.reason = fmt.Sprintf("The function's OpenAPI document could not be fetched: the upstream answered HTTP %d.", resp.StatusCode)
-		return res
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxDocumentSize)+1))
-	if err != nil {
-		res.err = fmt.Errorf("fetch document: read body: %w", err)
-		res.reason = unreachable
-		return res
-	}
-	if len(body) > int(maxDocumentSize) {
+	case errors.As(err, &status):
+		res.err = fmt.Errorf("fetch document: upstream answered %s", status.Status)
+		res.reason = fmt.Sprintf("The function's OpenAPI document could not be fetched: the upstream answered HTTP %d.", status.Code)
+	case errors.Is(err, openapi.ErrDocumentTooLarge):
 		res.err = fmt.Errorf("fetch document: larger than %d bytes", int64(maxDocumentSize))
 		res.reason = fmt.Sprintf("The function's OpenAPI document is larger than %s.", sizeText(int64(maxDocumentSize)))
-		return res
+	case errors.Is(err, errTooManyRedirects):
+		res.err = fmt.Errorf("fetch document: %w", openapi.RedactError(err))
+		res.reason = "The function's OpenAPI document could not be fetched: it redirected more than 3 times."
+	case errors.Is(err, errCrossHostRedirect):
+		res.err = fmt.Errorf("fetch document: %w", openapi.RedactError(err))
+		res.reason = "The function's OpenAPI document could not be fetched: it redirected to another host, and documents are fetched from their own host only."
+	default:
+		res.err, res.reason = fmt.Errorf("fetch document: %w", openapi.RedactError(err)), unreachable
+		if uerr := (*neturl.Error)(nil); errors.As(err, &uerr) && uerr.Op == "parse" {
+			res.reason = "The function's OpenAPI document URL is invalid."
+		}
 	}
-	res.body = body
+	res.body = nil
 	return res
 }
 

@@ -57,6 +57,19 @@ func CheckTokenName(name string) error {
 	return nil
 }
 
+// FunctionURL is the URL callers use for function name: SCHEME://NAME.DOMAIN when domain is
+// set (the scheme of publicURL, https without one), else PUBLIC_URL/NAME.
+func FunctionURL(publicURL, domain, name string) string {
+	if d := strings.TrimSuffix(domain, "."); d != "" {
+		scheme := "https"
+		if p, _, ok := strings.Cut(publicURL, "://"); ok && p != "" {
+			scheme = p
+		}
+		return scheme + "://" + name + "." + strings.ToLower(d)
+	}
+	return strings.TrimSuffix(publicURL, "/") + "/" + name
+}
+
 // DeployParams are the settings a deploy changes; nil pointers keep the current value.
 type DeployParams struct {
 	Name     string

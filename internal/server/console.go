@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func (b *consoleBackend) RevokeToken(ctx context.Context, function, id string) e
 }
 
 func (b *consoleBackend) RefreshFunction(ctx context.Context, function string) (service.RefreshResult, error) {
-	return service.Refresh(ctx, b.store, function, fetchTools)
+	return service.Refresh(ctx, b.store, function, service.FetchTools)
 }
 
 func (b *consoleBackend) RotateSecret(ctx context.Context, function string, grace time.Duration) (store.Function, error) {
@@ -86,9 +86,7 @@ func (b *consoleBackend) CallTool(ctx context.Context, trigger, function, tool s
 
 // FunctionURL is https://NAME.DOMAIN with a domain, else PUBLIC_URL/NAME, as the CLI prints it.
 func (b *consoleBackend) FunctionURL(name string) string {
-	pub := b.publicURL()
-	u := urlFlags{publicURL: &pub, domain: &b.domain}
-	return u.functionURL(name)
+	return service.FunctionURL(b.publicURL(), b.domain, name)
 }
 
 // consoleRefusal says why the console is not served on admin, or "" when it may be: without

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"net/url"
@@ -17,12 +17,12 @@ var secretDSNPairs = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'
 
 const redacted = "xxxxx"
 
-// redactDSN returns the store location as it may be shown on a terminal or in a log: the
+// RedactDSN returns the store location as it may be shown on a terminal or in a log: the
 // password of a URL's user info and the values of its password and sslpassword parameters
 // are replaced by xxxxx. A location that is not a URL has any password= or sslpassword= value
 // hidden the same way. A URL too malformed to read keeps only its scheme and what follows
 // the last @, without the query.
-func redactDSN(dsn string) string {
+func RedactDSN(dsn string) string {
 	scheme, rest, ok := strings.Cut(dsn, "://")
 	if !ok {
 		return secretDSNPairs.ReplaceAllString(dsn, "${1}"+redacted)
