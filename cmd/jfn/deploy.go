@@ -81,11 +81,11 @@ func (u *urlFlags) functionURL(name string) string {
 
 func (u *urlFlags) validate(cmd string) error {
 	if *u.publicURL != "" {
-		if err := checkBaseURL(*u.publicURL); err != nil {
+		if err := service.CheckBaseURL(*u.publicURL); err != nil {
 			return usagef("jfn %s: invalid --public-url: %v", cmd, err)
 		}
 	}
-	if d := strings.ToLower(strings.TrimSuffix(*u.domain, ".")); d != "" && !validDomain(d) {
+	if d := strings.ToLower(strings.TrimSuffix(*u.domain, ".")); d != "" && !service.ValidDomain(d) {
 		return usagef("jfn %s: invalid --domain %q: want a DNS name such as fn.example.com", cmd, *u.domain)
 	}
 	return nil
@@ -93,7 +93,7 @@ func (u *urlFlags) validate(cmd string) error {
 
 // checkUpstreamURL accepts an absolute http or https URL without query or fragment.
 func checkUpstreamURL(cmd, flag, s string) (string, error) {
-	if err := checkBaseURL(s); err != nil {
+	if err := service.CheckBaseURL(s); err != nil {
 		return "", usagef("jfn %s: invalid %s: %v", cmd, flag, err)
 	}
 	return s, nil

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/gctune"
 	"github.com/jfnhq/jfn/internal/server"
+	"github.com/jfnhq/jfn/internal/service"
 )
 
 const serveUsage = `Usage: jfn serve [flags]
@@ -123,11 +122,11 @@ func validateServe(c server.Config) error {
 	if server.SameAddr(c.Listen, c.AdminListen) {
 		return usagef("jfn serve: --admin-listen %s is the public address; give the admin endpoints their own port", c.AdminListen)
 	}
-	if c.Domain != "" && !validDomain(c.Domain) {
+	if c.Domain != "" && !service.ValidDomain(c.Domain) {
 		return usagef("jfn serve: invalid --domain %q: want a DNS name such as fn.example.com", c.Domain)
 	}
 	if c.PublicURL != "" {
-		if err := checkBaseURL(c.PublicURL); err != nil {
+		if err := service.CheckBaseURL(c.PublicURL); err != nil {
 			return usagef("jfn serve: invalid --public-url: %v", err)
 		}
 	}
@@ -147,34 +146,6 @@ func checkListen(flag, addr string) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return usagef("jfn serve: invalid port in %s %q", flag, addr)
-	}
-	return nil
-}
-
-func validDomain(d string) bool {
-	labels := strings.Split(d, ".")
-	if len(d) > 253 || len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if !validName(l) {
-			return false
-		}
-	}
-	return true
-}
-
-// checkBaseURL accepts an absolute http or https URL without query or fragment.
-func checkBaseURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL", s)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http:// or https:// URL", s)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q has a query or fragment", s)
 	}
 	return nil
 }

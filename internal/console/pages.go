@@ -189,7 +189,7 @@ func (c *Console) deploy(w http.ResponseWriter, r *http.Request) {
 		fail("The name must be 1 to 63 lowercase letters, digits and inner hyphens (a DNS label).")
 		return
 	}
-	if u, err := url.Parse(form.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	if service.CheckBaseURL(form.Upstream) != nil {
 		fail("The upstream URL must be an absolute http:// or https:// URL without a query.")
 		return
 	}

@@ -52,10 +52,10 @@ func settingsOf(f store.Function) settingsForm {
 // or a sentence saying what is wrong.
 func (s settingsForm) deployParams(name string) (service.DeployParams, string) {
 	p := service.DeployParams{Name: name, Upstream: s.Upstream, Public: &s.Public, MCP: &s.MCP}
-	if !absoluteURL(s.Upstream) {
+	if service.CheckBaseURL(s.Upstream) != nil {
 		return p, "The upstream URL must be an absolute http:// or https:// URL without a query."
 	}
-	if s.OpenAPI != "" && !absoluteURL(s.OpenAPI) {
+	if s.OpenAPI != "" && service.CheckBaseURL(s.OpenAPI) != nil {
 		return p, "The OpenAPI URL must be an absolute http:// or https:// URL without a query, or empty for <upstream>/openapi.json."
 	}
 	p.OpenAPI = &s.OpenAPI
@@ -83,11 +83,6 @@ func (s settingsForm) deployParams(name string) (service.DeployParams, string) {
 	}
 	p.CORS = &cors
 	return p, ""
-}
-
-func absoluteURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
 }
 
 func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request) {

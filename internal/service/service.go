@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -53,6 +54,36 @@ func CheckTokenName(name string) error {
 		if !unicode.IsPrint(r) {
 			return ErrTokenNameNotPrint
 		}
+	}
+	return nil
+}
+
+// ValidDomain reports whether d is a DNS name of two labels or more, each a valid function
+// name: functions are served as NAME.d.
+func ValidDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(d) > 253 || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !ValidName(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckBaseURL accepts an absolute http or https URL without query or fragment.
+func CheckBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http:// or https:// URL", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q has a query or fragment", s)
 	}
 	return nil
 }
