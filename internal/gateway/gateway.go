@@ -97,7 +97,7 @@ type Options struct {
 	// X-Jelou-Token header has been checked and removed, and whose context carries the
 	// token's auth.Info (auth.FromContext; absent for public functions and OPTIONS). When
 	// MCP is nil, /mcp answers 404.
-	MCP func(fn store.Function, spec *openapi.Spec) http.Handler
+	MCP func(fn store.Function, spec *openapi.Spec) MCPHandler
 	// AllowedOrigins is kept for the MCP layer.
 	AllowedOrigins []string
 	// Cron, when set, is told every function's settings and document as they change (see
@@ -120,7 +120,7 @@ type Gateway struct {
 	maxBody     int64
 	bodyTimeout time.Duration
 	inflight    inflight // body bytes held, against MaxInflightBytes (body.go)
-	mcpFactory  func(store.Function, *apiSpec) http.Handler
+	mcpFactory  func(store.Function, *apiSpec) MCPHandler
 	cron        Cron
 	signV1      bool // Options.SignatureCompatV1
 

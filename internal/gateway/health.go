@@ -152,7 +152,7 @@ func (g *Gateway) ownHosts(name string) []string {
 // needs a token unless the function is public).
 func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t target) {
 	st := stateFrom(r.Context())
-	var h http.Handler
+	var h MCPHandler
 	if hp := t.fn.mcp.Load(); hp != nil && t.fn.fn.MCP {
 		h = hp.h
 	}

@@ -218,19 +218,19 @@ func TestMaxAge(t *testing.T) {
 type mcpRecorder struct {
 	mu      sync.Mutex
 	builds  []string // function names, one per build
-	docs    []bool   // whether each build had a document
+	docs    []bool   // whether each build or SetSpec had a document
 	path    string
 	info    auth.Info
 	hasInfo bool
 	token   string
 }
 
-func (m *mcpRecorder) factory(fn store.Function, spec *apiSpec) http.Handler {
+func (m *mcpRecorder) factory(fn store.Function, spec *apiSpec) MCPHandler {
 	m.mu.Lock()
 	m.builds = append(m.builds, fn.Name)
 	m.docs = append(m.docs, spec != nil)
 	m.mu.Unlock()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return recordingMCP{m: m, stubMCP: stubMCP{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		m.path = r.URL.Path
 		m.info, m.hasInfo = auth.FromContext(r.Context())
@@ -239,7 +239,20 @@ func (m *mcpRecorder) factory(fn store.Function, spec *apiSpec) http.Handler {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write([]byte("event: message\ndata: {}\n\n"))
 		w.(http.Flusher).Flush()
-	})
+	})}}
+}
+
+// recordingMCP is the recorder's handler: it notes each document it is given.
+type recordingMCP struct {
+	stubMCP
+	m *mcpRecorder
+}
+
+func (r recordingMCP) SetSpec(spec *apiSpec) bool {
+	r.m.mu.Lock()
+	defer r.m.mu.Unlock()
+	r.m.docs = append(r.m.docs, spec != nil)
+	return true
 }
 
 func TestMCPRoute(t *testing.T) {
@@ -264,7 +277,7 @@ func TestMCPRoute(t *testing.T) {
 			rec.path, rec.info.ID, rec.hasInfo, rec.token)
 	}
 	rec.mu.Unlock()
-	eventually(t, 3*time.Second, "MCP rebuilt with the document", func() bool {
+	eventually(t, 3*time.Second, "MCP handler given the document", func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		return len(rec.docs) > 0 && rec.docs[len(rec.docs)-1]

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/mcp"
 	"github.com/rs/zerolog"
 )
 
@@ -290,3 +294,15 @@ const (
 )
 
 func hashOf(tok string) [32]byte { return sha256.Sum256([]byte(tok)) }
+
+// stubMCP is an MCPHandler that serves HTTP with its Handler and does nothing else.
+type stubMCP struct{ http.Handler }
+
+func (stubMCP) SetSpec(*apiSpec) bool                     { return false }
+func (stubMCP) EndTokenSessions([sha256.Size]byte)        {}
+func (stubMCP) SetObserver(mcp.Observer)                  {}
+func (stubMCP) Search(string, int) []catalog.SearchResult { return nil }
+func (stubMCP) Close()                                    {}
+func (stubMCP) Call(context.Context, string, string, map[string]any) (json.RawMessage, error) {
+	return nil, errors.New("a stub MCP handler calls no tool")
+}

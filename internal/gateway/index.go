@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"slices"
@@ -79,7 +78,7 @@ func (g *Gateway) apply(snap store.Snapshot) {
 		functions: make(map[string]*function, len(snap.Functions)),
 		tokens:    make(map[[sha256.Size]byte]tokenEntry, len(snap.Tokens)),
 	}
-	var retired []http.Handler
+	var retired []MCPHandler
 	changed := false
 	for _, f := range snap.Functions {
 		prev := old.functions[f.Name]

@@ -1,32 +1,43 @@
 package gateway
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"net/http"
 	"slices"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 )
 
-// Optional methods of an MCP handler (mcp.Bridge has all four). The gateway uses them to
-// keep sessions across document refreshes, to end a revoked token's open streams at once,
-// to release a handler it no longer serves, and to feed the function's metrics (tool calls,
-// sessions, streams).
-type (
-	specSetter interface {
-		SetSpec(spec *apiSpec) (changed bool)
-	}
-	tokenSessionEnder interface {
-		EndTokenSessions(tokenHash [sha256.Size]byte)
-	}
-	closer         interface{ Close() }
-	observerSetter interface{ SetObserver(mcp.Observer) }
-)
+// MCPHandler is a function's /mcp endpoint as the gateway drives it (Options.MCP builds
+// one per function); mcp.Bridge is the one the server uses.
+type MCPHandler interface {
+	// ServeHTTP serves /mcp after the gateway's token check (see Options.MCP).
+	http.Handler
+	// SetSpec hands it a refreshed document: its sessions stay, and are told when the tools
+	// changed.
+	SetSpec(spec *apiSpec) (changed bool)
+	// EndTokenSessions ends the open streams of a revoked token's sessions at once.
+	EndTokenSessions(tokenHash [sha256.Size]byte)
+	// SetObserver feeds the function's metrics (tool calls, sessions, streams); the gateway
+	// calls it before the handler serves anything.
+	SetObserver(mcp.Observer)
+	// Search and Call serve an operator (the web console): search_tools' ranking, and a
+	// tools/call outside any session.
+	Search(query string, limit int) []catalog.SearchResult
+	Call(ctx context.Context, trigger, name string, args map[string]any) (json.RawMessage, error)
+	// Close releases it once the gateway no longer serves it.
+	Close()
+}
+
+var _ MCPHandler = (*mcp.Bridge)(nil)
 
 // mcpHandler holds a function's /mcp handler for an atomic.Pointer.
-type mcpHandler struct{ h http.Handler }
+type mcpHandler struct{ h MCPHandler }
 
 // sameMCPSettings reports whether a and b build the same MCP handler: a redeploy that only
 // touches other fields keeps the handler and its sessions.
@@ -39,8 +50,8 @@ func sameMCPSettings(a, b store.Function) bool {
 // setupMCP gives the new fn its MCP handler: prev's when the MCP settings did not change,
 // else a new one from the factory. It returns a handler that is no longer served, to be
 // closed once the new index is in place. Called with g.mu held.
-func (g *Gateway) setupMCP(fn, prev *function) (retired http.Handler) {
-	var prevH http.Handler
+func (g *Gateway) setupMCP(fn, prev *function) (retired MCPHandler) {
+	var prevH MCPHandler
 	if prev != nil {
 		if p := prev.mcp.Load(); p != nil {
 			prevH = p.h
@@ -70,9 +81,7 @@ func (g *Gateway) buildMCP(fn *function, s *specState) {
 		}
 	}()
 	if h := g.mcpFactory(fn.fn, doc); h != nil {
-		if o, ok := h.(observerSetter); ok {
-			o.SetObserver(fn.metrics) // before it serves anything
-		}
+		h.SetObserver(fn.metrics) // before it serves anything
 		fn.mcp.Store(&mcpHandler{h})
 	}
 }
@@ -80,13 +89,13 @@ func (g *Gateway) buildMCP(fn *function, s *specState) {
 // updateMCPSpec hands a new document to fn's handler: in place when it can take one (open
 // sessions are told the tool list changed), else by building a new handler. It returns the
 // handler replaced, if any. Called with g.mu held.
-func (g *Gateway) updateMCPSpec(fn *function, s *specState) (retired http.Handler) {
+func (g *Gateway) updateMCPSpec(fn *function, s *specState) (retired MCPHandler) {
 	if !fn.fn.MCP || g.mcpFactory == nil {
 		return nil
 	}
 	cur := fn.mcp.Load()
 	if cur != nil {
-		if ss, ok := cur.h.(specSetter); ok && s.doc != nil {
+		if ss := cur.h; s.doc != nil {
 			func() {
 				defer func() {
 					if p := recover(); p != nil {
@@ -106,11 +115,9 @@ func (g *Gateway) updateMCPSpec(fn *function, s *specState) (retired http.Handle
 }
 
 // closeHandlers releases MCP handlers the gateway no longer serves.
-func closeHandlers(hs []http.Handler) {
+func closeHandlers(hs []MCPHandler) {
 	for _, h := range hs {
-		if c, ok := h.(closer); ok {
-			c.Close()
-		}
+		h.Close()
 	}
 }
 
@@ -122,9 +129,7 @@ func endSessions(idx *index, ended []auth.Info) {
 			continue
 		}
 		if p := fn.mcp.Load(); p != nil {
-			if e, ok := p.h.(tokenSessionEnder); ok {
-				e.EndTokenSessions(info.Hash)
-			}
+			p.h.EndTokenSessions(info.Hash)
 		}
 	}
 }

@@ -14,19 +14,12 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// The optional methods the gateway looks for are the ones mcp.Bridge has.
-var (
-	_ specSetter        = (*mcp.Bridge)(nil)
-	_ tokenSessionEnder = (*mcp.Bridge)(nil)
-	_ closer            = (*mcp.Bridge)(nil)
-)
-
 // TestMCPBridgeThroughGateway drives the real mcp.Bridge behind the gateway with plain
 // JSON-RPC over HTTP: the gateway's token check feeds the bridge's session binding.
 func TestMCPBridgeThroughGateway(t *testing.T) {
 	up := newUpstream(t, appDoc, nil)
 	sessions := mcp.NewMemorySessions()
-	factory := func(fn store.Function, spec *openapi.Spec) http.Handler {
+	factory := func(fn store.Function, spec *openapi.Spec) MCPHandler {
 		u, err := url.Parse(fn.Upstream)
 		if err != nil {
 			t.Errorf("parse upstream: %v", err)

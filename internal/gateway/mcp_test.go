@@ -14,6 +14,7 @@ import (
 
 // fakeBridge is an MCP handler with the optional methods mcp.Bridge has.
 type fakeBridge struct {
+	stubMCP  // what the tests do not watch
 	fn       string
 	upstream string
 	mu       sync.Mutex
@@ -56,7 +57,7 @@ type bridgeFactory struct {
 	built []*fakeBridge
 }
 
-func (f *bridgeFactory) new(fn store.Function, _ *apiSpec) http.Handler {
+func (f *bridgeFactory) new(fn store.Function, _ *apiSpec) MCPHandler {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b := &fakeBridge{fn: fn.Name, upstream: fn.Upstream}
@@ -131,8 +132,8 @@ func TestHandlerPanicIsA500(t *testing.T) {
 	h := newHarness(t)
 	tok := h.deploy("fn", up, nil)
 	h.start(func(o *Options) {
-		o.MCP = func(store.Function, *apiSpec) http.Handler {
-			return http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+		o.MCP = func(store.Function, *apiSpec) MCPHandler {
+			return stubMCP{http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })}
 		}
 	})
 	resp, body := h.do(http.MethodPost, "/fn/mcp", tokenHeader(tok), nil)

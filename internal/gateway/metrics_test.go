@@ -179,7 +179,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}
 
 	sessions := mcp.NewMemorySessions()
-	factory := func(fn store.Function, spec *openapi.Spec) http.Handler {
+	factory := func(fn store.Function, spec *openapi.Spec) MCPHandler {
 		u, _ := url.Parse(fn.Upstream)
 		b, err := mcp.New(&mcp.Options{Function: fn.Name, Upstream: u, Sessions: sessions, Timeout: fn.Timeout}, spec)
 		if err != nil {

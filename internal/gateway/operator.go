@@ -57,21 +57,13 @@ func (g *Gateway) FunctionState(name string) (FunctionState, bool) {
 	return st, true
 }
 
-// operator is what the MCP handler offers an operator (mcp.Bridge has both).
-type operator interface {
-	Search(query string, limit int) []catalog.SearchResult
-	Call(ctx context.Context, trigger, name string, args map[string]any) (json.RawMessage, error)
-}
-
-func (g *Gateway) operator(name string) (operator, error) {
+func (g *Gateway) operator(name string) (MCPHandler, error) {
 	fn := g.idx.Load().functions[name]
 	if fn == nil {
 		return nil, ErrUnknownFunction
 	}
 	if h := fn.mcp.Load(); h != nil && fn.fn.MCP {
-		if op, ok := h.h.(operator); ok {
-			return op, nil
-		}
+		return h.h, nil
 	}
 	return nil, ErrNoMCP
 }

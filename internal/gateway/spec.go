@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	neturl "net/url"
 	"strconv"
 	"strings"
@@ -215,7 +214,7 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 	if e.again {
 		e.again, e.next = false, time.Time{}
 	}
-	var retired http.Handler
+	var retired MCPHandler
 	if changed {
 		if fn := g.idx.Load().functions[e.name]; fn != nil && fn.spec == e {
 			retired = g.updateMCPSpec(fn, next)
@@ -225,7 +224,7 @@ func (g *Gateway) refreshSpec(ctx context.Context, e *specEntry) {
 	g.mu.Unlock()
 	e.markReady()
 	if retired != nil {
-		closeHandlers([]http.Handler{retired})
+		closeHandlers([]MCPHandler{retired})
 	}
 
 	switch {

@@ -36,11 +36,13 @@ type mcpFactory struct {
 }
 
 // trackedBridge is an mcp.Bridge that leaves the factory's live set when the gateway closes
-// it. SetSpec, EndTokenSessions and ServeHTTP, which the gateway uses, are the Bridge's.
+// it. Everything else the gateway uses is the Bridge's.
 type trackedBridge struct {
 	*mcp.Bridge
 	f *mcpFactory
 }
+
+var _ gateway.MCPHandler = (*trackedBridge)(nil)
 
 // Close releases the bridge (the gateway calls it when it stops serving one).
 func (b *trackedBridge) Close() {
@@ -95,7 +97,7 @@ func newMCPFactory(sessions mcp.SessionStore, allowedOrigins []string, publicURL
 }
 
 // handler is the gateway.Options.MCP hook.
-func (m *mcpFactory) handler(fn store.Function, spec *openapi.Spec) http.Handler {
+func (m *mcpFactory) handler(fn store.Function, spec *openapi.Spec) gateway.MCPHandler {
 	b, err := m.bridge(fn, spec)
 	if err != nil {
 		m.logger.Error().Str("function", fn.Name).Err(err).Msg("MCP endpoint unavailable")
