@@ -21,6 +21,9 @@
 // RequireSignature, or VerifySignature on a request whose body it has read:
 //
 //	http.ListenAndServe(addr, auth.RequireSignature(secret, nil, mux))
+//
+// auth imports none of jfn's packages but one: internal/httperr, a leaf of the standard
+// library only, which writes its refusals in the same JSON error shape as the rest of jfn.
 package auth
 
 import (

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/httperr"
 	"github.com/jfnhq/jfn/mcp"
 )
 
@@ -69,16 +70,16 @@ func (g *Gateway) serveOpenAPI(w http.ResponseWriter, r *http.Request, t target)
 	s := g.waitSpec(r.Context(), t.fn.spec)
 	switch {
 	case s == nil || (s.doc == nil && s.err == nil):
-		fail(w, st, &httpError{status: http.StatusServiceUnavailable, message: notLoaded})
+		fail(w, st, httperr.New(http.StatusServiceUnavailable, notLoaded))
 		return
 	case s.doc == nil:
-		fail(w, st, &httpError{status: http.StatusBadGateway, message: s.reason})
+		fail(w, st, httperr.New(http.StatusBadGateway, s.reason))
 		return
 	}
 	server, relative := g.documentServer(r, t)
 	body, err := s.published(server, relative, t.fn.fn.Public)
 	if err != nil {
-		fail(w, st, &httpError{status: http.StatusBadGateway, message: "The function's OpenAPI document could not be published.", cause: err})
+		fail(w, st, &httperr.Error{Status: http.StatusBadGateway, Message: "The function's OpenAPI document could not be published.", Err: err})
 		return
 	}
 	// The document is public; API explorers in a browser may read it from any origin.
@@ -157,7 +158,7 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t
 		h = hp.h
 	}
 	if h == nil {
-		fail(w, st, &httpError{status: http.StatusNotFound, message: "MCP is not enabled for this function."})
+		fail(w, st, httperr.New(http.StatusNotFound, "MCP is not enabled for this function."))
 		return
 	}
 	info, ok := g.authorize(w, r, idx, t, false)
@@ -193,7 +194,7 @@ func (g *Gateway) adminRoutes() http.Handler {
 	m.HandleFunc("/readyz", g.serveReady)
 	m.Handle("/metrics", g.metrics.handler)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "The admin listener serves /healthz, /readyz and /metrics only.")
+		httperr.Write(w, httperr.New(http.StatusNotFound, "The admin listener serves /healthz, /readyz and /metrics only."))
 	})
 	return m
 }
