@@ -8,12 +8,12 @@
 //     JSON line when the request ends;
 //  2. route (routes.go) resolves the function from the Host
 //     (<name>.<Domain>) or the first path segment (/<name>/…);
-//  3. the dispatcher answers /__health and /openapi.json itself (health.go, spec.go), hands
-//     /mcp to the MCP layer, and sends everything else through the token check to the
-//     reverse proxy (proxy.go).
+//  3. the dispatcher answers /__health and /openapi.json itself (health.go, openapi.go), hands
+//     /mcp to the MCP layer (mcp.go), and sends everything else through the token check to
+//     the reverse proxy (proxy.go).
 //
-// The admin handler (AdminHandler) serves /healthz, /readyz and the Prometheus metrics at
-// /metrics (metrics.go), from a registry of the Gateway's own.
+// The admin handler (AdminHandler, admin.go) serves /healthz, /readyz and the Prometheus
+// metrics at /metrics (metrics.go), from a registry of the Gateway's own.
 //
 // Nothing on the hot path touches the store or the network besides the upstream call: tokens
 // are looked up in an in-memory index (index.go) that Run rebuilds whenever the store reports
@@ -101,7 +101,7 @@ type Options struct {
 	// AllowedOrigins is kept for the MCP layer.
 	AllowedOrigins []string
 	// Cron, when set, is told every function's settings and document as they change (see
-	// Cron in signing.go), so that a scheduler fires the schedules the documents declare.
+	// Cron in cron.go), so that a scheduler fires the schedules the documents declare.
 	Cron Cron
 	// SignatureCompatV1 adds the legacy body-only v1 values after the v2 ones in every
 	// X-Jelou-Signature (--signature-compat v1), for functions that do not verify v2 yet.

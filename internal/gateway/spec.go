@@ -19,6 +19,23 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
+// The gateway's only contact points with package openapi, named here so that the rest of
+// the package reads the same whichever document model backs it.
+type apiSpec = openapi.Spec
+
+var (
+	loadAPISpec    = openapi.Load
+	publishAPISpec = openapi.Publish
+)
+
+const maxDocumentSize = openapi.MaxDocumentSize
+
+var (
+	documentRedirects    = openapi.CheckRedirect
+	errTooManyRedirects  = openapi.ErrTooManyRedirects
+	errCrossHostRedirect = openapi.ErrCrossHostRedirect
+)
+
 // Bounds of the refresh interval a document's Cache-Control may ask for, and of the retry
 // backoff after a failed fetch.
 const (
