@@ -84,7 +84,8 @@ type Options struct {
 	MaxInflightBytes int64
 	// MCP builds the handler of a function's /mcp endpoint from the function and its parsed
 	// document (nil while none has loaded). It is called when a function with MCP on
-	// appears, and again when its upstream, timeout or public flag change. A new document
+	// appears, and again when its MCP settings (upstream, timeout, public flag, CORS origins,
+	// mode, toolsets) or its document URL change. A new document
 	// goes to the running handler through its SetSpec(*openapi.Spec) bool method when it has
 	// one (so sessions survive a refresh), else MCP is called again. When a token is revoked
 	// or deleted, EndTokenSessions([32]byte), if present, ends its open streams; a handler
@@ -95,11 +96,9 @@ type Options struct {
 	//
 	// The handler receives requests whose path is relative to the function ("/mcp"), whose
 	// X-Jelou-Token header has been checked and removed, and whose context carries the
-	// token's auth.Info (auth.FromContext; absent for public functions and OPTIONS). When
-	// MCP is nil, /mcp answers 404.
+	// token's auth.Info (auth.FromContext; absent for public functions). When MCP is nil,
+	// /mcp answers 404.
 	MCP func(fn store.Function, spec *openapi.Spec) http.Handler
-	// AllowedOrigins is kept for the MCP layer.
-	AllowedOrigins []string
 	// Cron, when set, is told every function's settings and document as they change (see
 	// Cron in cron.go), so that a scheduler fires the schedules the documents declare.
 	Cron Cron

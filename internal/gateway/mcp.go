@@ -130,8 +130,9 @@ func endSessions(idx *index, ended []auth.Info) {
 	}
 }
 
-// serveMCP hands /mcp to the MCP layer after the token check (every method but OPTIONS
-// needs a token unless the function is public).
+// serveMCP hands /mcp to the MCP layer after the token check: every request needs a token
+// unless the function is public (CORS preflights were answered before). The token's Info
+// goes into the request's context (auth.NewContext), where the MCP layer finds it.
 func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t target) {
 	st := stateFrom(r.Context())
 	var h http.Handler

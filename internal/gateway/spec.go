@@ -19,8 +19,9 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// The gateway's only contact points with package openapi, named here so that the rest of
-// the package reads the same whichever document model backs it.
+// Package openapi's document model and fetch rules, as the gateway names them. apiSpec is a
+// loaded document; loadAPISpec and publishAPISpec are variables so that a test can count or
+// replace them.
 type apiSpec = openapi.Spec
 
 var (
