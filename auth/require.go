@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/httperr"
 )
 
 // Header is the only place a runtime token is read from.
@@ -63,12 +65,17 @@ func Verify(r *http.Request, function string, lookup Lookup, now time.Time) (Inf
 	return info, nil
 }
 
-// WriteUnauthorized writes the 401 answer of the token rule.
+// errUnauthorized is the 401 of the token rule; its body is UnauthorizedBody.
+var errUnauthorized = &httperr.Error{
+	Status:  http.StatusUnauthorized,
+	Message: "Missing or invalid X-Jelou-Token header",
+	Header:  http.Header{"Www-Authenticate": {`ApiKey header="X-Jelou-Token"`}},
+}
+
+// WriteUnauthorized writes the 401 answer of the token rule: UnauthorizedBody, with
+// WWW-Authenticate naming the header.
 func WriteUnauthorized(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("WWW-Authenticate", `ApiKey header="X-Jelou-Token"`)
-	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = w.Write([]byte(UnauthorizedBody))
+	httperr.Write(w, errUnauthorized)
 }
 
 // Options tunes Require. A nil *Options means the defaults.

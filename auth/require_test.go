@@ -103,6 +103,12 @@ func TestRequire(t *testing.T) {
 	if body, _ := io.ReadAll(rec.Body); string(body) != `{"error":"Unauthorized","message":"Missing or invalid X-Jelou-Token header"}` {
 		t.Errorf("no token: body = %s", body)
 	}
+	if got, want := rec.Header().Get("WWW-Authenticate"), `ApiKey header="X-Jelou-Token"`; got != want {
+		t.Errorf("no token: WWW-Authenticate = %q, want %q", got, want)
+	}
+	if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("no token: X-Content-Type-Options = %q, want nosniff", got)
+	}
 	if failures != 1 || seen != nil {
 		t.Errorf("no token: failures = %d, handler called = %v; want 1, false", failures, seen != nil)
 	}

@@ -9,11 +9,13 @@
 // tokens. Only the SHA-256 hash of a token is ever stored, together with a display prefix
 // such as "jfn_rt_AbCd..".
 //
-// Use New to mint a token, Hash to derive its storage key, and Require to protect handlers:
+// Use New to mint a token, Hash to derive its storage key, and Require to protect the
+// handlers of one function (Verify and WriteUnauthorized are its two halves, for callers
+// that decide more than "token or 401", as the gateway does):
 //
 //	tok, _ := auth.New()
 //	store.Save(auth.Hash(tok), auth.DisplayPrefix(tok))
-//	h := auth.Require(lookup, nil)(next)
+//	h := auth.Require("shop", lookup, nil)(next)
 //
 // The other direction: every request the gateway sends a function carries X-Jelou-Signature,
 // an HMAC-SHA256 with the function's signing secret over the request's method,
@@ -21,6 +23,9 @@
 // RequireSignature, or VerifySignature on a request whose body it has read:
 //
 //	http.ListenAndServe(addr, auth.RequireSignature(secret, nil, mux))
+//
+// auth imports none of jfn's packages but one: internal/httperr, a leaf of the standard
+// library only, which writes its refusals in the same JSON error shape as the rest of jfn.
 package auth
 
 import (

@@ -2,10 +2,11 @@ package auth
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/jfnhq/jfn/internal/httperr"
 )
 
 // DefaultMaxSignedBody bounds the body RequireSignature reads to verify when
@@ -36,23 +37,17 @@ func RequireSignature(secret string, opts *SignatureOptions, next http.Handler) 
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				signatureError(w, http.StatusRequestEntityTooLarge, "The request body is too large.")
+				httperr.Write(w, httperr.New(http.StatusRequestEntityTooLarge, "The request body is too large."))
 				return
 			}
-			signatureError(w, http.StatusBadRequest, "The request body could not be read.")
+			httperr.Write(w, httperr.New(http.StatusBadRequest, "The request body could not be read."))
 			return
 		}
 		if err := VerifyMessage(secret, r.Header.Get(SignatureHeader), RequestMessage(r, body), &o); err != nil {
-			signatureError(w, http.StatusUnauthorized, "Invalid request signature: "+err.Error()+".")
+			httperr.Write(w, httperr.New(http.StatusUnauthorized, "Invalid request signature: "+err.Error()+"."))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
-}
-
-func signatureError(w http.ResponseWriter, status int, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": http.StatusText(status), "message": message})
 }

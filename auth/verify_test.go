@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,6 +84,32 @@ func TestRequireSignatureAcceptV1(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if w.Code != tt.want {
 			t.Errorf("RequireSignature(AcceptV1, %s) = %d %s, want %d", tt.name, w.Code, w.Body, tt.want)
+		}
+	}
+}
+
+// TestRequireSignatureRefusals: each refusal is the JSON error shape with nosniff.
+func TestRequireSignatureRefusals(t *testing.T) {
+	h := RequireSignature("s3cret", &SignatureOptions{MaxBody: 8}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, tt := range []struct {
+		name, body string
+		want       int
+		message    string
+	}{
+		{"unsigned", "{}", 401, "Invalid request signature: missing X-Jelou-Signature header."},
+		{"too large", strings.Repeat("x", 9), 413, "The request body is too large."},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("POST", "/", strings.NewReader(tt.body)))
+		var got struct{ Error, Message string }
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != tt.want || got.Error != http.StatusText(tt.want) || got.Message != tt.message {
+			t.Errorf("RequireSignature(%s) = %d %s, want %d with message %q", tt.name, w.Code, w.Body, tt.want, tt.message)
+		}
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("RequireSignature(%s): Content-Type = %q, want application/json", tt.name, ct)
+		}
+		if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("RequireSignature(%s): X-Content-Type-Options = %q, want nosniff", tt.name, got)
 		}
 	}
 }

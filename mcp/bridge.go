@@ -141,7 +141,7 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	b.defaultView = b.defaultViewSpec()
 
 	// Input validation stays off in mcp-go: the handler validates with openapi's Validate,
-	// whose messages name each field in plain words, as PRODUCT.md asks. Output validation is
+	// whose messages name each bad field in plain words. Output validation is
 	// done by the handler too, so that a mismatch can carry the body (see result.go).
 	b.srv = server.NewMCPServer(opts.Function, "1",
 		server.WithToolCapabilities(true),

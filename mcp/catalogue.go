@@ -17,12 +17,13 @@ import (
 	"github.com/jfnhq/jfn/internal/catalog"
 )
 
-// Catalogues. A connection sees a view of the function's tools (PRODUCT.md, "Catalogues for
-// agents"): the toolsets it selects and a mode, from its URL (?toolsets=a,b&mode=search) or
-// the function's defaults (Options.Mode, Options.Toolsets). In "all" mode tools/list lists
-// the selected tools; in "search" mode it lists search_tools, describe_tool and call_tool,
-// which find, describe and run the selected tools. "auto" is "all" while the selection is
-// small (catalog.AutoMaxTools, catalog.AutoMaxBytes), else "search".
+// Catalogues. A connection sees a view of the function's tools, so that an agent can use
+// what /mcp lists whatever the size of the API: the toolsets it selects and a mode, from its
+// URL (?toolsets=a,b&mode=search) or the function's defaults (Options.Mode,
+// Options.Toolsets). In "all" mode tools/list lists the selected tools; in "search" mode it
+// lists search_tools, describe_tool and call_tool, which find, describe and run the
+// selected tools. "auto" is "all" while the selection is small (catalog.AutoMaxTools,
+// catalog.AutoMaxBytes), else "search".
 //
 // The view is read from each request's URL: clients send every request of a session to the
 // URL they connected to, so a session's catalogue is fixed by that URL. mcp-go's tool filter

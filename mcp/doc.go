@@ -10,17 +10,18 @@
 //		Logger:   logger,
 //	}, spec)
 //	…
-//	mux.Handle("/shop/mcp", tokenCheck(b)) // the gateway's auth middleware runs first
+//	mux.Handle("/shop/mcp", auth.Require("shop", lookup, nil)(b)) // the token check runs first
 //	…
 //	b.SetSpec(newSpec) // after a refresh: open sessions get notifications/tools/list_changed
 //	b.Close()          // when the function is deleted or its MCP endpoint turned off
 //
 // # What the gateway does before the Bridge
 //
-// The Bridge never reads X-Jelou-Token. For a function that is not public, the gateway's
-// token middleware (auth.Require) must run first: it refuses a missing, unknown, revoked or
-// expired token with 401, removes the header, and stores the token's auth.Info in the request
-// context. The Bridge refuses a request without that Info (401), and binds every session to
+// The Bridge never reads X-Jelou-Token. For a function that is not public, a token check must
+// run first: it refuses a missing, unknown, revoked or expired token with 401, removes the
+// header, and stores the token's auth.Info in the request context (auth.NewContext). The
+// gateway does this itself before it hands /mcp over (auth.Verify, then auth.NewContext); a
+// Bridge served on its own can sit behind auth.Require, which does the same. The Bridge refuses a request without that Info (401), and binds every session to
 // the hash of the token that opened it: another token, even a valid one, gets 404 for it.
 //
 // Because the token is checked on every request and a session is never trusted on its own,
@@ -46,7 +47,8 @@
 // built by openapi.Tool.NewRequest under the function's timeout and the caller's context,
 // carries X-Request-Id, X-Jelou-Function, X-Jelou-Token-Id, X-Jelou-Trigger: mcp and the
 // X-Forwarded-* headers, is signed by Options.Signer, and its answer becomes a tool result
-// as PRODUCT.md describes (see mapResponse).
+// (see mapResponse): a non-2xx answer, an unreachable upstream or a timeout is a result with
+// isError and a readable text, never a JSON-RPC error.
 //
 // # Metrics
 //

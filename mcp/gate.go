@@ -3,7 +3,6 @@ package mcp
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/httperr"
 )
 
 // allowedMethods is the Allow header of a 405 from /mcp.
@@ -38,7 +38,7 @@ const allowedMethods = "GET, POST, DELETE"
 // directly, everything else through its HTTP transport (see direct.go).
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if b.closed.Load() {
-		writeError(w, http.StatusNotFound, "MCP is not available for this function.")
+		httperr.Write(w, httperr.New(http.StatusNotFound, "MCP is not available for this function."))
 		return
 	}
 	if r.Method == http.MethodOptions {
@@ -66,11 +66,11 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case v.status == http.StatusUnauthorized:
 		auth.WriteUnauthorized(w)
 		return
+	case v.status == http.StatusMethodNotAllowed:
+		httperr.Write(w, &httperr.Error{Status: v.status, Message: v.message, Header: http.Header{"Allow": {allowedMethods}}})
+		return
 	default:
-		if v.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", allowedMethods)
-		}
-		writeError(w, v.status, v.message)
+		httperr.Write(w, httperr.New(v.status, v.message))
 		return
 	}
 	ctx = withCaller(ctx, r, info)
@@ -80,7 +80,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, err = b.tools.Load().view(spec)
 		}
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			httperr.Write(w, httperr.New(http.StatusBadRequest, err.Error()))
 			return
 		}
 		ctx = context.WithValue(ctx, viewKey{}, spec)
@@ -116,10 +116,12 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		session, _ := ctx.Value(checkedKey{}).(string) // "" for a stateless GET, refused by mcp-go
 		remove, ok := b.streams.add(binding, session, cancel)
 		if !ok {
-			w.Header().Set("Retry-After", "5")
-			writeError(w, http.StatusTooManyRequests, fmt.Sprintf(
-				"Too many open GET streams: at most %d per session and %d per token; close one first.",
-				maxStreamsPerSession, maxStreamsPerBinding))
+			httperr.Write(w, &httperr.Error{
+				Status: http.StatusTooManyRequests,
+				Message: fmt.Sprintf("Too many open GET streams: at most %d per session and %d per token; close one first.",
+					maxStreamsPerSession, maxStreamsPerBinding),
+				Header: http.Header{"Retry-After": {"5"}},
+			})
 			return
 		}
 		defer remove()
@@ -267,16 +269,4 @@ func withCaller(ctx context.Context, r *http.Request, info auth.Info) context.Co
 func callerFrom(ctx context.Context) caller {
 	c, _ := ctx.Value(callerKey{}).(caller)
 	return c
-}
-
-// writeError writes the gateway's JSON error shape.
-func writeError(w http.ResponseWriter, status int, message string) {
-	body, _ := json.Marshal(struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}{http.StatusText(status), message})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

@@ -1,7 +1,10 @@
 package mcp
 
 import (
+	"context"
 	"crypto/tls"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -297,4 +300,131 @@ func TestStreamEndsWhenTokenExpires(t *testing.T) {
 	h.sessionClient(t, tok)
 	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
 	waitFor(t, "the GET stream to end at expiry", func() bool { return h.bridge.openStreams() == 0 })
+}
+
+// TestGateErrorsAreJSON: every refusal of the gate, and the token check's 401 in front of it,
+// is the JSON error shape with nosniff, so that a browser never reads it as anything else.
+func TestGateErrorsAreJSON(t *testing.T) {
+	h := newHarness(t, nil)
+	sessA := h.openSession(t, h.tokA)
+	const v = "2025-06-18"
+
+	check := func(t *testing.T, what string, status int, header http.Header, body string) {
+		t.Helper()
+		if ct := header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type = %q, want application/json", what, ct)
+		}
+		if got := header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options = %q, want nosniff", what, got)
+		}
+		var got struct{ Error, Message string }
+		if err := json.Unmarshal([]byte(body), &got); err != nil || got.Error != http.StatusText(status) || got.Message == "" {
+			t.Errorf("%s: body %s, want {\"error\":%q,\"message\":…}", what, body, http.StatusText(status))
+		}
+	}
+
+	tests := []struct {
+		name       string
+		method     string
+		token      string
+		session    string
+		version    string
+		body       string
+		header     http.Header
+		wantStatus int
+	}{
+		{"no token", "POST", "", sessA, v, toolsListBody, nil, 401},
+		{"missing session", "POST", h.tokA, "", v, toolsListBody, nil, 400},
+		{"unknown session", "POST", h.tokA, "nope", v, toolsListBody, nil, 404},
+		{"PUT", "PUT", h.tokA, sessA, v, toolsListBody, nil, 405},
+		{"unsupported version", "POST", h.tokA, sessA, "1999-01-01", toolsListBody, nil, 400},
+		{"foreign origin", "POST", h.tokA, sessA, v, toolsListBody, http.Header{"Origin": {"https://evil.example"}}, 403},
+		{"over 4 MiB", "POST", h.tokA, "", "", `{"x":"` + strings.Repeat("a", maxRequestBody) + `"}`, nil, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := h.rawRequest(t, tt.method, tt.token, tt.session, tt.version, tt.body, tt.header)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("%s: status %d, want %d (body %s)", tt.name, resp.StatusCode, tt.wantStatus, body)
+			}
+			check(t, tt.name, tt.wantStatus, resp.Header, body)
+			if tt.wantStatus == 405 && resp.Header.Get("Allow") != "GET, POST, DELETE" {
+				t.Errorf("%s: Allow = %q, want %q", tt.name, resp.Header.Get("Allow"), "GET, POST, DELETE")
+			}
+		})
+	}
+
+	t.Run("unknown mode", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", h.url+"?mode=bogus", strings.NewReader(toolsListBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(auth.Header, h.tokA)
+		req.Header.Set(mcpgo.HeaderSessionID, sessA)
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 400 {
+			t.Fatalf("POST /mcp?mode=bogus: status %d, want 400 (body %s)", resp.StatusCode, body)
+		}
+		check(t, "POST /mcp?mode=bogus", 400, resp.Header, string(body))
+	})
+
+	t.Run("too many GET streams", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		get := func(ctx context.Context) (*http.Response, error) {
+			req, _ := http.NewRequestWithContext(ctx, "GET", h.url, nil)
+			req.Header.Set("Accept", "text/event-stream")
+			req.Header.Set(auth.Header, h.tokA)
+			req.Header.Set(mcpgo.HeaderSessionID, sessA)
+			req.Header.Set(mcpgo.HeaderProtocolVersion, v)
+			return h.srv.Client().Do(req)
+		}
+		for range maxStreamsPerSession {
+			go func() {
+				if resp, err := get(ctx); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+		}
+		waitFor(t, "the session's GET streams", func() bool { return h.bridge.openStreams() == maxStreamsPerSession })
+		resp, err := get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("GET stream %d: status %d, want 429 (body %s)", maxStreamsPerSession+1, resp.StatusCode, body)
+		}
+		check(t, "GET over the stream limit", 429, resp.Header, string(body))
+		if got := resp.Header.Get("Retry-After"); got != "5" {
+			t.Errorf("GET over the stream limit: Retry-After = %q, want 5", got)
+		}
+	})
+
+	t.Run("without the token check", func(t *testing.T) {
+		r := httptest.NewRequest("POST", "/mcp", strings.NewReader(initializeBody))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.bridge.ServeHTTP(w, r)
+		if w.Code != 401 || w.Body.String() != auth.UnauthorizedBody {
+			t.Fatalf("initialize without auth.Info = %d %s, want 401 %s", w.Code, w.Body, auth.UnauthorizedBody)
+		}
+		check(t, "initialize without auth.Info", 401, w.Header(), w.Body.String())
+	})
+
+	t.Run("closed", func(t *testing.T) {
+		h.bridge.Close()
+		r := httptest.NewRequest("POST", "/mcp", strings.NewReader(toolsListBody))
+		w := httptest.NewRecorder()
+		h.bridge.ServeHTTP(w, r)
+		if w.Code != 404 {
+			t.Fatalf("POST to a closed Bridge = %d %s, want 404", w.Code, w.Body)
+		}
+		check(t, "POST to a closed Bridge", 404, w.Header(), w.Body.String())
+	})
 }

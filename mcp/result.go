@@ -25,7 +25,7 @@ const (
 	maxMismatchBody = 64 << 10
 )
 
-// mapResponse turns the upstream's answer into a tool result, as PRODUCT.md lists:
+// mapResponse turns the upstream's answer into a tool result:
 //
 //   - non-2xx: isError, "HTTP <code> <reason>" and the body cut to maxErrorBody;
 //   - 2xx JSON: structuredContent (an object; a non-object is wrapped as {"result": …}) and

@@ -21,7 +21,7 @@ var ErrSessionNotFound = errors.New("mcp session not found")
 // token that opened it (all zeros for a public function); it never holds the token itself.
 type SessionStore interface {
 	// Create records a new session. The id is random and never reused. A store that bounds
-	// the sessions of a token (PRODUCT.md: the least recently used go beyond a limit)
+	// the sessions of a token (beyond a limit, the least recently used go first)
 	// returns the ids it evicted to make room, so that their streams here end too.
 	Create(ctx context.Context, id string, function string, tokenHash [32]byte) (evicted []string, err error)
 	// Get returns the session's function and token hash, or ErrSessionNotFound when the id

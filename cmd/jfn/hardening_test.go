@@ -235,7 +235,7 @@ func TestTokenlessOptionsNeverReachesUpstream(t *testing.T) {
 	}
 }
 
-// unauthorizedBody is PRODUCT.md's 401 body, to the byte.
+// unauthorizedBody is the body of every 401 of the token rule, to the byte.
 const unauthorizedBody = `{"error":"Unauthorized","message":"Missing or invalid X-Jelou-Token header"}`
 
 func TestTokenlessRequestsOfAnyMethodNeverReachUpstream(t *testing.T) {

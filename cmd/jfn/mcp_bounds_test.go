@@ -1,8 +1,8 @@
 package main
 
-// Bounded MCP sessions (PRODUCT.md, "Sessions are bounded"): at most a fixed number of live
-// sessions per token (per function for a public function's tokenless sessions), the least
-// recently used evicted first; a session that saw nothing after initialize expires early.
+// Bounded MCP sessions: at most a fixed number of live sessions per token (per function for
+// a public function's tokenless sessions), the least recently used evicted first; a session
+// that saw nothing after initialize expires early.
 // Every test drives real servers over HTTP; where two servers share the store, an evicted or
 // expired session must be refused by both.
 
@@ -39,7 +39,7 @@ func initializeOnly(t *testing.T, url, token string) string {
 func wantSessionStatus(t *testing.T, urls []string, token, session, what string, want int) {
 	t.Helper()
 	for i, url := range urls {
-		// A session ended on another server is refused here within a second (PRODUCT.md):
+		// A session ended on another server must be refused here within a second:
 		// each server trusts a session it read from the store for sessionRecheck.
 		if !eventually(time.Second, func() bool { return sessionStatus(t, url, token, session) == want }) {
 			t.Errorf("server %d: tools/list on %s = %d, want %d", i, what, sessionStatus(t, url, token, session), want)
@@ -132,7 +132,7 @@ func TestMCPSessionsCappedAtDefault(t *testing.T) {
 	url := boundedServers(t, db, []func(*server.Config){nil}, "balance", tok, other)[0]
 
 	kept := openRawSession(t, url, other)
-	const limit = 1000 // PRODUCT.md: at most 1,000 live sessions per token
+	const limit = 1000 // at most 1,000 live sessions per token
 	ids := make([]string, limit+1)
 	start := time.Now()
 	for i := range ids {

@@ -9,7 +9,7 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// Catalogue modes (PRODUCT.md, "Catalogues for agents").
+// Catalogue modes: which tools a connection's tools/list shows.
 const (
 	// ModeAll lists every selected tool.
 	ModeAll = "all"
@@ -227,8 +227,8 @@ func NewSearchResult(d Doc, toolsets []string, score float64) SearchResult {
 	}
 }
 
-// MetaTools are the definitions search mode lists: search_tools, describe_tool and
-// call_tool, with the input shapes of PRODUCT.md.
+// MetaTools are the definitions search mode lists: search_tools {query, limit 1–50, default
+// 10}, describe_tool {name} and call_tool {name, arguments}.
 func MetaTools() []openapi.Tool {
 	return []openapi.Tool{
 		{

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/httperr"
 )
 
 // Request bodies. The proxy buffers a body to sign it (signing.go) and the MCP layer reads
@@ -50,12 +52,11 @@ func (b *inflight) give(n int64) { b.used.Add(-n) }
 
 // Errors of readBody besides errTooLarge.
 var (
-	errBodyTimeout = &httpError{status: http.StatusRequestTimeout, closeConn: true}
-	errBusy        = &httpError{
-		status:     http.StatusServiceUnavailable,
-		message:    "The gateway is holding too many request bodies right now; retry shortly.",
-		retryAfter: "1",
-		closeConn:  true,
+	errBodyTimeout = &httperr.Error{Status: http.StatusRequestTimeout, Header: closeConn}
+	errBusy        = &httperr.Error{
+		Status:  http.StatusServiceUnavailable,
+		Message: "The gateway is holding too many request bodies right now; retry shortly.",
+		Header:  http.Header{"Retry-After": {"1"}, "Connection": {"close"}},
 	}
 )
 
@@ -140,12 +141,12 @@ func (g *Gateway) bodyError(r *http.Request, st *reqState, err error) error {
 		return errTooLarge(g.maxBody)
 	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		e := *errBodyTimeout
-		e.message = fmt.Sprintf("The request body did not arrive within %s.", g.bodyTimeout)
-		e.cause = fmt.Errorf("read body: %w", err)
+		e.Message = fmt.Sprintf("The request body did not arrive within %s.", g.bodyTimeout)
+		e.Err = fmt.Errorf("read body: %w", err)
 		return &e
 	case r.Context().Err() != nil:
 		st.clientGone = true
 		return err
 	}
-	return &httpError{status: http.StatusBadRequest, message: "The request body could not be read.", cause: fmt.Errorf("read body: %w", err), closeConn: true}
+	return &httperr.Error{Status: http.StatusBadRequest, Message: "The request body could not be read.", Err: fmt.Errorf("read body: %w", err), Header: closeConn}
 }

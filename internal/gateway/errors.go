@@ -7,110 +7,82 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/httperr"
 )
 
-// httpError is an error with an answer: a status and a sentence for the client, and a cause
-// for the log. fail is the one place that turns it into a response and a log entry.
-type httpError struct {
-	status  int
-	message string // one clear sentence, safe to show the client
-	cause   error  // what went wrong, for the log; nil for ordinary client errors
-	allow   string // the Allow header of a 405
-	// retryAfter is the Retry-After header (seconds) of an answer that asks the client to
-	// come back later.
-	retryAfter string
-	// closeConn ends the connection after the answer: the request's body was not read to
-	// its end, so the connection cannot carry another request.
-	closeConn bool
-}
+// The gateway's refusals are *httperr.Error values: a status and a sentence for the client,
+// the headers the answer needs, and a cause for the log. fail is the one place in the
+// gateway that turns an error into a response and a log entry.
 
-func (e *httpError) Error() string {
-	if e.cause != nil {
-		return e.message + ": " + e.cause.Error()
-	}
-	return e.message
-}
-
-func (e *httpError) Unwrap() error { return e.cause }
+// closeConn is the header of an answer after which the connection ends: the request's body
+// was not read to its end, so the connection cannot carry another request.
+var closeConn = http.Header{"Connection": {"close"}}
 
 // errUpstreamTimeout is the cancellation cause when a function exceeds its timeout.
 var errUpstreamTimeout = errors.New("upstream timeout")
 
-func errNoFunction(name string) *httpError {
-	return &httpError{status: http.StatusNotFound, message: fmt.Sprintf("No function named %q is deployed.", name)}
+func errNoFunction(name string) *httperr.Error {
+	return httperr.New(http.StatusNotFound, fmt.Sprintf("No function named %q is deployed.", name))
 }
 
-var errNoRoute = &httpError{status: http.StatusNotFound, message: "Name a function in the path, as in /<function>/…, or in the host."}
+var errNoRoute = httperr.New(http.StatusNotFound, "Name a function in the path, as in /<function>/…, or in the host.")
 
-func errUnreachable(cause error) *httpError {
-	return &httpError{status: http.StatusBadGateway, message: "The function's upstream could not be reached.", cause: cause}
+func errUnreachable(cause error) *httperr.Error {
+	return &httperr.Error{Status: http.StatusBadGateway, Message: "The function's upstream could not be reached.", Err: cause}
 }
 
-func errTimeout(d time.Duration) *httpError {
-	return &httpError{
-		status:  http.StatusGatewayTimeout,
-		message: fmt.Sprintf("The function did not answer within %s.", d),
-		cause:   fmt.Errorf("no answer within %s", d),
+func errTimeout(d time.Duration) *httperr.Error {
+	return &httperr.Error{
+		Status:  http.StatusGatewayTimeout,
+		Message: fmt.Sprintf("The function did not answer within %s.", d),
+		Err:     fmt.Errorf("no answer within %s", d),
 	}
 }
 
-func errTooLarge(limit int64) *httpError {
-	return &httpError{
-		status:    http.StatusRequestEntityTooLarge,
-		message:   fmt.Sprintf("The request body is larger than %s.", sizeText(limit)),
-		closeConn: true, // the rest of the body is never read
+func errTooLarge(limit int64) *httperr.Error {
+	return &httperr.Error{
+		Status:  http.StatusRequestEntityTooLarge,
+		Message: fmt.Sprintf("The request body is larger than %s.", sizeText(limit)),
+		Header:  closeConn, // the rest of the body is never read
 	}
 }
 
-func errMethod(allow string) *httpError {
-	return &httpError{status: http.StatusMethodNotAllowed, message: "This route answers " + allow + " only.", allow: allow}
+func errMethod(allow string) *httperr.Error {
+	return &httperr.Error{
+		Status:  http.StatusMethodNotAllowed,
+		Message: "This route answers " + allow + " only.",
+		Header:  http.Header{"Allow": {allow}},
+	}
 }
 
-// fail answers the request with err and records it for the access log. Errors that are not
-// *httpError become a 500 that reveals nothing.
+// fail answers the request with err and records its cause for the access log. Errors that
+// are not *httperr.Error become a 500 that reveals nothing (httperr.Internal).
 func fail(w http.ResponseWriter, st *reqState, err error) {
-	var he *httpError
-	if !errors.As(err, &he) {
-		he = &httpError{status: http.StatusInternalServerError, message: "The gateway could not handle the request.", cause: err}
-	}
+	he := httperr.As(err)
 	if st != nil {
-		st.err = he.cause
+		st.err = he.Err
 		if st.requestID != "" {
 			// A 1xx from the upstream clears the header map; set the id again.
 			w.Header().Set("X-Request-Id", st.requestID)
 		}
 	}
-	if he.allow != "" {
-		w.Header().Set("Allow", he.allow)
-	}
-	if he.retryAfter != "" {
-		w.Header().Set("Retry-After", he.retryAfter)
-	}
-	if he.closeConn {
-		w.Header().Set("Connection", "close")
-	}
-	writeJSONError(w, he.status, he.message)
+	httperr.Write(w, he)
 }
 
-// writeJSONError writes {"error":"<status text>","message":"<message>"}.
-func writeJSONError(w http.ResponseWriter, status int, message string) {
-	body := struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}{http.StatusText(status), message}
-	writeJSON(w, status, body)
-}
-
-// writeJSON writes v as compact JSON without HTML escaping and without a trailing newline.
+// writeJSON writes v, the JSON answer of a failed health or readiness check, as compact
+// JSON without HTML escaping and without a trailing newline, with the headers of an error
+// answer (httperr.WriteJSON).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := marshal(v)
 	if err != nil {
-		b = []byte(`{"error":"Internal Server Error","message":"The gateway could not encode its answer."}`)
-		status = http.StatusInternalServerError
+		httperr.Write(w, httperr.Internal(fmt.Errorf("encode the answer: %w", err)))
+		return
 	}
-	writeRaw(w, status, b)
+	httperr.WriteJSON(w, status, b)
 }
 
+// writeRaw writes body, a JSON document, as a successful answer.
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

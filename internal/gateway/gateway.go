@@ -8,12 +8,12 @@
 //     JSON line when the request ends;
 //  2. route (routes.go) resolves the function from the Host
 //     (<name>.<Domain>) or the first path segment (/<name>/…);
-//  3. the dispatcher answers /__health and /openapi.json itself (health.go, spec.go), hands
-//     /mcp to the MCP layer, and sends everything else through the token check to the
-//     reverse proxy (proxy.go).
+//  3. the dispatcher answers /__health and /openapi.json itself (health.go, openapi.go), hands
+//     /mcp to the MCP layer (mcp.go), and sends everything else through the token check to
+//     the reverse proxy (proxy.go).
 //
-// The admin handler (AdminHandler) serves /healthz, /readyz and the Prometheus metrics at
-// /metrics (metrics.go), from a registry of the Gateway's own.
+// The admin handler (AdminHandler, admin.go) serves /healthz, /readyz and the Prometheus
+// metrics at /metrics (metrics.go), from a registry of the Gateway's own.
 //
 // Nothing on the hot path touches the store or the network besides the upstream call: tokens
 // are looked up in an in-memory index (index.go) that Run rebuilds whenever the store reports
@@ -84,7 +84,8 @@ type Options struct {
 	MaxInflightBytes int64
 	// MCP builds the handler of a function's /mcp endpoint from the function and its parsed
 	// document (nil while none has loaded). It is called when a function with MCP on
-	// appears, and again when its upstream, timeout or public flag change. A new document
+	// appears, and again when its MCP settings (upstream, timeout, public flag, CORS origins,
+	// mode, toolsets) or its document URL change. A new document
 	// goes to the running handler through its SetSpec(*openapi.Spec) bool method when it has
 	// one (so sessions survive a refresh), else MCP is called again. When a token is revoked
 	// or deleted, EndTokenSessions([32]byte), if present, ends its open streams; a handler
@@ -95,13 +96,11 @@ type Options struct {
 	//
 	// The handler receives requests whose path is relative to the function ("/mcp"), whose
 	// X-Jelou-Token header has been checked and removed, and whose context carries the
-	// token's auth.Info (auth.FromContext; absent for public functions and OPTIONS). When
-	// MCP is nil, /mcp answers 404.
+	// token's auth.Info (auth.FromContext; absent for public functions). When MCP is nil,
+	// /mcp answers 404.
 	MCP func(fn store.Function, spec *openapi.Spec) MCPHandler
-	// AllowedOrigins is kept for the MCP layer.
-	AllowedOrigins []string
 	// Cron, when set, is told every function's settings and document as they change (see
-	// Cron in signing.go), so that a scheduler fires the schedules the documents declare.
+	// Cron in cron.go), so that a scheduler fires the schedules the documents declare.
 	Cron Cron
 	// SignatureCompatV1 adds the legacy body-only v1 values after the v2 ones in every
 	// X-Jelou-Signature (--signature-compat v1), for functions that do not verify v2 yet.

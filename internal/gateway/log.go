@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/httperr"
 	"github.com/rs/zerolog"
 )
 
@@ -87,7 +88,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 				st.err = fmt.Errorf("panic: %v", p)
 				st.stack = debug.Stack()
 				if !st.w.wroteHeader {
-					fail(&st.w, st, &httpError{status: http.StatusInternalServerError, message: "The gateway could not handle the request.", cause: st.err})
+					fail(&st.w, st, httperr.Internal(st.err))
 					g.logRequest(st, r)
 					return
 				}

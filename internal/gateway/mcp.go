@@ -9,6 +9,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/internal/httperr"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 )
@@ -132,4 +133,40 @@ func endSessions(idx *index, ended []auth.Info) {
 			p.h.EndTokenSessions(info.Hash)
 		}
 	}
+}
+
+// serveMCP hands /mcp to the MCP layer after the token check: every request needs a token
+// unless the function is public (CORS preflights were answered before). The token's Info
+// goes into the request's context (auth.NewContext), where the MCP layer finds it.
+func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request, idx *index, t target) {
+	st := stateFrom(r.Context())
+	var h MCPHandler
+	if hp := t.fn.mcp.Load(); hp != nil && t.fn.fn.MCP {
+		h = hp.h
+	}
+	if h == nil {
+		fail(w, st, httperr.New(http.StatusNotFound, "MCP is not enabled for this function."))
+		return
+	}
+	info, ok := g.authorize(w, r, idx, t, false)
+	if !ok {
+		return
+	}
+	_, held, err := g.readBody(w, r, st)
+	if err != nil {
+		if !st.clientGone {
+			fail(w, st, err)
+		}
+		return
+	}
+	defer g.inflight.give(held)
+	ctx := r.Context()
+	if info.ID != "" {
+		ctx = auth.NewContext(ctx, info)
+	}
+	out := r.WithContext(ctx)
+	u := *r.URL
+	u.Path, u.RawPath = t.path, t.raw
+	out.URL = &u
+	h.ServeHTTP(w, out)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/httperr"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -193,17 +194,13 @@ func hasMethodParam(q string) bool {
 	return false
 }
 
-var errMethodOverride = &httpError{
-	status:  http.StatusBadRequest,
-	message: "A _method override is not accepted without a token: send the request with the method it means.",
-}
+var errMethodOverride = httperr.New(http.StatusBadRequest,
+	"A _method override is not accepted without a token: send the request with the method it means.")
 
 // errDotSegment answers a path with "." or ".." segments on a function whose upstream has a
 // base path: the upstream may resolve "/base/../other" outside its base.
-var errDotSegment = &httpError{
-	status:  http.StatusBadRequest,
-	message: `The path has a "." or ".." segment; this function's upstream has a base path, so such paths are refused.`,
-}
+var errDotSegment = httperr.New(http.StatusBadRequest,
+	`The path has a "." or ".." segment; this function's upstream has a base path, so such paths are refused.`)
 
 // hasDotSegment reports whether the decoded path p has a "." or ".." segment, with '/' or
 // a backslash (which some servers read as '/') between segments.

@@ -288,11 +288,11 @@ func TestSizeText(t *testing.T) {
 			t.Errorf("sizeText(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
-	if got := errTooLarge(DefaultMaxBodyBytes).message; got != "The request body is larger than 10 MiB." {
-		t.Errorf("errTooLarge(default).message = %q", got)
+	if got := errTooLarge(DefaultMaxBodyBytes).Message; got != "The request body is larger than 10 MiB." {
+		t.Errorf("errTooLarge(default).Message = %q", got)
 	}
-	if got := errTimeout(DefaultTimeout).message; got != "The function did not answer within 30s." {
-		t.Errorf("errTimeout(default).message = %q", got)
+	if got := errTimeout(DefaultTimeout).Message; got != "The function did not answer within 30s." {
+		t.Errorf("errTimeout(default).Message = %q", got)
 	}
 }
 

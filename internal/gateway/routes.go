@@ -164,9 +164,10 @@ func readOnly(method string) bool { return method == http.MethodGet || method ==
 
 // authorize applies the token rule. It lets the request through without a token when the
 // function is public or (when publicOps) the operation is public in the function's document;
-// every other request, OPTIONS included (preflights never get here), needs a valid token. With a valid token it records the token in the request (context
-// and access log) and removes the header; the token's Info is returned (zero without one).
-// Otherwise it answers 401 and returns false.
+// every other request, OPTIONS included (preflights never get here), needs a valid token.
+// With a valid token it records the token's id for the access log and its last use, and
+// removes the header; the token's Info is returned (zero without one). Otherwise it answers
+// 401 and returns false.
 func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, idx *index, t target, publicOps bool) (auth.Info, bool) {
 	fn := t.fn
 	if fn.fn.Public {

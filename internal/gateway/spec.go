@@ -19,6 +19,24 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
+// Package openapi's document model and fetch rules, as the gateway names them. apiSpec is a
+// loaded document; loadAPISpec and publishAPISpec are variables so that a test can count or
+// replace them.
+type apiSpec = openapi.Spec
+
+var (
+	loadAPISpec    = openapi.Load
+	publishAPISpec = openapi.Publish
+)
+
+const maxDocumentSize = openapi.MaxDocumentSize
+
+var (
+	documentRedirects    = openapi.CheckRedirect
+	errTooManyRedirects  = openapi.ErrTooManyRedirects
+	errCrossHostRedirect = openapi.ErrCrossHostRedirect
+)
+
 // Bounds of the refresh interval a document's Cache-Control may ask for, and of the retry
 // backoff after a failed fetch.
 const (

@@ -11,6 +11,7 @@ import (
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/console"
 	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/httperr"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 )
@@ -119,11 +120,8 @@ func adminHandler(gw http.Handler, c http.Handler, refusal string) http.Handler 
 	}
 	if c == nil {
 		m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.WriteHeader(http.StatusNotFound)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": "Not Found",
-				"message": "The admin listener serves /healthz, /readyz and /metrics only; " + refusal + "."})
+			httperr.Write(w, httperr.New(http.StatusNotFound,
+				"The admin listener serves /healthz, /readyz and /metrics only; "+refusal+"."))
 		})
 		return m
 	}

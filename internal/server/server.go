@@ -153,7 +153,6 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		MaxBodyBytes:      s.cfg.MaxBodyBytes,
 		BodyTimeout:       s.cfg.BodyTimeout,
 		MaxInflightBytes:  s.cfg.MaxInflight,
-		AllowedOrigins:    s.cfg.AllowedOrigins,
 		MCP:               s.mcp.handler,
 		Cron:              s.cron,
 		SignatureCompatV1: s.cfg.SignatureCompat == "v1",

@@ -16,7 +16,7 @@ const (
 	// DefaultSessionTTL is how long an MCP session may stay unused before it is removed.
 	DefaultSessionTTL = 24 * time.Hour
 	// unusedSessionTTL is how long a session lives when it sees no request after its
-	// initialize (PRODUCT.md): clients that initialize and leave do not hold a slot for a day.
+	// initialize: clients that initialize and leave do not hold a slot for a day.
 	unusedSessionTTL = 10 * time.Minute
 	// sessionFlushEvery is how often last-seen times go to the store in one batch.
 	sessionFlushEvery = 5 * time.Second
@@ -40,7 +40,7 @@ const (
 // itself, with this server's unflushed times, so a session never outlives them by up to a
 // sweep interval.
 //
-// Bounds (PRODUCT.md, "Sessions are bounded"): Create keeps at most limit sessions per
+// Bounds: Create keeps at most limit sessions per
 // function and token hash, evicting the least recently used in the store's transaction. Its
 // order is the stored last-seen time, which this server brings up to date for the binding
 // just before (its own unflushed uses count exactly); another server's uses count once it

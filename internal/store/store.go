@@ -113,7 +113,8 @@ type Session struct {
 func (s Session) Used() bool { return s.LastSeenAt.After(s.CreatedAt) }
 
 // DefaultSessionLimit is how many sessions one token may keep open in one function (for a
-// public function, how many tokenless sessions the function may keep): PRODUCT.md's bound.
+// public function, how many tokenless sessions the function may keep); opening one more
+// evicts the least recently used.
 // CreateSession uses it when given a limit of zero or less.
 const DefaultSessionLimit = 1000
 
