@@ -41,7 +41,7 @@ func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	err := g.store.Ping(ctx)
 	if r.Context().Err() == nil {
-		g.noteStore(err) // logs when the store's state changes, not on every probe
+		g.NoteStore(err) // logs when the store's state changes, not on every probe
 	}
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, notReady{Status: "error", Reason: "The store is unreachable."})

@@ -321,20 +321,20 @@ func (g *Gateway) Run(ctx context.Context) error {
 }
 
 // reload replaces the in-memory index with a fresh snapshot of the store. An unreachable
-// store is reported through noteStore, once per outage, though reloads retry every second.
+// store is reported through NoteStore, once per outage, though reloads retry every second.
 func (g *Gateway) reload(ctx context.Context) error {
 	snap, err := g.store.Snapshot(ctx)
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
 		case errors.Is(err, store.ErrUnreachable):
-			g.noteStore(err)
+			g.NoteStore(err)
 		default:
 			g.log.Error().Err(err).Msg("reload snapshot failed; keeping the previous index")
 		}
 		return err
 	}
-	g.noteStore(nil)
+	g.NoteStore(nil)
 	g.apply(snap)
 	return nil
 }

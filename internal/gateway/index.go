@@ -247,7 +247,7 @@ func (g *Gateway) flush(ctx context.Context) {
 	}
 	if err := g.store.TouchTokens(ctx, batch); err != nil {
 		if errors.Is(err, store.ErrUnreachable) {
-			g.noteStore(err) // the outage is logged once; the times go out when it ends
+			g.NoteStore(err) // the outage is logged once; the times go out when it ends
 		} else {
 			g.log.Warn().Err(err).Int("tokens", len(batch)).Msg("recording token last use failed; will retry")
 		}

@@ -11,13 +11,13 @@ import (
 // is a single-row read per replica.
 const DefaultStoreCheck = 2 * time.Second
 
-// noteStore records the outcome of a store call that tells whether the store answers (a
+// NoteStore records the outcome of a store call that tells whether the store answers (a
 // ping or a snapshot), and logs when that changes: once when the store becomes unreachable,
 // once when it answers again. Everything that meets the outage in between (reloads, flushes,
 // readiness checks) reports it through here, so that an outage is one line, not one a
 // second. When the store comes back, Run is woken to reload at once rather than wait for
 // the change feed to reconnect.
-func (g *Gateway) noteStore(err error) {
+func (g *Gateway) NoteStore(err error) {
 	if err == nil {
 		if g.storeDown.CompareAndSwap(true, false) {
 			g.log.Info().Msg("store reachable again")
@@ -49,6 +49,6 @@ func (g *Gateway) checkStore(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		g.noteStore(err)
+		g.NoteStore(err)
 	}
 }

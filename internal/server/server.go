@@ -209,7 +209,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.sessions.run(runCtx, s.logger, s.cfg.SessionFlush, s.cfg.SessionSweep)
+		s.sessions.run(runCtx, s.logger, s.cfg.SessionFlush, s.cfg.SessionSweep, gw.NoteStore)
 	}()
 	for _, p := range []struct {
 		srv *http.Server

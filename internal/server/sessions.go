@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -268,7 +269,10 @@ func (s *storeSessions) sweep(ctx context.Context, now time.Time) (int, error) {
 
 // run flushes last-seen times every flushEvery (and at once after a session's first use)
 // and sweeps expired sessions every sweepEvery until ctx ends, then flushes one last time.
-func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEvery, sweepEvery time.Duration) {
+// A failed flush or sweep is a store that does not answer: it goes to storeErr (the
+// gateway's NoteStore, which logs an outage once when it starts and once when it ends), and
+// is tried again at the next tick; the times wait in memory.
+func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEvery, sweepEvery time.Duration, storeErr func(error)) {
 	flushTick := time.NewTicker(flushEvery)
 	defer flushTick.Stop()
 	sweepTick := time.NewTicker(sweepEvery)
@@ -284,21 +288,22 @@ func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEve
 			return
 		case <-s.kick:
 			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn().Err(err).Msg("recording MCP session use failed; will retry")
+				storeErr(fmt.Errorf("record MCP session use: %w", err))
 			}
 		case <-flushTick.C:
 			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn().Err(err).Msg("recording MCP session use failed; will retry")
+				storeErr(fmt.Errorf("record MCP session use: %w", err))
 			}
 		case now := <-sweepTick.C:
 			// Flush first, so a session in use here is not swept on its stored time alone.
 			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn().Err(err).Msg("recording MCP session use failed; will retry")
+				storeErr(fmt.Errorf("record MCP session use: %w", err))
+				continue // the store is away: the sweep would fail too
 			}
 			n, err := s.sweep(ctx, now)
 			switch {
 			case err != nil && ctx.Err() == nil:
-				logger.Warn().Err(err).Msg("removing idle MCP sessions failed; will retry")
+				storeErr(fmt.Errorf("remove idle MCP sessions: %w", err))
 			case n > 0:
 				logger.Info().Int("sessions", n).Dur("ttl", s.ttl).Dur("unused_ttl", s.unused).Msg("removed expired MCP sessions")
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,7 +183,7 @@ func TestSessionFirstUseWrittenOnce(t *testing.T) {
 	st := sessionsStore(t)
 	counted := &countingTouches{Sessions: st}
 	s := newStoreSessions(counted, time.Hour, time.Hour, 0)
-	go s.run(ctx, zerolog.Nop(), time.Hour, time.Hour)
+	go s.run(ctx, zerolog.Nop(), time.Hour, time.Hour, func(error) {})
 	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
 		t.Fatal(err)
 	}
@@ -209,4 +210,66 @@ func sessionsStore(t *testing.T) *store.SQLite {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// downSessions is a store that has gone away: every write and sweep fails.
+type downSessions struct{ store.Sessions }
+
+var errStoreDown = errors.New("connection refused")
+
+func (downSessions) TouchSessions(context.Context, map[string]time.Time) error { return errStoreDown }
+func (downSessions) DeleteIdleSessions(context.Context, time.Time, time.Time) (int, error) {
+	return 0, errStoreDown
+}
+
+// TestSessionLoopReportsOutageOnce: while the store is down, the flush and sweep of every tick
+// fail; they report it to the store watch (the gateway's, which logs an outage once) and do
+// not log a warning per tick themselves.
+func TestSessionLoopReportsOutageOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st := sessionsStore(t)
+	s := newStoreSessions(downSessions{st}, time.Hour, time.Hour, 0)
+	if _, err := s.Create(ctx, "a", "fn", [32]byte{}); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	var mu sync.Mutex
+	var reported atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.run(ctx, zerolog.New(&lockedWriter{w: &logs, mu: &mu}), 5*time.Millisecond, 10*time.Millisecond, func(err error) {
+			if errors.Is(err, errStoreDown) {
+				reported.Add(1)
+			}
+		})
+	}()
+	for range 50 { // a session in use keeps a last-seen time to write
+		if _, _, err := s.Get(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if n := reported.Load(); n < 2 {
+		t.Errorf("the store watch was told of %d failures, want one per failed flush or sweep", n)
+	}
+	if n := strings.Count(logs.String(), `"level":"warn"`); n > 1 {
+		t.Errorf("the session loop logged %d warnings during one outage, want at most one (at shutdown):\n%s", n, logs.String())
+	}
+}
+
+type lockedWriter struct {
+	w  *strings.Builder
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
