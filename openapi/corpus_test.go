@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-)
 
-// corpusDir is the real-world corpus shared by the project (see its README).
-const corpusDir = "../../shared/corpus"
+	"github.com/jfnhq/jfn/internal/corpustest"
+)
 
 // corpusTimeLimit bounds the time Load may take on one document. Generous:
 // the largest documents load in well under a second on a developer machine.
@@ -33,11 +32,11 @@ type corpusDoc struct {
 	features   []string
 }
 
-func readManifest(t testing.TB) []corpusDoc {
+func readManifest(t testing.TB, c *corpustest.Corpus) []corpusDoc {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(corpusDir, "MANIFEST.tsv"))
+	data, err := os.ReadFile(filepath.Join(c.Dir, "MANIFEST.tsv"))
 	if err != nil {
-		t.Fatalf("corpus manifest: %v (the corpus lives in shared/corpus beside the repository)", err)
+		t.Fatalf("corpus manifest: %v", err)
 	}
 	var docs []corpusDoc
 	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
@@ -60,10 +59,12 @@ func readManifest(t testing.TB) []corpusDoc {
 	return docs
 }
 
-// TestCorpus loads every document of the corpus and checks the invariants
-// every tool must hold, whatever the document looks like.
+// TestCorpus loads every document of the corpus (the whole one beside the repository, else
+// the vendored subset) and checks the invariants every tool must hold, whatever the document
+// looks like.
 func TestCorpus(t *testing.T) {
-	docs := readManifest(t)
+	corpus := corpustest.Find(t)
+	docs := readManifest(t, corpus)
 	var totalOps, totalTools, totalSkipped, totalRenamed, totalRefused int
 	var trimmedIn, trimmedOut, largestListed int
 	var largestFull struct {
@@ -77,10 +78,7 @@ func TestCorpus(t *testing.T) {
 	var timings []timing
 	for _, doc := range docs {
 		t.Run(doc.file, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(corpusDir, doc.file))
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
+			data := corpus.Read(t, doc.file)
 			start := time.Now()
 			spec, err := loadWithin(data, corpusTimeLimit)
 			elapsed := time.Since(start)

@@ -3,25 +3,26 @@ package openapi
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/jfnhq/jfn/internal/corpustest"
 )
 
 // TestDeterministic loads documents twice: same document, same tools, same
 // order, same bytes. Recursion and Swagger 2.0 conversion are where
 // map iteration could leak in.
 func TestDeterministic(t *testing.T) {
-	for _, file := range []string{
+	corpus := corpustest.Find(t)
+	files := []string{
 		"go-swagger__bugs__1614__gitea.json",      // Swagger 2.0, circular
 		"apis-guru__apideck.com__accounting.json", // circular, allOf, anyOf
 		"readme-oas-examples__3.0__schema-circular.yaml",
-	} {
-		data, err := os.ReadFile(filepath.Join(corpusDir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
+	}
+	corpus.Need(t, files...)
+	for _, file := range files {
+		data := corpus.Read(t, file)
 		var runs [2][]byte
 		for i := range runs {
 			spec, err := Load(data)

@@ -16,11 +16,9 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/internal/corpustest"
 	"github.com/jfnhq/jfn/openapi"
 )
-
-// corpusDir is the shared OpenAPI corpus, beside the repository (in CI too).
-const corpusDir = "../../../shared/corpus"
 
 // toolsCLI runs 'jfn ARGS…' in-process with stdin and no store.
 func toolsCLI(t *testing.T, stdin string, args ...string) cliResult {
@@ -219,9 +217,7 @@ func normalise(t *testing.T, v catalog.Listing) any {
 }
 
 func TestToolsCorpus(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(corpusDir, "MANIFEST.tsv")); err != nil {
-		t.Fatalf("the OpenAPI corpus is missing at %s: %v", corpusDir, err)
-	}
+	corpus := corpustest.Find(t)
 	tests := []struct {
 		file         string
 		tools        int
@@ -238,7 +234,8 @@ func TestToolsCorpus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join(corpusDir, tt.file)
+			corpus.Need(t, tt.file)
+			path := corpus.Path(tt.file)
 			r := toolsCLI(t, "", "tools", path, "--json")
 			if r.code != 0 {
 				t.Fatalf("jfn tools %s --json: exit %d, stderr %q", tt.file, r.code, r.stderr)
@@ -414,30 +411,49 @@ func TestToolsURL(t *testing.T) {
 	}
 }
 
+// TestToolsModes checks --mode and --toolsets on large documents: auto lists search mode's
+// three tools, and a toolset small enough lists its own tools in all mode. Each document's
+// figures were counted in the document (its operations with that tag).
 func TestToolsModes(t *testing.T) {
-	doc := mustReadFile(t, filepath.Join(corpusDir, "apis-guru__zoom.us.json"))
-	r := toolsCLI(t, string(doc), "tools", "-", "--json", "--mode", "auto")
-	got := decodeTools(t, r.stdout)
-	names := make([]string, len(got.Tools))
-	for i, tool := range got.Tools {
-		names[i] = tool.Name
+	corpus := corpustest.Find(t)
+	tests := []struct {
+		file     string
+		toolset  string // as typed
+		tag      string // as the document spells it
+		tools    int    // the operations with that tag
+		toolsets int    // at least this many tags
+	}{
+		{"apis-guru__zoom.us.json", "meetings", "Meetings", 28, 10},
+		{"go-swagger__canary__kubernetes__swagger.json", "batch_v1", "batch_v1", 15, 10},
 	}
-	if r.code != 0 || got.Mode != "search" || !slices.Equal(names, []string{"search_tools", "describe_tool", "call_tool"}) || got.Bytes > 4096 {
-		t.Errorf("jfn tools zoom --mode auto: exit %d, mode %s, tools %v, %d bytes; want search mode's three tools, a few KB", r.code, got.Mode, names, got.Bytes)
-	}
-	if len(got.Toolsets) < 10 || got.Toolsets[0].Name == "" {
-		t.Errorf("toolsets = %v, want Zoom's tags", got.Toolsets)
-	}
-	r = toolsCLI(t, string(doc), "tools", "-", "--json", "--mode", "auto", "--toolsets", "meetings")
-	got = decodeTools(t, r.stdout)
-	if r.code != 0 || got.Mode != "all" || len(got.Tools) != 28 || got.Bytes <= 4096 {
-		t.Errorf("jfn tools zoom --toolsets meetings: exit %d, mode %s, %d tools, %d bytes; want all mode with the 28 Meetings tools", r.code, got.Mode, len(got.Tools), got.Bytes)
-	}
-	r = toolsCLI(t, string(doc), "tools", "-", "--toolsets", "nope")
-	if r.code != 2 || !strings.Contains(r.stderr, `unknown toolset "nope"`) || !strings.Contains(r.stderr, "Meetings") {
-		t.Errorf("jfn tools --toolsets nope: exit %d, stderr %q; want 2 and the valid toolsets", r.code, r.stderr)
-	}
-	if r := toolsCLI(t, string(doc), "tools", "-", "--mode", "most"); r.code != 2 {
-		t.Errorf("jfn tools --mode most: exit %d, want 2", r.code)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			corpus.Need(t, tt.file)
+			doc := corpus.Read(t, tt.file)
+			r := toolsCLI(t, string(doc), "tools", "-", "--json", "--mode", "auto")
+			got := decodeTools(t, r.stdout)
+			names := make([]string, len(got.Tools))
+			for i, tool := range got.Tools {
+				names[i] = tool.Name
+			}
+			if r.code != 0 || got.Mode != "search" || !slices.Equal(names, []string{"search_tools", "describe_tool", "call_tool"}) || got.Bytes > 4096 {
+				t.Errorf("jfn tools %s --mode auto: exit %d, mode %s, tools %v, %d bytes; want search mode's three tools, a few KB", tt.file, r.code, got.Mode, names, got.Bytes)
+			}
+			if len(got.Toolsets) < tt.toolsets || got.Toolsets[0].Name == "" {
+				t.Errorf("toolsets = %v, want the document's tags", got.Toolsets)
+			}
+			r = toolsCLI(t, string(doc), "tools", "-", "--json", "--mode", "auto", "--toolsets", tt.toolset)
+			got = decodeTools(t, r.stdout)
+			if r.code != 0 || got.Mode != "all" || len(got.Tools) != tt.tools || got.Bytes <= 4096 {
+				t.Errorf("jfn tools %s --toolsets %s: exit %d, mode %s, %d tools, %d bytes; want all mode with the %d %s tools", tt.file, tt.toolset, r.code, got.Mode, len(got.Tools), got.Bytes, tt.tools, tt.tag)
+			}
+			r = toolsCLI(t, string(doc), "tools", "-", "--toolsets", "nope")
+			if r.code != 2 || !strings.Contains(r.stderr, `unknown toolset "nope"`) || !strings.Contains(r.stderr, tt.tag) {
+				t.Errorf("jfn tools %s --toolsets nope: exit %d, stderr %q; want 2 and the valid toolsets", tt.file, r.code, r.stderr)
+			}
+			if r := toolsCLI(t, string(doc), "tools", "-", "--mode", "most"); r.code != 2 {
+				t.Errorf("jfn tools %s --mode most: exit %d, want 2", tt.file, r.code)
+			}
+		})
 	}
 }

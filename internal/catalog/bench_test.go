@@ -1,12 +1,11 @@
 package catalog
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/corpustest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -16,7 +15,9 @@ const largestDoc = "apis-guru__amazonaws.com__ec2.json"
 // BenchmarkIndexLargest measures New over the tools of the largest corpus document (the Docs
 // already read from the tools, as when a document loads).
 func BenchmarkIndexLargest(b *testing.B) {
-	c := loadCorpusIndex(b, sharedDir(b), largestDoc)
+	corpus := corpustest.Find(b)
+	corpus.Need(b, largestDoc)
+	c := loadCorpusIndex(b, corpus, largestDoc)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -28,10 +29,9 @@ func BenchmarkIndexLargest(b *testing.B) {
 // the largest corpus document: reading every tool (DocFromTool, which decodes each full input
 // schema) and New. It reports the document's own load (openapi.Load) for comparison.
 func BenchmarkCatalogueLargest(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(b), "corpus", largestDoc))
-	if err != nil {
-		b.Fatal(err)
-	}
+	corpus := corpustest.Find(b)
+	corpus.Need(b, largestDoc)
+	data := corpus.Read(b, largestDoc)
 	start := time.Now()
 	spec, err := openapi.Load(data)
 	if err != nil {
@@ -60,7 +60,9 @@ var benchQueries = []string{
 // BenchmarkSearchLargest measures Search over the largest corpus document and reports the
 // median (p50) time of one search.
 func BenchmarkSearchLargest(b *testing.B) {
-	c := loadCorpusIndex(b, sharedDir(b), largestDoc)
+	corpus := corpustest.Find(b)
+	corpus.Need(b, largestDoc)
+	c := loadCorpusIndex(b, corpus, largestDoc)
 	var times []time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -1,34 +1,22 @@
 package catalog
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/jfnhq/jfn/internal/corpustest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// TestCorpusCatalogues checks, on every document of the shared corpus, what a connection in
+// TestCorpusCatalogues checks, on every document of the corpus (the whole one beside the
+// repository, else the vendored subset), what a connection in
 // the default (auto) mode is listed: at most AutoMaxTools tools and AutoMaxBytes of
 // model-visible definitions, and no schema over openapi.MaxListedSchema. It logs how many
 // documents are listed in search mode.
 func TestCorpusCatalogues(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "corpus")
-	manifest, err := os.ReadFile(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		t.Fatalf("the corpus manifest: %v", err)
-	}
+	corpus := corpustest.Find(t)
 	var docs, search, largestAll int
-	for i, line := range strings.Split(strings.TrimSpace(string(manifest)), "\n") {
-		file, _, _ := strings.Cut(line, "\t")
-		if i == 0 || file == "" {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, file := range corpus.Files() {
+		data := corpus.Read(t, file)
 		spec, err := openapi.Load(data)
 		if err != nil {
 			continue // documents that do not load are the converter's corpus test's business
