@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -280,5 +281,34 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 	}
 	if r := cli(t, other, "tokens", "list", "fn"); r.code != 1 {
 		t.Errorf("tokens list fn on JFN_DB (where fn was never deployed): exit %d, want 1", r.code)
+	}
+}
+
+// TestCLIFetchesDocumentsAsTheGateway: the CLI reads a function's document with the
+// gateway's rules, so a document served with another 2xx status (here 203) loads for
+// 'functions info' as it does for the running server.
+func TestCLIFetchesDocumentsAsTheGateway(t *testing.T) {
+	h := balance.Handler()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openapi.json" {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNonAuthoritativeInfo)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer up.Close()
+	db := filepath.Join(t.TempDir(), "jfn.db")
+	deployed(t, db, "balance", up.URL)
+	m := decodeObject(t, "functions info --json", mustCLI(t, db, "functions", "info", "balance", "--json").stdout,
+		"name", "url", "upstream", "openapi_url", "public", "timeout_ms", "mcp", "tools", "spec")
+	if spec := m["spec"].(map[string]any); spec["status"] != "ok" {
+		t.Errorf("functions info with a document served as 203: spec = %v, want status ok", spec)
+	}
+	if tools, _ := m["tools"].([]any); len(tools) != 1 || tools[0] != "getBalance" {
+		t.Errorf("functions info tools = %v, want [getBalance]", m["tools"])
 	}
 }
