@@ -37,11 +37,6 @@ their current values.
   --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
-const (
-	defaultTimeout = service.DefaultTimeout
-	maxTimeout     = 120 * time.Second
-)
-
 // validName reports whether name is a valid function name (a DNS label).
 func validName(name string) bool { return service.ValidName(name) }
 
@@ -130,7 +125,7 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	upstream := fs.String("url", "", "")
 	openapiURL := fs.String("openapi", "", "")
 	public := fs.Bool("public", false, "")
-	timeout := fs.Duration("timeout", defaultTimeout, "")
+	timeout := fs.Duration("timeout", store.DefaultTimeout, "")
 	noMCP := fs.Bool("no-mcp", false, "")
 	cors := fs.String("cors-origins", "", "")
 	mode := fs.String("mcp-mode", "", "")
@@ -168,8 +163,8 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		p.Public = public
 	}
 	if set["timeout"] {
-		if *timeout <= 0 || *timeout > maxTimeout {
-			return usagef("jfn deploy: invalid --timeout %v: want more than 0 and at most %v", *timeout, maxTimeout)
+		if *timeout <= 0 || *timeout > store.MaxTimeout {
+			return usagef("jfn deploy: invalid --timeout %v: want more than 0 and at most %v", *timeout, store.MaxTimeout)
 		}
 		p.Timeout = timeout
 	}
@@ -226,14 +221,6 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		info(e.stdout, "Token    %s", res.Token)
 	}
 	return nil
-}
-
-// openAPIURL is the effective URL of f's OpenAPI document.
-func openAPIURL(f store.Function) string {
-	if f.OpenAPIURL != "" {
-		return f.OpenAPIURL
-	}
-	return f.Upstream + "/openapi.json"
 }
 
 // notFound turns a store.ErrNotFound for function name into an error that says what to do.

@@ -49,17 +49,9 @@ type functionJSON struct {
 
 func toFunctionJSON(f store.Function, url string) functionJSON {
 	return functionJSON{
-		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: openAPIURL(f),
-		Public: f.Public, TimeoutMS: timeoutOf(f).Milliseconds(), MCP: f.MCP,
+		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: f.DocumentURL(),
+		Public: f.Public, TimeoutMS: f.EffectiveTimeout().Milliseconds(), MCP: f.MCP,
 	}
-}
-
-// timeoutOf is f's effective upstream timeout.
-func timeoutOf(f store.Function) time.Duration {
-	if f.Timeout <= 0 {
-		return defaultTimeout
-	}
-	return f.Timeout
 }
 
 func onOff(b bool) string {
@@ -168,14 +160,14 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
 	fmt.Fprintf(tw, "▸ URL\t%s\n", fnURL)
 	fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
-	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", openAPIURL(f))
+	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", f.DocumentURL())
 	fmt.Fprintf(tw, "▸ Public\t%s\n", yesNo(f.Public))
 	if len(f.CORSOrigins) > 0 {
 		fmt.Fprintf(tw, "▸ CORS\t%s\n", strings.Join(f.CORSOrigins, ", "))
 	} else {
 		fmt.Fprintf(tw, "▸ CORS\tno origins (--cors-origins lists them)\n")
 	}
-	fmt.Fprintf(tw, "▸ Timeout\t%s\n", timeoutOf(f))
+	fmt.Fprintf(tw, "▸ Timeout\t%s\n", f.EffectiveTimeout())
 	if f.MCP {
 		fmt.Fprintf(tw, "▸ MCP\ton (%s/mcp)\n", fnURL)
 	} else {

@@ -410,7 +410,7 @@ func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge,
 	return mcp.New(&mcp.Options{
 		Function: fn.Name,
 		Upstream: up,
-		Timeout:  min(timeoutOf(fn), maxTimeout),
+		Timeout:  fn.EffectiveTimeout(),
 		Client:   m.client,
 		Sessions: m.sessions,
 		// A function's CORS origins may call its /mcp from a browser too.

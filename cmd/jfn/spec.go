@@ -36,9 +36,9 @@ func fetchTools(ctx context.Context, f store.Function) ([]string, error) {
 
 // fetchSpec downloads and loads f's OpenAPI document, without credentials, as the gateway does.
 func fetchSpec(ctx context.Context, f store.Function) (*openapi.Spec, error) {
-	ctx, cancel := context.WithTimeout(ctx, min(timeoutOf(f), 10*time.Second))
+	ctx, cancel := context.WithTimeout(ctx, min(f.EffectiveTimeout(), 10*time.Second))
 	defer cancel()
-	u := openAPIURL(f)
+	u := f.DocumentURL()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)

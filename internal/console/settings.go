@@ -17,7 +17,7 @@ import (
 )
 
 // maxTimeoutSeconds bounds a function's upstream timeout, as jfn deploy --timeout does.
-const maxTimeoutSeconds = 120
+const maxTimeoutSeconds = int(store.MaxTimeout / time.Second)
 
 // settingsForm is the Settings section: what jfn deploy's flags set.
 type settingsForm struct {
@@ -37,10 +37,7 @@ func settingsOf(f store.Function) settingsForm {
 	if mode == "" {
 		mode = catalog.ModeAuto
 	}
-	timeout := f.Timeout
-	if timeout <= 0 {
-		timeout = service.DefaultTimeout
-	}
+	timeout := f.EffectiveTimeout()
 	return settingsForm{
 		Upstream: f.Upstream, OpenAPI: f.OpenAPIURL, Public: f.Public, MCP: f.MCP,
 		Timeout: strconv.Itoa(int(timeout / time.Second)), Mode: mode,

@@ -15,12 +15,6 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// Timeouts applied to a function's setting, as the gateway does.
-const (
-	DefaultTimeout = 30 * time.Second
-	MaxTimeout     = 120 * time.Second
-)
-
 // lateSlack is how late the loop may wake for a fire time and still run it. A fire time
 // missed by more (the process was stopped, or the machine slept) is skipped, not replayed.
 const lateSlack = 30 * time.Second
@@ -118,7 +112,7 @@ func New(opts *Options) (*Scheduler, error) {
 // first fire time from now. Skipped entries are logged once per change of the document.
 func (s *Scheduler) Sync(fn store.Function, spec *openapi.Spec) {
 	schedules, skipped := FromSpec(spec)
-	t := &target{fn: fn, timeout: fnTimeout(fn.Timeout), skipped: skipped}
+	t := &target{fn: fn, timeout: fn.EffectiveTimeout(), skipped: skipped}
 	if u, err := url.Parse(fn.Upstream); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		u.RawQuery, u.Fragment = "", ""
 		t.upstream = u
@@ -190,17 +184,6 @@ func (s *Scheduler) kick() {
 	case s.wake <- struct{}{}:
 	default:
 	}
-}
-
-// fnTimeout applies the default and the cap to a function's timeout.
-func fnTimeout(d time.Duration) time.Duration {
-	switch {
-	case d <= 0:
-		return DefaultTimeout
-	case d > MaxTimeout:
-		return MaxTimeout
-	}
-	return d
 }
 
 // firing is one fire time of one schedule, with what the call needs.

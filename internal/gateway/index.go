@@ -164,7 +164,7 @@ func (g *Gateway) apply(snap store.Snapshot) {
 
 // newFunction builds the serving state of f. It is called with g.mu held.
 func (g *Gateway) newFunction(f store.Function) *function {
-	fn := &function{fn: f, timeout: functionTimeout(f.Timeout), cors: newCORSPolicy(f.CORSOrigins)}
+	fn := &function{fn: f, timeout: f.EffectiveTimeout(), cors: newCORSPolicy(f.CORSOrigins)}
 	if fn.metrics = g.fnm[f.Name]; fn.metrics == nil {
 		fn.metrics = g.metrics.forFunction(f.Name)
 		g.fnm[f.Name] = fn.metrics
@@ -178,7 +178,7 @@ func (g *Gateway) newFunction(f store.Function) *function {
 		fn.basePath = strings.Trim(target.Path, "/") != ""
 	}
 
-	docURL := specURL(f)
+	docURL := f.DocumentURL()
 	e := g.specs[f.Name]
 	if e == nil || e.url != docURL {
 		if e != nil {
@@ -193,17 +193,6 @@ func (g *Gateway) newFunction(f store.Function) *function {
 	}
 	fn.spec = e
 	return fn
-}
-
-// functionTimeout applies the default and the cap to a function's timeout.
-func functionTimeout(d time.Duration) time.Duration {
-	switch {
-	case d <= 0:
-		return DefaultTimeout
-	case d > MaxTimeout:
-		return MaxTimeout
-	}
-	return d
 }
 
 func parseUpstream(raw string) (*url.URL, error) {

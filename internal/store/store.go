@@ -26,9 +26,9 @@ var ErrUnreachable = errors.New("store unreachable")
 type Function struct {
 	Name       string
 	Upstream   string        // base URL of the function, e.g. http://127.0.0.1:9001
-	OpenAPIURL string        // URL of its OpenAPI document; "" means Upstream + "/openapi.json"
+	OpenAPIURL string        // its OpenAPI document: a URL, a path under Upstream, or "" (see DocumentURL)
 	Public     bool          // no token needed on any route
-	Timeout    time.Duration // per-request upstream timeout; 0 means the default (30 s)
+	Timeout    time.Duration // per-request upstream timeout; see EffectiveTimeout
 	MCP        bool          // serve /mcp
 	// CORSOrigins are the browser origins ("https://app.example.com", or "*" for any) whose
 	// CORS preflights the gateway allows and whose responses carry
@@ -64,6 +64,39 @@ func splitOrigins(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
+}
+
+// DefaultTimeout is the upstream timeout of a function whose Timeout is zero, and
+// MaxTimeout the longest one any function gets: see Function.EffectiveTimeout.
+const (
+	DefaultTimeout = 30 * time.Second
+	MaxTimeout     = 120 * time.Second
+)
+
+// EffectiveTimeout is how long f's upstream may take to answer a request, a tool call or a
+// cron run: f.Timeout, DefaultTimeout when it is zero (or negative), and at most MaxTimeout.
+func (f Function) EffectiveTimeout() time.Duration {
+	switch {
+	case f.Timeout <= 0:
+		return DefaultTimeout
+	case f.Timeout > MaxTimeout:
+		return MaxTimeout
+	}
+	return f.Timeout
+}
+
+// DocumentURL is where f's OpenAPI document is fetched from: f.OpenAPIURL when it is a URL;
+// when it is a path ("/spec.yaml"), that path under f.Upstream; when it is empty,
+// <Upstream>/openapi.json. A trailing slash of Upstream is not doubled.
+func (f Function) DocumentURL() string {
+	base := strings.TrimRight(f.Upstream, "/")
+	switch {
+	case f.OpenAPIURL == "":
+		return base + "/openapi.json"
+	case strings.HasPrefix(f.OpenAPIURL, "/") && !strings.HasPrefix(f.OpenAPIURL, "//"):
+		return base + f.OpenAPIURL
+	}
+	return f.OpenAPIURL
 }
 
 // SigningSecrets returns the secrets f's upstream requests are signed with at now: the
