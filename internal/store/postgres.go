@@ -331,12 +331,24 @@ WHERE id = $2 AND function = $3 AND revoked_at IS NULL RETURNING `+pgTokenColumn
 // backwards (GREATEST ignores a NULL), so servers flushing in any order keep the latest.
 // Unknown ids are ignored. Only last_used_at is written, which the change triggers leave
 // out, so it does not wake Watch.
-//
-// Ids are sent sorted so that replicas touching overlapping tokens lock rows in the same
-// order; a deadlock or serialization failure is retried a few times all the same.
 func (s *Postgres) TouchTokens(ctx context.Context, used map[string]time.Time) error {
-	ids := make([]string, 0, len(used))
-	for id, at := range used {
+	if err := s.touch(ctx, `
+UPDATE tokens AS t SET last_used_at = GREATEST(t.last_used_at, u.at)
+FROM unnest($1::text[], $2::timestamptz[]) AS u (id, at)
+WHERE t.id = u.id`, used); err != nil {
+		return fmt.Errorf("touch tokens: %w", err)
+	}
+	return nil
+}
+
+// touch is TouchTokens and TouchSessions: it runs update, a statement that takes the ids
+// ($1, text[]) and times ($2, timestamptz[]) of the entries of times with a non-zero time,
+// once. Nothing is sent when there are none. Ids are sent sorted so that replicas touching
+// overlapping rows lock them in the same order; a deadlock or serialization failure is
+// retried a few times all the same. Errors come back classified.
+func (s *Postgres) touch(ctx context.Context, update string, times map[string]time.Time) error {
+	ids := make([]string, 0, len(times))
+	for id, at := range times {
 		if !at.IsZero() {
 			ids = append(ids, id)
 		}
@@ -347,21 +359,18 @@ func (s *Postgres) TouchTokens(ctx context.Context, used map[string]time.Time) e
 	slices.Sort(ids)
 	ats := make([]time.Time, len(ids))
 	for i, id := range ids {
-		ats[i] = pgTime(used[id])
+		ats[i] = pgTime(times[id])
 	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		_, err = s.pool.Exec(ctx, `
-UPDATE tokens AS t SET last_used_at = GREATEST(t.last_used_at, u.at)
-FROM unnest($1::text[], $2::timestamptz[]) AS u (id, at)
-WHERE t.id = u.id`, ids, ats)
+		_, err = s.pool.Exec(ctx, update, ids, ats)
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) || (pe.Code != "40P01" && pe.Code != "40001") {
 			break
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("touch tokens: %w", pgClassify(ctx, err))
+		return pgClassify(ctx, err)
 	}
 	return nil
 }

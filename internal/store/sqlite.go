@@ -316,17 +316,27 @@ WHERE id = ? AND function = ? AND revoked_at IS NULL RETURNING `+tokenColumns,
 // backwards, so servers flushing in any order keep the latest. Unknown ids are ignored.
 // It does not wake Watch.
 func (s *SQLite) TouchTokens(ctx context.Context, used map[string]time.Time) error {
-	if len(used) == 0 {
+	if err := s.touch(ctx, `UPDATE tokens
+SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, used); err != nil {
+		return fmt.Errorf("touch tokens: %w", err)
+	}
+	return nil
+}
+
+// touch is TouchTokens and TouchSessions: it runs update, a statement that takes the time
+// in unix milliseconds as ?1 and the id as ?2, once per entry of times with a non-zero time,
+// all in one transaction. Nothing is written when times is empty.
+func (s *SQLite) touch(ctx context.Context, update string, times map[string]time.Time) error {
+	if len(times) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE tokens
-SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, update)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
-		for id, at := range used {
+		for id, at := range times {
 			if at.IsZero() {
 				continue
 			}
@@ -336,10 +346,6 @@ SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`)
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("touch tokens: %w", err)
-	}
-	return nil
 }
 
 // Snapshot returns all functions (by name) and unrevoked tokens (by function, then age),
