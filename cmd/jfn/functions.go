@@ -178,8 +178,10 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintf(tw, "▸ Secret\thidden (--show-secret shows it)\n")
 	}
-	if f.PreviousSecret != "" && time.Now().Before(f.PreviousSecretExpiresAt) {
-		fmt.Fprintf(tw, "▸ Previous\tsecret still signs until %s\n", humanTime(f.PreviousSecretExpiresAt))
+	for _, p := range f.PreviousSecrets {
+		if time.Now().Before(p.ExpiresAt) {
+			fmt.Fprintf(tw, "▸ Previous\tsecret still signs until %s\n", humanTime(p.ExpiresAt))
+		}
 	}
 	if fetchErr != nil {
 		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
@@ -285,7 +287,8 @@ const functionsRotateSecretUsage = `Usage: jfn functions rotate-secret NAME [--g
 
 Gives function NAME a new signing secret (the key of the X-Jelou-Signature header on every
 request the gateway sends it) and prints it. During the grace period requests carry two
-signatures, one per secret, so the function accepts them whichever secret it holds.
+signatures, one per secret, so the function accepts them whichever secret it holds (one
+more for each earlier secret whose own grace period has not ended).
 
   --grace D      how long the old secret still signs, e.g. 24h or 7d (default 24h; 0 stops it now)
   -y, --yes      do not ask for confirmation
@@ -330,19 +333,23 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return notFound(err, name)
 	}
+	var replacedUntil time.Time // when the secret this rotation replaced stops signing; zero: now
+	if len(f.PreviousSecrets) > 0 {
+		replacedUntil = f.PreviousSecrets[0].ExpiresAt
+	}
 	if e.json {
 		return printJSON(e.stdout, struct {
 			Name              string  `json:"name"`
 			SigningSecret     string  `json:"signing_secret"`
 			PreviousExpiresAt *string `json:"previous_expires_at"`
-		}{name, f.SigningSecret, jsonTime(f.PreviousSecretExpiresAt)})
+		}{name, f.SigningSecret, jsonTime(replacedUntil)})
 	}
 	ok(e.stdout, "Signing secret rotated")
 	info(e.stdout, "Secret   %s", f.SigningSecret)
-	if f.PreviousSecretExpiresAt.IsZero() {
+	if replacedUntil.IsZero() {
 		warn(e.stdout, "Save it now and give it to the function: the old secret is no longer accepted.")
 	} else {
-		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(f.PreviousSecretExpiresAt))
+		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(replacedUntil))
 	}
 	return nil
 }

@@ -171,8 +171,8 @@ func (c *Console) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	p.Grace = "24h"
 	p.NewSecret = f.SigningSecret
 	p.PreviousUntil = "no longer accepted"
-	if !f.PreviousSecretExpiresAt.IsZero() {
-		p.PreviousUntil = "accepted until " + when(f.PreviousSecretExpiresAt)
+	if len(f.PreviousSecrets) > 0 { // the first is the secret this rotation replaced
+		p.PreviousUntil = "accepted until " + when(f.PreviousSecrets[0].ExpiresAt)
 	}
 	c.render(w, r, http.StatusOK, "function", p)
 }

@@ -215,8 +215,10 @@ func sameFunction(a, b store.Function) bool {
 		slices.Equal(a.CORSOrigins, b.CORSOrigins) &&
 		a.MCPMode == b.MCPMode && slices.Equal(a.MCPToolsets, b.MCPToolsets) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
-		a.SigningSecret == b.SigningSecret && a.PreviousSecret == b.PreviousSecret &&
-		a.PreviousSecretExpiresAt.Equal(b.PreviousSecretExpiresAt)
+		a.SigningSecret == b.SigningSecret &&
+		slices.EqualFunc(a.PreviousSecrets, b.PreviousSecrets, func(x, y store.PreviousSecret) bool {
+			return x.Secret == y.Secret && x.ExpiresAt.Equal(y.ExpiresAt)
+		})
 }
 
 // flush writes the last-use times recorded since the previous flush in one TouchTokens call.

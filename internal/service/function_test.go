@@ -43,7 +43,7 @@ func TestRefreshRotateDelete(t *testing.T) {
 	}
 	before, _ := st.GetFunction(ctx, "shop")
 	f, err := RotateSecret(ctx, st, "shop", time.Hour)
-	if err != nil || f.SigningSecret == "" || f.SigningSecret == before.SigningSecret || f.PreviousSecret != before.SigningSecret {
+	if err != nil || f.SigningSecret == "" || f.SigningSecret == before.SigningSecret || len(f.PreviousSecrets) != 1 || f.PreviousSecrets[0].Secret != before.SigningSecret {
 		t.Errorf("RotateSecret = %v; want a new secret with the old one kept", err)
 	}
 	if _, err := RotateSecret(ctx, st, "nope", time.Hour); !errors.Is(err, store.ErrNotFound) {

@@ -178,6 +178,19 @@ CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at
 		sql: `ALTER TABLE functions ADD COLUMN mcp_mode TEXT NOT NULL DEFAULT '';
 ALTER TABLE functions ADD COLUMN mcp_toolsets TEXT NOT NULL DEFAULT '';`,
 	},
+	{
+		// Every replaced secret whose grace has not ended keeps signing, not only the last:
+		// previous_secrets is a JSON array of {"secret", "expires_at" (unix ms)}, the most
+		// recently replaced first ('' for none), which takes over the one previous secret.
+		version: 8,
+		name:    "previous signing secrets",
+		sql: `ALTER TABLE functions ADD COLUMN previous_secrets TEXT NOT NULL DEFAULT '';
+UPDATE functions
+SET previous_secrets = json_array(json_object('secret', previous_secret, 'expires_at', previous_secret_expires_at))
+WHERE previous_secret <> '' AND previous_secret_expires_at IS NOT NULL;
+ALTER TABLE functions DROP COLUMN previous_secret;
+ALTER TABLE functions DROP COLUMN previous_secret_expires_at;`,
+	},
 }
 
 // migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the

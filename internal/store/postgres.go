@@ -220,7 +220,7 @@ RETURNING xmax = 0`,
 }
 
 const pgFunctionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
-signing_secret, previous_secret, previous_secret_expires_at, cors_origins, mcp_mode, mcp_toolsets`
+signing_secret, previous_secrets, cors_origins, mcp_mode, mcp_toolsets`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *Postgres) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -439,20 +439,23 @@ func pgScanFunction(r scanner) (Function, error) {
 		f                    Function
 		timeoutMS            int64
 		createdAt, updatedAt time.Time
-		previousExpires      *time.Time
+		previous             string
 		origins, toolsets    string
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins,
+		&createdAt, &updatedAt, &f.SigningSecret, &previous, &origins,
 		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
+	}
+	var err error
+	if f.PreviousSecrets, err = decodePreviousSecrets(previous); err != nil {
+		return Function{}, fmt.Errorf("function %q: %w", f.Name, err)
 	}
 	f.CORSOrigins = splitOrigins(origins)
 	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = pgTime(createdAt)
 	f.UpdatedAt = pgTime(updatedAt)
-	f.PreviousSecretExpiresAt = fromPgTime(previousExpires)
 	return f, nil
 }
 

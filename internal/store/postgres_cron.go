@@ -10,21 +10,30 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// RotateSecret gives function a new signing secret; the old one signs until now+grace.
+// RotateSecret gives function a new signing secret; the old one signs until now+grace, and
+// the previous ones until their own ends. It reads the row FOR UPDATE and writes it in one
+// transaction, so concurrent rotations (from any replica) take turns and none loses
+// another's secret.
 func (s *Postgres) RotateSecret(ctx context.Context, function string, grace time.Duration) (Function, error) {
 	now := pgNow()
-	var expires any // NULL: no grace
-	if grace > 0 {
-		expires = pgTime(now.Add(grace))
-	}
-	// SET expressions see the row as it was, so previous_secret gets the old secret.
-	row := s.pool.QueryRow(ctx, `
-UPDATE functions
-SET previous_secret = CASE WHEN $1::timestamptz IS NULL THEN '' ELSE signing_secret END,
-	previous_secret_expires_at = $1, signing_secret = $2, updated_at = $3
+	var f Function
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var current, stored string
+		if err := tx.QueryRow(ctx, `SELECT signing_secret, previous_secrets FROM functions WHERE name = $1 FOR UPDATE`, function).
+			Scan(&current, &stored); err != nil {
+			return err
+		}
+		previous, err := decodePreviousSecrets(stored)
+		if err != nil {
+			return err
+		}
+		row := tx.QueryRow(ctx, `
+UPDATE functions SET signing_secret = $1, previous_secrets = $2, updated_at = $3
 WHERE name = $4 RETURNING `+pgFunctionColumns,
-		expires, newSigningSecret(), now, function)
-	f, err := pgScanFunction(row)
+			newSigningSecret(), encodePreviousSecrets(rotatedSecrets(now, grace, current, previous)), now, function)
+		f, err = pgScanFunction(row)
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Function{}, fmt.Errorf("rotate signing secret of %q: %w", function, ErrNotFound)
 	}

@@ -183,7 +183,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 const functionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
-signing_secret, previous_secret, previous_secret_expires_at, cors_origins, mcp_mode, mcp_toolsets`
+signing_secret, previous_secrets, cors_origins, mcp_mode, mcp_toolsets`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -418,20 +418,23 @@ func scanFunction(r scanner) (Function, error) {
 		f                    Function
 		timeoutMS            int64
 		createdAt, updatedAt int64
-		previousExpires      sql.NullInt64
+		previous             string
 		origins, toolsets    string
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins,
+		&createdAt, &updatedAt, &f.SigningSecret, &previous, &origins,
 		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
+	}
+	var err error
+	if f.PreviousSecrets, err = decodePreviousSecrets(previous); err != nil {
+		return Function{}, fmt.Errorf("function %q: %w", f.Name, err)
 	}
 	f.CORSOrigins = splitOrigins(origins)
 	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = fromMillis(createdAt)
 	f.UpdatedAt = fromMillis(updatedAt)
-	f.PreviousSecretExpiresAt = fromNullMillis(previousExpires)
 	return f, nil
 }
 

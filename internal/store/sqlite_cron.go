@@ -8,27 +8,31 @@ import (
 	"time"
 )
 
-// RotateSecret gives function a new signing secret; the old one signs until now+grace.
+// RotateSecret gives function a new signing secret; the old one signs until now+grace, and
+// the previous ones until their own ends. The read and the write share one BEGIN IMMEDIATE
+// transaction, so concurrent rotations (from any process) take turns.
 func (s *SQLite) RotateSecret(ctx context.Context, function string, grace time.Duration) (Function, error) {
-	now := time.Now()
-	var expires sql.NullInt64
-	if grace > 0 {
-		expires = nullMillis(now.Add(grace))
-	}
+	now := time.Now().Truncate(time.Millisecond)
 	var f Function
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// SET expressions see the row as it was, so previous_secret gets the old secret.
-		row := tx.QueryRowContext(ctx, `
-UPDATE functions
-SET previous_secret = CASE WHEN ?1 IS NULL THEN '' ELSE signing_secret END,
-	previous_secret_expires_at = ?1, signing_secret = ?2, updated_at = ?3
-WHERE name = ?4 RETURNING `+functionColumns,
-			expires, newSigningSecret(), now.UnixMilli(), function)
-		var err error
-		f, err = scanFunction(row)
+		var current, stored string
+		err := tx.QueryRowContext(ctx, `SELECT signing_secret, previous_secrets FROM functions WHERE name = ?`, function).
+			Scan(&current, &stored)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
+		if err != nil {
+			return err
+		}
+		previous, err := decodePreviousSecrets(stored)
+		if err != nil {
+			return err
+		}
+		row := tx.QueryRowContext(ctx, `
+UPDATE functions SET signing_secret = ?, previous_secrets = ?, updated_at = ?
+WHERE name = ? RETURNING `+functionColumns,
+			newSigningSecret(), encodePreviousSecrets(rotatedSecrets(now, grace, current, previous)), now.UnixMilli(), function)
+		f, err = scanFunction(row)
 		return err
 	})
 	if err != nil {

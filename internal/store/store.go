@@ -48,10 +48,17 @@ type Function struct {
 	// function and only RotateSecret changes it. It is a key the gateway must use, so it is
 	// stored as is; it is never logged.
 	SigningSecret string
-	// PreviousSecret is the secret before the last rotation, still used to sign until
-	// PreviousSecretExpiresAt; "" when there is none.
-	PreviousSecret          string
-	PreviousSecretExpiresAt time.Time
+	// PreviousSecrets are the secrets earlier rotations replaced whose grace periods had not
+	// ended at the latest rotation, the most recently replaced first. Each still signs until
+	// its own ExpiresAt. Empty when there are none.
+	PreviousSecrets []PreviousSecret
+}
+
+// PreviousSecret is a signing secret that a rotation replaced, still used to sign until
+// ExpiresAt (the end of that rotation's grace period).
+type PreviousSecret struct {
+	Secret    string
+	ExpiresAt time.Time
 }
 
 // joinOrigins and splitOrigins convert CORSOrigins and MCPToolsets to and from their
@@ -100,14 +107,17 @@ func (f Function) DocumentURL() string {
 }
 
 // SigningSecrets returns the secrets f's upstream requests are signed with at now: the
-// current one first, then the previous one while its grace period lasts.
+// current one first, then each previous one whose grace period lasts, the most recently
+// replaced first.
 func (f Function) SigningSecrets(now time.Time) []string {
 	var s []string
 	if f.SigningSecret != "" {
 		s = append(s, f.SigningSecret)
 	}
-	if f.PreviousSecret != "" && now.Before(f.PreviousSecretExpiresAt) {
-		s = append(s, f.PreviousSecret)
+	for _, p := range f.PreviousSecrets {
+		if p.Secret != "" && now.Before(p.ExpiresAt) {
+			s = append(s, p.Secret)
+		}
 	}
 	return s
 }

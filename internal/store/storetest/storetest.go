@@ -82,6 +82,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteUnusedSessions", testDeleteUnusedSessions},
 		{"SigningSecretCreated", testSigningSecretCreated},
 		{"RotateSecret", testRotateSecret},
+		{"RotateSecretTwiceWithinGrace", testRotateSecretTwiceWithinGrace},
+		{"RotateSecretConcurrently", testRotateSecretConcurrently},
 		{"ClaimCronRun", testClaimCronRun},
 		{"CronRunLog", testCronRunLog},
 		{"CronRunsPruned", testCronRunsPruned},
