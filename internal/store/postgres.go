@@ -235,6 +235,20 @@ func (s *Postgres) GetFunction(ctx context.Context, name string) (Function, erro
 	return f, nil
 }
 
+// TouchFunction moves the function's updated_at to at, or a millisecond past the stored one.
+func (s *Postgres) TouchFunction(ctx context.Context, name string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `
+UPDATE functions SET updated_at = GREATEST(updated_at + interval '1 millisecond', $1) WHERE name = $2`,
+		pgTime(at), name)
+	if err != nil {
+		return fmt.Errorf("touch function %q: %w", name, pgClassify(ctx, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("touch function %q: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
 // ListFunctions returns all functions ordered by name (byte order: the column is
 // COLLATE "C", as SQLite's BINARY).
 func (s *Postgres) ListFunctions(ctx context.Context) ([]Function, error) {

@@ -198,6 +198,27 @@ func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error)
 	return f, nil
 }
 
+// TouchFunction moves the function's updated_at to at, or a millisecond past the stored one.
+func (s *SQLite) TouchFunction(ctx context.Context, name string, at time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE functions SET updated_at = max(updated_at + 1, ?) WHERE name = ?`,
+			at.UnixMilli(), name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("touch function %q: %w", name, err)
+	}
+	return nil
+}
+
 // ListFunctions returns all functions ordered by name.
 func (s *SQLite) ListFunctions(ctx context.Context) ([]Function, error) {
 	fs, err := listFunctions(ctx, s.db)

@@ -176,6 +176,12 @@ type Store interface {
 	PutFunction(ctx context.Context, f Function) (created bool, err error)
 	// GetFunction returns the named function or ErrNotFound.
 	GetFunction(ctx context.Context, name string) (Function, error)
+	// TouchFunction moves the named function's UpdatedAt to at, or a millisecond past the
+	// stored one when at is not later, and writes nothing else. Servers fetch a function's
+	// document again when its UpdatedAt moves, so this is a refresh that cannot undo a
+	// deploy landing meanwhile, as writing the whole function back would. It wakes Watch.
+	// ErrNotFound when the function does not exist.
+	TouchFunction(ctx context.Context, name string, at time.Time) error
 	// ListFunctions returns all functions ordered by name.
 	ListFunctions(ctx context.Context) ([]Function, error)
 	// DeleteFunction removes the function and all its tokens and sessions; ErrNotFound when

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PutFunctionCreates", testPutFunctionCreates},
 		{"PutFunctionUpdates", testPutFunctionUpdates},
 		{"GetFunctionUnknown", testGetFunctionUnknown},
+		{"TouchFunction", testTouchFunction},
 		{"ListFunctions", testListFunctions},
 		{"DeleteFunction", testDeleteFunction},
 		{"DeleteFunctionCascades", testDeleteFunctionCascades},
