@@ -19,6 +19,16 @@ import (
 // missed by more (the process was stopped, or the machine slept) is skipped, not replayed.
 const lateSlack = 30 * time.Second
 
+// A server that dies mid-call never records its run's outcome. Every server therefore
+// sweeps the store (at start, then every sweepInterval) for runs still RUNNING whose start
+// plus timeout is more than staleMargin ago, and records them as failed. A live run ends
+// by its start plus its timeout, then takes at most a few seconds to be recorded; the
+// margin covers that and the clocks of different servers disagreeing a little.
+const (
+	sweepInterval = time.Minute
+	staleMargin   = 30 * time.Second
+)
+
 // Options configures a Scheduler. Runs is required.
 type Options struct {
 	// Runs claims each fire time and keeps the run log.
@@ -56,6 +66,9 @@ type Scheduler struct {
 	observe func(function, schedule, outcome string, d time.Duration)
 	grace   time.Duration
 	signV1  bool
+	// sweepEvery is how often Run looks for runs a stopped server left RUNNING:
+	// sweepInterval, which tests shorten.
+	sweepEvery time.Duration
 
 	mu   sync.Mutex
 	fns  map[string]*target
@@ -83,14 +96,15 @@ func New(opts *Options) (*Scheduler, error) {
 		return nil, errors.New("cron: a store for the runs is required")
 	}
 	s := &Scheduler{
-		runs:    opts.Runs,
-		client:  opts.Client,
-		log:     opts.Logger,
-		observe: opts.Observe,
-		grace:   opts.ShutdownGrace,
-		signV1:  opts.SignatureCompatV1,
-		fns:     make(map[string]*target),
-		wake:    make(chan struct{}, 1),
+		runs:       opts.Runs,
+		client:     opts.Client,
+		log:        opts.Logger,
+		observe:    opts.Observe,
+		grace:      opts.ShutdownGrace,
+		signV1:     opts.SignatureCompatV1,
+		sweepEvery: sweepInterval,
+		fns:        make(map[string]*target),
+		wake:       make(chan struct{}, 1),
 	}
 	if s.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -223,10 +237,15 @@ func (s *Scheduler) due(now time.Time) (fire []firing, wake time.Time) {
 }
 
 // Run fires schedules until ctx ends. It then waits up to Options.ShutdownGrace for runs in
-// flight, cancels what is left, and returns nil once they have been recorded.
+// flight, cancels what is left, and returns nil once they have been recorded. Meanwhile it
+// records as failed the runs that a stopped server (this one before a restart, or another)
+// left RUNNING (store.CronRuns.FailStaleCronRuns).
 func (s *Scheduler) Run(ctx context.Context) error {
 	base, cancelRuns := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelRuns(nil)
+	swept := make(chan struct{})
+	go func() { defer close(swept); s.sweepLoop(ctx) }()
+	defer func() { <-swept }()
 	var inflight sync.WaitGroup
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -261,6 +280,36 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-timer.C:
 		case <-s.wake: // Reset above discards the timer's pending fire (Go 1.23 timers)
 		}
+	}
+}
+
+// sweepLoop calls sweep at once, then every s.sweepEvery until ctx ends.
+func (s *Scheduler) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(s.sweepEvery)
+	defer t.Stop()
+	for {
+		s.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sweep records as failed the runs still RUNNING whose timeout ended more than staleMargin
+// ago. Every server sweeps; the store changes each run once.
+func (s *Scheduler) sweep(ctx context.Context) {
+	n, err := s.runs.FailStaleCronRuns(ctx, time.Now().Add(-staleMargin))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error().Err(err).Msg("cron: cannot look for runs a stopped server left running")
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Warn().Int("runs", n).Str("error", store.CronServerStopped).
+			Msg("cron runs left running by a stopped server recorded as failed")
 	}
 }
 

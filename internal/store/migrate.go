@@ -191,6 +191,15 @@ WHERE previous_secret <> '' AND previous_secret_expires_at IS NOT NULL;
 ALTER TABLE functions DROP COLUMN previous_secret;
 ALTER TABLE functions DROP COLUMN previous_secret_expires_at;`,
 	},
+	{
+		// A run's timeout when it was claimed (0: unknown), so that a run whose server died
+		// mid-call can be failed once it is over; the partial index holds only the runs
+		// still RUNNING, which is all FailStaleCronRuns looks at.
+		version: 9,
+		name:    "cron run timeouts",
+		sql: `ALTER TABLE cron_runs ADD COLUMN timeout_ms INTEGER NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0);
+CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
+	},
 }
 
 // migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the

@@ -201,6 +201,13 @@ SET previous_secrets = json_build_array(json_build_object(
 WHERE previous_secret <> '' AND previous_secret_expires_at IS NOT NULL;
 ALTER TABLE functions DROP COLUMN previous_secret, DROP COLUMN previous_secret_expires_at;`,
 	},
+	{
+		// As SQLite's migration 9: each run's timeout, and an index of the runs still RUNNING.
+		version: 9,
+		name:    "cron run timeouts",
+		sql: `ALTER TABLE cron_runs ADD COLUMN timeout_ms bigint NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0);
+CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

@@ -419,6 +419,94 @@ func testCronRunsPruned(t *testing.T, s store.Store) {
 	}
 }
 
+// testFailStaleCronRuns: runs a stopped server left RUNNING become ERROR "server stopped"
+// once their start plus their timeout (MaxTimeout when none was recorded) is before the
+// cutoff; runs still within it, and finished runs, are left alone; several callers at once
+// mark each run once.
+func testFailStaleCronRuns(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	cr := cronOf(t, s)
+	putFunction(t, s, "probe")
+	now := time.Now().Truncate(time.Millisecond)
+	claimAt := func(i int, started time.Time, timeout time.Duration) {
+		t.Helper()
+		r := store.CronRun{Function: "probe", Schedule: fmt.Sprint("s", i), Expression: "@every 1s", FiredAt: fireTime(i), StartedAt: started, Timeout: timeout}
+		if ok, err := cr.ClaimCronRun(ctx, r); !ok || err != nil {
+			t.Fatalf("ClaimCronRun(s%d) = %v, %v; want true, nil", i, ok, err)
+		}
+	}
+	claimAt(0, now.Add(-10*time.Minute), 30*time.Second) // long dead
+	claimAt(1, now, 30*time.Second)                      // just started
+	claimAt(2, now.Add(-90*time.Second), 2*time.Minute)  // a slow function still within its timeout
+	claimAt(3, now.Add(-100*time.Second), 0)             // no timeout recorded: MaxTimeout, not over yet
+	claimAt(4, now.Add(-3*time.Minute), 0)               // no timeout recorded, over MaxTimeout
+	claimAt(5, now.Add(-time.Hour), time.Second)         // finished long ago
+	if err := cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "s5", FiredAt: fireTime(5), State: store.CronOK, Status: 200, Duration: time.Second}); err != nil {
+		t.Fatalf("FinishCronRun(s5) error = %v", err)
+	}
+
+	n, err := cr.FailStaleCronRuns(ctx, now)
+	if err != nil || n != 2 {
+		t.Errorf("FailStaleCronRuns(now) = %d, %v; want 2 (s0 and s4), nil", n, err)
+	}
+	states := func() string {
+		t.Helper()
+		runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{})
+		if err != nil {
+			t.Fatalf("ListCronRuns error = %v", err)
+		}
+		var got []string
+		for i := len(runs) - 1; i >= 0; i-- { // oldest fire time first: s0, s1, …
+			r := runs[i]
+			got = append(got, fmt.Sprintf("%s:%s/%d/%q", r.Schedule, r.State, r.Status, r.Error))
+		}
+		return strings.Join(got, " ")
+	}
+	want := `s0:ERROR/0/"server stopped" s1:RUNNING/0/"" s2:RUNNING/0/"" s3:RUNNING/0/"" s4:ERROR/0/"server stopped" s5:OK/200/""`
+	if got := states(); got != want {
+		t.Errorf("runs after FailStaleCronRuns(now) = %s, want %s", got, want)
+	}
+	if runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{Limit: 1}); err != nil || len(runs) != 1 || runs[0].Timeout != time.Second {
+		t.Errorf("ListCronRuns(limit 1) = %v, %v; want s5 with its timeout of 1s", runs, err)
+	}
+	if n, err := cr.FailStaleCronRuns(ctx, now); err != nil || n != 0 {
+		t.Errorf("FailStaleCronRuns(now) again = %d, %v; want 0, nil", n, err)
+	}
+	if n, err := cr.FailStaleCronRuns(ctx, now.Add(3*time.Minute)); err != nil || n != 3 {
+		t.Errorf("FailStaleCronRuns(in 3 minutes) = %d, %v; want 3 (s1, s2, s3), nil", n, err)
+	}
+
+	// Several servers sweeping at once: each run is marked once.
+	for i := 10; i < 16; i++ {
+		claimAt(i, now.Add(-time.Hour), time.Second)
+	}
+	var marked atomic.Int32
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := cr.FailStaleCronRuns(ctx, now)
+			if err != nil {
+				t.Errorf("concurrent FailStaleCronRuns error = %v", err)
+			}
+			marked.Add(int32(n))
+		}()
+	}
+	wg.Wait()
+	if n := marked.Load(); n != 6 {
+		t.Errorf("4 concurrent FailStaleCronRuns marked %d runs in all, want 6", n)
+	}
+
+	// A run that does finish after being given up on keeps its real outcome.
+	if err := cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "s0", FiredAt: fireTime(0), State: store.CronOK, Status: 204}); err != nil {
+		t.Fatalf("FinishCronRun(s0) error = %v", err)
+	}
+	if got := states(); !strings.HasPrefix(got, `s0:OK/204/""`) {
+		t.Errorf("runs after a late FinishCronRun(s0) = %s, want s0 OK", got)
+	}
+}
+
 func testWatchIgnoresCronRuns(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	cr := cronOf(t, s)
