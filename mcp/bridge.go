@@ -15,22 +15,20 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// DefaultTimeout bounds one tool call when Options.Timeout is zero.
-const DefaultTimeout = 30 * time.Second
-
 const (
 	heartbeat = 30 * time.Second
 	idleTTL   = time.Hour
 )
 
-// Options configures a Bridge. Function, Upstream and Sessions are required.
+// Options configures a Bridge. Function, Upstream, Timeout and Sessions are required.
 type Options struct {
 	// Function is the function's name; it goes upstream in X-Jelou-Function.
 	Function string
 	// Upstream is the function's base URL; tool calls are built relative to it.
 	Upstream *url.URL
 	// Timeout bounds each tool call, from sending the request to reading the whole
-	// response. Zero means DefaultTimeout.
+	// response: the function's own timeout, which the caller knows (the bridge has no
+	// default of its own, so that one rule decides it).
 	Timeout time.Duration
 	// Client sends tool calls upstream. When it is nil, or has no Transport, a transport
 	// like http.DefaultTransport but without HTTP_PROXY/HTTPS_PROXY is used: upstreams are
@@ -112,6 +110,9 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 	if opts.Upstream == nil || opts.Upstream.Scheme == "" || opts.Upstream.Host == "" {
 		return nil, errors.New("mcp: options need an absolute upstream URL")
 	}
+	if opts.Timeout <= 0 {
+		return nil, errors.New("mcp: options need a positive timeout")
+	}
 	if opts.Sessions == nil {
 		return nil, errors.New("mcp: options need a session store")
 	}
@@ -119,9 +120,6 @@ func New(opts *Options, spec *openapi.Spec) (*Bridge, error) {
 		opts:    *opts,
 		timeout: opts.Timeout,
 		logger:  opts.Logger.With().Str("function", opts.Function).Logger(),
-	}
-	if b.timeout <= 0 {
-		b.timeout = DefaultTimeout
 	}
 	client := http.Client{}
 	if opts.Client != nil {

@@ -6,6 +6,7 @@
 //	b, err := mcp.New(&mcp.Options{
 //		Function: "shop",
 //		Upstream: upstreamURL,
+//		Timeout:  30 * time.Second, // the function's own timeout: each tool call's bound
 //		Sessions: sessions, // shared by every replica; mcp.NewMemorySessions() for one process
 //		Logger:   logger,
 //	}, spec)

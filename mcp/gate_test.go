@@ -110,7 +110,7 @@ func TestBridgeWithoutGateway(t *testing.T) {
 	up := newUpstream(t)
 	base, _ := url.Parse(up.URL)
 	for _, public := range []bool{false, true} {
-		b, err := New(&Options{Function: testFunction, Upstream: base, Sessions: NewMemorySessions(),
+		b, err := New(&Options{Function: testFunction, Upstream: base, Timeout: time.Second, Sessions: NewMemorySessions(),
 			Public: public, Logger: zerolog.Nop()}, loadSpec(t, petsDoc(t)))
 		if err != nil {
 			t.Fatal(err)
@@ -143,18 +143,16 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{Upstream: base, Sessions: NewMemorySessions()},
 		{Function: "f", Sessions: NewMemorySessions()},
 		{Function: "f", Upstream: &url.URL{Path: "/x"}, Sessions: NewMemorySessions()},
-		{Function: "f", Upstream: base},
+		{Function: "f", Upstream: base, Timeout: time.Second},
+		{Function: "f", Upstream: base, Sessions: NewMemorySessions()}, // no timeout
 	} {
 		if _, err := New(o, nil); err == nil {
 			t.Errorf("New(%+v) succeeded, want an error", o)
 		}
 	}
-	b, err := New(&Options{Function: "f", Upstream: base, Sessions: NewMemorySessions()}, nil)
+	b, err := New(&Options{Function: "f", Upstream: base, Timeout: time.Second, Sessions: NewMemorySessions()}, nil)
 	if err != nil {
 		t.Fatalf("New without a spec: %v", err)
-	}
-	if b.timeout != DefaultTimeout {
-		t.Errorf("default timeout = %v, want %v", b.timeout, DefaultTimeout)
 	}
 	b.Close()
 	w := httptest.NewRecorder()

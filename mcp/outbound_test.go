@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 )
 
 // TestBridgeIgnoresProxyEnvironment: a Bridge given no client, or a client without a
@@ -11,7 +12,7 @@ import (
 func TestBridgeIgnoresProxyEnvironment(t *testing.T) {
 	up := &url.URL{Scheme: "http", Host: "127.0.0.1:1"}
 	for _, c := range []*http.Client{nil, {}} {
-		b, err := New(&Options{Function: "f", Upstream: up, Sessions: NewMemorySessions(), Client: c}, nil)
+		b, err := New(&Options{Function: "f", Upstream: up, Timeout: time.Second, Sessions: NewMemorySessions(), Client: c}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

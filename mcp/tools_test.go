@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -14,7 +15,7 @@ import (
 
 func TestBuildToolsSkipsBadTools(t *testing.T) {
 	base, _ := url.Parse("http://127.0.0.1:1")
-	b, err := New(&Options{Function: "f", Upstream: base, Sessions: NewMemorySessions(), Logger: zerolog.New(zerolog.NewTestWriter(t))}, nil)
+	b, err := New(&Options{Function: "f", Upstream: base, Timeout: time.Second, Sessions: NewMemorySessions(), Logger: zerolog.New(zerolog.NewTestWriter(t))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestBuildToolsSkipsBadTools(t *testing.T) {
 // inputSchema and annotations, and a large schema is listed trimmed.
 func TestVisibleSizeMatchesTheListing(t *testing.T) {
 	base, _ := url.Parse("http://127.0.0.1:1")
-	b, err := New(&Options{Function: "f", Upstream: base, Sessions: NewMemorySessions(), Logger: zerolog.New(zerolog.NewTestWriter(t))}, nil)
+	b, err := New(&Options{Function: "f", Upstream: base, Timeout: time.Second, Sessions: NewMemorySessions(), Logger: zerolog.New(zerolog.NewTestWriter(t))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jfnhq/jfn/internal/console"
+	"github.com/jfnhq/jfn/internal/store"
 )
 
 // consoleClient is a browser-like client of the console on s: it keeps cookies, does not
@@ -261,7 +262,7 @@ func TestConsoleSettingsChecked(t *testing.T) {
 			}
 		})
 	}
-	if f, err := s.Store().GetFunction(t.Context(), "shop"); err != nil || f.Timeout != defaultTimeout || f.MCPMode != "" {
+	if f, err := s.Store().GetFunction(t.Context(), "shop"); err != nil || f.Timeout != store.DefaultTimeout || f.MCPMode != "" {
 		t.Errorf("refused settings changed the function: timeout %v mode %q (%v)", f.Timeout, f.MCPMode, err)
 	}
 }

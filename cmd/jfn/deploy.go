@@ -38,11 +38,6 @@ their current values.
   --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
-const (
-	defaultTimeout = service.DefaultTimeout
-	maxTimeout     = 120 * time.Second
-)
-
 // validName reports whether name is a valid function name (a DNS label).
 func validName(name string) bool { return service.ValidName(name) }
 
@@ -125,7 +120,7 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	upstream := fs.String("url", "", "")
 	openapiURL := fs.String("openapi", "", "")
 	public := fs.Bool("public", false, "")
-	timeout := fs.Duration("timeout", defaultTimeout, "")
+	timeout := fs.Duration("timeout", store.DefaultTimeout, "")
 	noMCP := fs.Bool("no-mcp", false, "")
 	cors := fs.String("cors-origins", "", "")
 	mode := fs.String("mcp-mode", "", "")
@@ -163,8 +158,8 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		p.Public = public
 	}
 	if set["timeout"] {
-		if *timeout <= 0 || *timeout > maxTimeout {
-			return usagef("jfn deploy: invalid --timeout %v: want more than 0 and at most %v", *timeout, maxTimeout)
+		if *timeout <= 0 || *timeout > store.MaxTimeout {
+			return usagef("jfn deploy: invalid --timeout %v: want more than 0 and at most %v", *timeout, store.MaxTimeout)
 		}
 		p.Timeout = timeout
 	}

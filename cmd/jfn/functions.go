@@ -48,17 +48,9 @@ type functionJSON struct {
 
 func toFunctionJSON(f store.Function, url string) functionJSON {
 	return functionJSON{
-		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: service.DocumentURL(f),
-		Public: f.Public, TimeoutMS: timeoutOf(f).Milliseconds(), MCP: f.MCP,
+		Name: f.Name, URL: url, Upstream: f.Upstream, OpenAPIURL: f.DocumentURL(),
+		Public: f.Public, TimeoutMS: f.EffectiveTimeout().Milliseconds(), MCP: f.MCP,
 	}
-}
-
-// timeoutOf is f's effective upstream timeout.
-func timeoutOf(f store.Function) time.Duration {
-	if f.Timeout <= 0 {
-		return defaultTimeout
-	}
-	return f.Timeout
 }
 
 func onOff(b bool) string {
@@ -167,14 +159,14 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
 	fmt.Fprintf(tw, "▸ URL\t%s\n", fnURL)
 	fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
-	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", service.DocumentURL(f))
+	fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", f.DocumentURL())
 	fmt.Fprintf(tw, "▸ Public\t%s\n", yesNo(f.Public))
 	if len(f.CORSOrigins) > 0 {
 		fmt.Fprintf(tw, "▸ CORS\t%s\n", strings.Join(f.CORSOrigins, ", "))
 	} else {
 		fmt.Fprintf(tw, "▸ CORS\tno origins (--cors-origins lists them)\n")
 	}
-	fmt.Fprintf(tw, "▸ Timeout\t%s\n", timeoutOf(f))
+	fmt.Fprintf(tw, "▸ Timeout\t%s\n", f.EffectiveTimeout())
 	if f.MCP {
 		fmt.Fprintf(tw, "▸ MCP\ton (%s/mcp)\n", fnURL)
 	} else {
@@ -185,8 +177,10 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintf(tw, "▸ Secret\thidden (--show-secret shows it)\n")
 	}
-	if f.PreviousSecret != "" && time.Now().Before(f.PreviousSecretExpiresAt) {
-		fmt.Fprintf(tw, "▸ Previous\tsecret still signs until %s\n", humanTime(f.PreviousSecretExpiresAt))
+	for _, p := range f.PreviousSecrets {
+		if time.Now().Before(p.ExpiresAt) {
+			fmt.Fprintf(tw, "▸ Previous\tsecret still signs until %s\n", humanTime(p.ExpiresAt))
+		}
 	}
 	if fetchErr != nil {
 		fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
@@ -292,7 +286,8 @@ const functionsRotateSecretUsage = `Usage: jfn functions rotate-secret NAME [--g
 
 Gives function NAME a new signing secret (the key of the X-Jelou-Signature header on every
 request the gateway sends it) and prints it. During the grace period requests carry two
-signatures, one per secret, so the function accepts them whichever secret it holds.
+signatures, one per secret, so the function accepts them whichever secret it holds (one
+more for each earlier secret whose own grace period has not ended).
 
   --grace D      how long the old secret still signs, e.g. 24h or 7d (default 24h; 0 stops it now)
   -y, --yes      do not ask for confirmation
@@ -337,19 +332,23 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return notFound(err, name)
 	}
+	var replacedUntil time.Time // when the secret this rotation replaced stops signing; zero: now
+	if len(f.PreviousSecrets) > 0 {
+		replacedUntil = f.PreviousSecrets[0].ExpiresAt
+	}
 	if e.json {
 		return printJSON(e.stdout, struct {
 			Name              string  `json:"name"`
 			SigningSecret     string  `json:"signing_secret"`
 			PreviousExpiresAt *string `json:"previous_expires_at"`
-		}{name, f.SigningSecret, jsonTime(f.PreviousSecretExpiresAt)})
+		}{name, f.SigningSecret, jsonTime(replacedUntil)})
 	}
 	ok(e.stdout, "Signing secret rotated")
 	info(e.stdout, "Secret   %s", f.SigningSecret)
-	if f.PreviousSecretExpiresAt.IsZero() {
+	if replacedUntil.IsZero() {
 		warn(e.stdout, "Save it now and give it to the function: the old secret is no longer accepted.")
 	} else {
-		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(f.PreviousSecretExpiresAt))
+		warn(e.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(replacedUntil))
 	}
 	return nil
 }

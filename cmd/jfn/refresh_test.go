@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/store"
 )
 
 // docUpstream is examples/balance with an OpenAPI document the test can change or break.
@@ -143,5 +144,63 @@ func TestFunctionsRefresh(t *testing.T) {
 	}
 	if r := cli(t, s.db, "functions", "refresh"); r.code != 2 {
 		t.Errorf("functions refresh without NAME = exit %d, want 2", r.code)
+	}
+}
+
+// TestDocumentPathUnderUpstream: a function whose OpenAPI document is a path under its URL
+// ("/docs/openapi.json") gets that document from the CLI ('functions info', 'functions
+// refresh') as from the gateway, which serves it at /openapi.json.
+func TestDocumentPathUnderUpstream(t *testing.T) {
+	s := startServer(t)
+	h := balance.Handler()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/docs/openapi.json":
+			r.URL.Path = "/openapi.json"
+		case "/openapi.json":
+			http.NotFound(w, r) // only the path the function names has the document
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(up.Close)
+	deployed(t, s.db, "balance", up.URL)
+	// 'jfn deploy --openapi' takes absolute URLs only; a path is stored by other means.
+	st, err := store.OpenSQLite(t.Context(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := st.GetFunction(t.Context(), "balance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.OpenAPIURL = "/docs/openapi.json"
+	if _, err := st.PutFunction(t.Context(), f); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	r := mustCLI(t, s.db, "functions", "info", "balance", "--json")
+	m := decodeObject(t, "functions info --json", r.stdout, "name", "url", "upstream", "openapi_url", "public", "timeout_ms", "mcp", "tools", "spec")
+	if want := up.URL + "/docs/openapi.json"; m["openapi_url"] != want {
+		t.Errorf("functions info --json openapi_url = %v, want %s", m["openapi_url"], want)
+	}
+	if spec, _ := m["spec"].(map[string]any); spec["status"] != "ok" {
+		t.Errorf("functions info --json spec = %v, want status ok", m["spec"])
+	}
+	if tools, _ := json.Marshal(m["tools"]); string(tools) != `["getBalance"]` {
+		t.Errorf("functions info --json tools = %s, want [getBalance]", tools)
+	}
+	if r := cli(t, s.db, "functions", "refresh", "balance"); r.code != 0 || r.stdout != "✓ Refreshed: 1 tool\n" {
+		t.Errorf("functions refresh = exit %d, %q (stderr %q); want 0, %q", r.code, r.stdout, r.stderr, "✓ Refreshed: 1 tool\n")
+	}
+
+	s.waitFunctions(t, "balance")
+	if !eventually(5*time.Second, func() bool {
+		code, _, _ := call(t, "GET", s.URL()+"/balance/openapi.json", nil, "")
+		return code == http.StatusOK
+	}) {
+		code, _, body := call(t, "GET", s.URL()+"/balance/openapi.json", nil, "")
+		t.Errorf("GET /balance/openapi.json = %d %s, want 200 (the gateway fetches the same path)", code, body)
 	}
 }

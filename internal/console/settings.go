@@ -17,7 +17,7 @@ import (
 )
 
 // maxTimeoutSeconds bounds a function's upstream timeout, as jfn deploy --timeout does.
-const maxTimeoutSeconds = 120
+const maxTimeoutSeconds = int(store.MaxTimeout / time.Second)
 
 // settingsForm is the Settings section: what jfn deploy's flags set.
 type settingsForm struct {
@@ -37,10 +37,7 @@ func settingsOf(f store.Function) settingsForm {
 	if mode == "" {
 		mode = catalog.ModeAuto
 	}
-	timeout := f.Timeout
-	if timeout <= 0 {
-		timeout = service.DefaultTimeout
-	}
+	timeout := f.EffectiveTimeout()
 	return settingsForm{
 		Upstream: f.Upstream, OpenAPI: f.OpenAPIURL, Public: f.Public, MCP: f.MCP,
 		Timeout: strconv.Itoa(int(timeout / time.Second)), Mode: mode,
@@ -169,8 +166,8 @@ func (c *Console) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	p.Grace = "24h"
 	p.NewSecret = f.SigningSecret
 	p.PreviousUntil = "no longer accepted"
-	if !f.PreviousSecretExpiresAt.IsZero() {
-		p.PreviousUntil = "accepted until " + when(f.PreviousSecretExpiresAt)
+	if len(f.PreviousSecrets) > 0 { // the first is the secret this rotation replaced
+		p.PreviousUntil = "accepted until " + when(f.PreviousSecrets[0].ExpiresAt)
 	}
 	c.render(w, r, http.StatusOK, "function", p)
 }

@@ -37,7 +37,7 @@ type result struct {
 // records the run. Claim failures are logged and the fire time is left to other servers.
 func (s *Scheduler) fire(ctx context.Context, f firing) {
 	name := f.fn.Name
-	run := store.CronRun{Function: name, Schedule: f.sched.Name, Expression: f.sched.Expression, FiredAt: f.at}
+	run := store.CronRun{Function: name, Schedule: f.sched.Name, Expression: f.sched.Expression, FiredAt: f.at, Timeout: f.timeout}
 	claimed, err := s.runs.ClaimCronRun(ctx, run)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil { // a deleted function: nothing to run

@@ -15,15 +15,19 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-// Timeouts applied to a function's setting, as the gateway does.
-const (
-	DefaultTimeout = 30 * time.Second
-	MaxTimeout     = 120 * time.Second
-)
-
 // lateSlack is how late the loop may wake for a fire time and still run it. A fire time
 // missed by more (the process was stopped, or the machine slept) is skipped, not replayed.
 const lateSlack = 30 * time.Second
+
+// A server that dies mid-call never records its run's outcome. Every server therefore
+// sweeps the store (at start, then every sweepInterval) for runs still RUNNING whose start
+// plus timeout is more than staleMargin ago, and records them as failed. A live run ends
+// by its start plus its timeout, then takes at most a few seconds to be recorded; the
+// margin covers that and the clocks of different servers disagreeing a little.
+const (
+	sweepInterval = time.Minute
+	staleMargin   = 30 * time.Second
+)
 
 // Options configures a Scheduler. Runs is required.
 type Options struct {
@@ -62,6 +66,9 @@ type Scheduler struct {
 	observe func(function, schedule, outcome string, d time.Duration)
 	grace   time.Duration
 	signV1  bool
+	// sweepEvery is how often Run looks for runs a stopped server left RUNNING:
+	// sweepInterval, which tests shorten.
+	sweepEvery time.Duration
 
 	mu   sync.Mutex
 	fns  map[string]*target
@@ -89,14 +96,15 @@ func New(opts *Options) (*Scheduler, error) {
 		return nil, errors.New("cron: a store for the runs is required")
 	}
 	s := &Scheduler{
-		runs:    opts.Runs,
-		client:  opts.Client,
-		log:     opts.Logger,
-		observe: opts.Observe,
-		grace:   opts.ShutdownGrace,
-		signV1:  opts.SignatureCompatV1,
-		fns:     make(map[string]*target),
-		wake:    make(chan struct{}, 1),
+		runs:       opts.Runs,
+		client:     opts.Client,
+		log:        opts.Logger,
+		observe:    opts.Observe,
+		grace:      opts.ShutdownGrace,
+		signV1:     opts.SignatureCompatV1,
+		sweepEvery: sweepInterval,
+		fns:        make(map[string]*target),
+		wake:       make(chan struct{}, 1),
 	}
 	if s.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -118,7 +126,7 @@ func New(opts *Options) (*Scheduler, error) {
 // first fire time from now. Skipped entries are logged once per change of the document.
 func (s *Scheduler) Sync(fn store.Function, spec *openapi.Spec) {
 	schedules, skipped := FromSpec(spec)
-	t := &target{fn: fn, timeout: fnTimeout(fn.Timeout), skipped: skipped}
+	t := &target{fn: fn, timeout: fn.EffectiveTimeout(), skipped: skipped}
 	if u, err := url.Parse(fn.Upstream); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		u.RawQuery, u.Fragment = "", ""
 		t.upstream = u
@@ -192,17 +200,6 @@ func (s *Scheduler) kick() {
 	}
 }
 
-// fnTimeout applies the default and the cap to a function's timeout.
-func fnTimeout(d time.Duration) time.Duration {
-	switch {
-	case d <= 0:
-		return DefaultTimeout
-	case d > MaxTimeout:
-		return MaxTimeout
-	}
-	return d
-}
-
 // firing is one fire time of one schedule, with what the call needs.
 type firing struct {
 	fn       store.Function
@@ -240,10 +237,15 @@ func (s *Scheduler) due(now time.Time) (fire []firing, wake time.Time) {
 }
 
 // Run fires schedules until ctx ends. It then waits up to Options.ShutdownGrace for runs in
-// flight, cancels what is left, and returns nil once they have been recorded.
+// flight, cancels what is left, and returns nil once they have been recorded. Meanwhile it
+// records as failed the runs that a stopped server (this one before a restart, or another)
+// left RUNNING (store.CronRuns.FailStaleCronRuns).
 func (s *Scheduler) Run(ctx context.Context) error {
 	base, cancelRuns := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelRuns(nil)
+	swept := make(chan struct{})
+	go func() { defer close(swept); s.sweepLoop(ctx) }()
+	defer func() { <-swept }()
 	var inflight sync.WaitGroup
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -278,6 +280,36 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-timer.C:
 		case <-s.wake: // Reset above discards the timer's pending fire (Go 1.23 timers)
 		}
+	}
+}
+
+// sweepLoop calls sweep at once, then every s.sweepEvery until ctx ends.
+func (s *Scheduler) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(s.sweepEvery)
+	defer t.Stop()
+	for {
+		s.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sweep records as failed the runs still RUNNING whose timeout ended more than staleMargin
+// ago. Every server sweeps; the store changes each run once.
+func (s *Scheduler) sweep(ctx context.Context) {
+	n, err := s.runs.FailStaleCronRuns(ctx, time.Now().Add(-staleMargin))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error().Err(err).Msg("cron: cannot look for runs a stopped server left running")
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Warn().Int("runs", n).Str("error", store.CronServerStopped).
+			Msg("cron runs left running by a stopped server recorded as failed")
 	}
 }
 

@@ -376,3 +376,46 @@ func (nopRuns) FinishCronRun(context.Context, store.CronRun) error        { retu
 func (nopRuns) ListCronRuns(context.Context, string, store.CronRunQuery) ([]store.CronRun, error) {
 	return nil, nil
 }
+func (nopRuns) FailStaleCronRuns(context.Context, time.Time) (int, error) { return 0, nil }
+
+// TestStaleRunsFailed: a run left RUNNING by a server that died mid-call is recorded as
+// ERROR "server stopped" by another server's periodic sweep once its timeout has passed;
+// a run still within its timeout is left alone, and runs this server fires record their
+// timeout for that purpose.
+func TestStaleRunsFailed(t *testing.T) {
+	f := newFixture(t)
+	other, err := New(&Options{Runs: f.st, Logger: zerolog.New(zerolog.NewTestWriter(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.sweepEvery = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); other.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	now := time.Now()
+	for _, r := range []store.CronRun{
+		{Function: "probe", Schedule: "dead", FiredAt: now.Add(-10 * time.Minute).Truncate(time.Second), StartedAt: now.Add(-10 * time.Minute), Timeout: 2 * time.Second},
+		{Function: "probe", Schedule: "alive", FiredAt: now.Truncate(time.Second), StartedAt: now, Timeout: time.Minute},
+	} {
+		if ok, err := f.st.ClaimCronRun(context.Background(), r); !ok || err != nil {
+			t.Fatalf("ClaimCronRun(%s) = %v, %v", r.Schedule, ok, err)
+		}
+	}
+	runs := waitRuns(t, f.st, store.CronError, 1)
+	if r := runs[0]; r.Schedule != "dead" || r.Error != store.CronServerStopped || r.Status != 0 {
+		t.Errorf("ERROR run = %s, status %d, error %q; want dead, 0, %q", r.Schedule, r.Status, r.Error, store.CronServerStopped)
+	}
+	time.Sleep(100 * time.Millisecond) // a few more sweeps
+	running, err := f.st.ListCronRuns(context.Background(), "probe", store.CronRunQuery{State: store.CronRunning})
+	if err != nil || len(running) != 1 || running[0].Schedule != "alive" {
+		t.Errorf("RUNNING runs after the sweeps = %v, %v; want only alive", running, err)
+	}
+
+	f.sched.Sync(f.fn, doc(t, `[{"expression":"@every 1s","name":"tick"}]`))
+	ok := waitRuns(t, f.st, store.CronOK, 1)
+	if ok[0].Timeout != f.fn.EffectiveTimeout() {
+		t.Errorf("a fired run recorded timeout %v, want the function's %v", ok[0].Timeout, f.fn.EffectiveTimeout())
+	}
+}

@@ -59,6 +59,22 @@ func (s *fakeStore) PutFunction(_ context.Context, f store.Function) (bool, erro
 	return !existed, nil
 }
 
+func (s *fakeStore) TouchFunction(_ context.Context, name string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.fns[name]
+	if !ok {
+		return store.ErrNotFound
+	}
+	f.UpdatedAt = f.UpdatedAt.Add(time.Millisecond)
+	if at.After(f.UpdatedAt) {
+		f.UpdatedAt = at.UTC()
+	}
+	s.fns[name] = f
+	s.notify()
+	return nil
+}
+
 func (s *fakeStore) GetFunction(_ context.Context, name string) (store.Function, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

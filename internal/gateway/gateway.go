@@ -49,8 +49,6 @@ import (
 const (
 	DefaultSpecRefresh  = 60 * time.Second
 	DefaultMaxBodyBytes = 10 << 20
-	DefaultTimeout      = 30 * time.Second
-	MaxTimeout          = 120 * time.Second
 )
 
 // Options configures a Gateway. A nil *Options is an error (a Store is required); zero

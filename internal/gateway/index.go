@@ -163,7 +163,7 @@ func (g *Gateway) apply(snap store.Snapshot) {
 
 // newFunction builds the serving state of f. It is called with g.mu held.
 func (g *Gateway) newFunction(f store.Function) *function {
-	fn := &function{fn: f, timeout: functionTimeout(f.Timeout), cors: newCORSPolicy(f.CORSOrigins)}
+	fn := &function{fn: f, timeout: f.EffectiveTimeout(), cors: newCORSPolicy(f.CORSOrigins)}
 	if fn.metrics = g.fnm[f.Name]; fn.metrics == nil {
 		fn.metrics = g.metrics.forFunction(f.Name)
 		g.fnm[f.Name] = fn.metrics
@@ -177,7 +177,7 @@ func (g *Gateway) newFunction(f store.Function) *function {
 		fn.basePath = strings.Trim(target.Path, "/") != ""
 	}
 
-	docURL := specURL(f)
+	docURL := f.DocumentURL()
 	e := g.specs[f.Name]
 	if e == nil || e.url != docURL {
 		if e != nil {
@@ -192,17 +192,6 @@ func (g *Gateway) newFunction(f store.Function) *function {
 	}
 	fn.spec = e
 	return fn
-}
-
-// functionTimeout applies the default and the cap to a function's timeout.
-func functionTimeout(d time.Duration) time.Duration {
-	switch {
-	case d <= 0:
-		return DefaultTimeout
-	case d > MaxTimeout:
-		return MaxTimeout
-	}
-	return d
 }
 
 func parseUpstream(raw string) (*url.URL, error) {
@@ -225,8 +214,10 @@ func sameFunction(a, b store.Function) bool {
 		slices.Equal(a.CORSOrigins, b.CORSOrigins) &&
 		a.MCPMode == b.MCPMode && slices.Equal(a.MCPToolsets, b.MCPToolsets) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
-		a.SigningSecret == b.SigningSecret && a.PreviousSecret == b.PreviousSecret &&
-		a.PreviousSecretExpiresAt.Equal(b.PreviousSecretExpiresAt)
+		a.SigningSecret == b.SigningSecret &&
+		slices.EqualFunc(a.PreviousSecrets, b.PreviousSecrets, func(x, y store.PreviousSecret) bool {
+			return x.Secret == y.Secret && x.ExpiresAt.Equal(y.ExpiresAt)
+		})
 }
 
 // flush writes the last-use times recorded since the previous flush in one TouchTokens call.

@@ -25,7 +25,7 @@ func TestMCPBridgeThroughGateway(t *testing.T) {
 			t.Errorf("parse upstream: %v", err)
 			return nil
 		}
-		b, err := mcp.New(&mcp.Options{Function: fn.Name, Upstream: u, Sessions: sessions, Public: fn.Public, Timeout: fn.Timeout}, spec)
+		b, err := mcp.New(&mcp.Options{Function: fn.Name, Upstream: u, Sessions: sessions, Public: fn.Public, Timeout: fn.EffectiveTimeout()}, spec)
 		if err != nil {
 			t.Errorf("mcp.New = %v", err)
 			return nil

@@ -181,7 +181,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	sessions := mcp.NewMemorySessions()
 	factory := func(fn store.Function, spec *openapi.Spec) MCPHandler {
 		u, _ := url.Parse(fn.Upstream)
-		b, err := mcp.New(&mcp.Options{Function: fn.Name, Upstream: u, Sessions: sessions, Timeout: fn.Timeout}, spec)
+		b, err := mcp.New(&mcp.Options{Function: fn.Name, Upstream: u, Sessions: sessions, Timeout: fn.EffectiveTimeout()}, spec)
 		if err != nil {
 			t.Errorf("mcp.New = %v", err)
 			return nil

@@ -218,18 +218,6 @@ func TestSlowUpstream(t *testing.T) {
 	}
 }
 
-func TestFunctionTimeout(t *testing.T) {
-	tests := []struct{ in, want time.Duration }{
-		{0, 30 * time.Second}, {-1, 30 * time.Second}, {time.Second, time.Second},
-		{120 * time.Second, 120 * time.Second}, {time.Hour, 120 * time.Second},
-	}
-	for _, tt := range tests {
-		if got := functionTimeout(tt.in); got != tt.want {
-			t.Errorf("functionTimeout(%s) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestBodyTooLarge(t *testing.T) {
 	up := newUpstream(t, defineDoc, nil)
 	early := newUpstream(t, defineDoc, func(w http.ResponseWriter, r *http.Request) {
@@ -291,7 +279,7 @@ func TestSizeText(t *testing.T) {
 	if got := errTooLarge(DefaultMaxBodyBytes).Message; got != "The request body is larger than 10 MiB." {
 		t.Errorf("errTooLarge(default).Message = %q", got)
 	}
-	if got := errTimeout(DefaultTimeout).Message; got != "The function did not answer within 30s." {
+	if got := errTimeout(store.DefaultTimeout).Message; got != "The function did not answer within 30s." {
 		t.Errorf("errTimeout(default).Message = %q", got)
 	}
 }

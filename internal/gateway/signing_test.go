@@ -100,7 +100,7 @@ func TestProxySignsAndRotates(t *testing.T) {
 	if err := verify("POST", fn.SigningSecret, during); err != nil {
 		t.Errorf("VerifySignature(old secret, during grace) = %v, want nil", err)
 	}
-	time.Sleep(time.Until(rotated.PreviousSecretExpiresAt) + 50*time.Millisecond)
+	time.Sleep(time.Until(rotated.PreviousSecrets[0].ExpiresAt) + 50*time.Millisecond)
 	doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(body))
 	after := up.last(t)
 	if err := verify("POST", rotated.SigningSecret, after); err != nil {
@@ -125,5 +125,76 @@ func TestProxySignsAndRotates(t *testing.T) {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("the log contains a signing secret")
 		}
+	}
+}
+
+// TestProxySignsWithEveryPreviousSecret: rotating twice within the first grace period
+// keeps the first secret, so a function that still holds it keeps verifying calls until its
+// own grace period ends, even after the second one's has.
+func TestProxySignsWithEveryPreviousSecret(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	up := newUpstream(t, appDoc, nil)
+	if _, err := st.PutFunction(ctx, store.Function{Name: "shop", Upstream: up.URL, Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.GetFunction(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(ctx, &Options{Store: st, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler())
+	defer srv.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- gw.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	second, err := st.RotateSecret(ctx, "shop", 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := st.RotateSecret(ctx, "shop", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func() seen {
+		t.Helper()
+		if resp, _ := doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(`{}`)); resp.StatusCode != 200 {
+			t.Fatalf("POST /shop/products = %d, want 200", resp.StatusCode)
+		}
+		return up.last(t)
+	}
+	verifies := func(secret string, r seen) bool {
+		return auth.VerifySignature(secret, r.request(), r.Body, 0) == nil
+	}
+	var r seen
+	eventually(t, 2*time.Second, "the gateway signs with the newest secret", func() bool {
+		r = call()
+		return verifies(third.SigningSecret, r)
+	})
+	if !verifies(second.SigningSecret, r) || !verifies(first.SigningSecret, r) {
+		t.Errorf("after two rotations: the second secret verifies %v, the first %v; want both during their grace periods",
+			verifies(second.SigningSecret, r), verifies(first.SigningSecret, r))
+	}
+	firstEnds, secondEnds := second.PreviousSecrets[0].ExpiresAt, third.PreviousSecrets[0].ExpiresAt
+	time.Sleep(time.Until(secondEnds) + 50*time.Millisecond)
+	r = call()
+	if !verifies(third.SigningSecret, r) || verifies(second.SigningSecret, r) || !verifies(first.SigningSecret, r) {
+		t.Errorf("after the second secret's grace: third %v, second %v, first %v; want true, false, true",
+			verifies(third.SigningSecret, r), verifies(second.SigningSecret, r), verifies(first.SigningSecret, r))
+	}
+	time.Sleep(time.Until(firstEnds) + 50*time.Millisecond)
+	r = call()
+	if !verifies(third.SigningSecret, r) || verifies(first.SigningSecret, r) {
+		t.Errorf("after the first secret's grace: third %v, first %v; want true, false",
+			verifies(third.SigningSecret, r), verifies(first.SigningSecret, r))
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -103,19 +102,6 @@ func (e *specEntry) markReady()          { e.once.Do(func() { close(e.ready) }) 
 // retire detaches e from its function; a fetch in flight for it is then discarded. Called
 // with Gateway.mu held.
 func (e *specEntry) retire() { e.retired = true }
-
-// specURL is where f's document is fetched from: OpenAPIURL, resolved against the upstream
-// when it is a path, or <upstream>/openapi.json.
-func specURL(f store.Function) string {
-	base := strings.TrimRight(f.Upstream, "/")
-	switch {
-	case f.OpenAPIURL == "":
-		return base + "/openapi.json"
-	case strings.HasPrefix(f.OpenAPIURL, "/") && !strings.HasPrefix(f.OpenAPIURL, "//"):
-		return base + f.OpenAPIURL
-	}
-	return f.OpenAPIURL
-}
 
 // waitSpec returns e's state, first waiting (within g.specWait and ctx) for the first fetch
 // attempt when it has not completed yet. This only happens just after a function appears.

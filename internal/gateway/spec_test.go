@@ -8,26 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jfnhq/jfn/internal/store"
 )
-
-func TestSpecURL(t *testing.T) {
-	tests := []struct {
-		fn   store.Function
-		want string
-	}{
-		{store.Function{Upstream: "http://u:1"}, "http://u:1/openapi.json"},
-		{store.Function{Upstream: "http://u:1/base/"}, "http://u:1/base/openapi.json"},
-		{store.Function{Upstream: "http://u:1", OpenAPIURL: "/spec.yaml"}, "http://u:1/spec.yaml"},
-		{store.Function{Upstream: "http://u:1", OpenAPIURL: "https://docs.example/x.json"}, "https://docs.example/x.json"},
-	}
-	for _, tt := range tests {
-		if got := specURL(tt.fn); got != tt.want {
-			t.Errorf("specURL(%q, %q) = %q, want %q", tt.fn.Upstream, tt.fn.OpenAPIURL, got, tt.want)
-		}
-	}
-}
 
 // TestFetchDocumentConditional checks that a refresh sends If-None-Match and that a 304
 // keeps the document without re-parsing it.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/internal/gateway"
-	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 	"github.com/jfnhq/jfn/openapi"
@@ -118,7 +116,7 @@ func (m *mcpFactory) bridge(fn store.Function, spec *openapi.Spec) (*mcp.Bridge,
 	return mcp.New(&mcp.Options{
 		Function: fn.Name,
 		Upstream: up,
-		Timeout:  min(cmp.Or(fn.Timeout, service.DefaultTimeout), gateway.MaxTimeout),
+		Timeout:  fn.EffectiveTimeout(),
 		Client:   m.client,
 		Sessions: m.sessions,
 		// A function's CORS origins may call its /mcp from a browser too.

@@ -190,7 +190,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		// A tool call from the console may take the longest upstream timeout.
-		WriteTimeout: gateway.MaxTimeout + 10*time.Second,
+		WriteTimeout: store.MaxTimeout + 10*time.Second,
 		IdleTimeout:  time.Minute,
 		ErrorLog:     errLog,
 	}

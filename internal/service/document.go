@@ -1,7 +1,6 @@
 package service
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,9 +36,9 @@ func FetchTools(ctx context.Context, f store.Function) ([]string, error) {
 // FetchSpec downloads and loads f's OpenAPI document, without credentials, as the gateway
 // does, within the function's timeout (10 s at most).
 func FetchSpec(ctx context.Context, f store.Function) (*openapi.Spec, error) {
-	ctx, cancel := context.WithTimeout(ctx, min(cmp.Or(f.Timeout, DefaultTimeout), maxDocumentWait))
+	ctx, cancel := context.WithTimeout(ctx, min(f.EffectiveTimeout(), maxDocumentWait))
 	defer cancel()
-	u := DocumentURL(f)
+	u := f.DocumentURL()
 	data, err := FetchDocument(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
@@ -59,12 +58,4 @@ func FetchDocument(ctx context.Context, u string) ([]byte, error) {
 		err = uerr.Err // its message repeats the URL
 	}
 	return f.Body, err
-}
-
-// DocumentURL is the effective URL of f's OpenAPI document.
-func DocumentURL(f store.Function) string {
-	if f.OpenAPIURL != "" {
-		return f.OpenAPIURL
-	}
-	return f.Upstream + "/openapi.json"
 }

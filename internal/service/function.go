@@ -61,10 +61,14 @@ func Refresh(ctx context.Context, st store.Store, name string, fetch func(contex
 	if err != nil {
 		return RefreshResult{}, err
 	}
-	// Writing the function back unchanged moves its updated_at, which the change feed carries
-	// to every server; a server that sees a function's UpdatedAt move fetches its document
-	// again. This goes first, so that servers fetch while the caller does.
-	if _, err := st.PutFunction(ctx, f); err != nil {
+	// Moving the function's UpdatedAt (and nothing else, so that a deploy landing meanwhile
+	// stands) reaches every server through the change feed; a server that sees it move
+	// fetches the document again. This goes first, so that servers fetch while the caller
+	// does.
+	if err := st.TouchFunction(ctx, name, time.Now()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return RefreshResult{}, err
+		}
 		return RefreshResult{}, fmt.Errorf("cannot ask running servers to refresh %s: %w", name, err)
 	}
 	tools, fetchErr := fetch(ctx, f)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestRefreshRotateDelete(t *testing.T) {
 	}
 	before, _ := st.GetFunction(ctx, "shop")
 	f, err := RotateSecret(ctx, st, "shop", time.Hour)
-	if err != nil || f.SigningSecret == "" || f.SigningSecret == before.SigningSecret || f.PreviousSecret != before.SigningSecret {
+	if err != nil || f.SigningSecret == "" || f.SigningSecret == before.SigningSecret || len(f.PreviousSecrets) != 1 || f.PreviousSecrets[0].Secret != before.SigningSecret {
 		t.Errorf("RotateSecret = %v; want a new secret with the old one kept", err)
 	}
 	if _, err := RotateSecret(ctx, st, "nope", time.Hour); !errors.Is(err, store.ErrNotFound) {
@@ -54,5 +55,62 @@ func TestRefreshRotateDelete(t *testing.T) {
 	}
 	if err := DeleteFunction(ctx, st, "shop"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a second DeleteFunction = %v, want store.ErrNotFound", err)
+	}
+}
+
+// deployDuringRead is a store that, the first time Refresh reads the function, lets a deploy
+// (a new upstream URL) land right after the read: what another process may do at any time.
+type deployDuringRead struct {
+	store.Store
+	once sync.Once
+	url  string
+}
+
+func (s *deployDuringRead) GetFunction(ctx context.Context, name string) (store.Function, error) {
+	f, err := s.Store.GetFunction(ctx, name)
+	s.once.Do(func() {
+		g := f
+		g.Upstream = s.url
+		if _, perr := s.Store.PutFunction(ctx, g); perr != nil {
+			err = perr
+		}
+	})
+	return f, err
+}
+
+// TestRefreshKeepsConcurrentDeploy: a deploy that lands while Refresh runs is not reverted,
+// and Refresh still moves UpdatedAt (which makes every server fetch the document again).
+func TestRefreshKeepsConcurrentDeploy(t *testing.T) {
+	ctx := context.Background()
+	inner, err := store.Open(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	if _, err := Deploy(ctx, inner, DeployParams{Name: "shop", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	st := &deployDuringRead{Store: inner, url: "http://127.0.0.1:2"}
+	fetch := func(context.Context, store.Function) ([]string, error) { return []string{"a"}, nil }
+	if _, err := Refresh(ctx, st, "shop", fetch); err != nil {
+		t.Fatalf("Refresh = %v", err)
+	}
+	deployed, err := inner.GetFunction(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deployed.Upstream != "http://127.0.0.1:2" {
+		t.Errorf("after Refresh with a deploy during it: Upstream = %q, want the deploy's %q", deployed.Upstream, "http://127.0.0.1:2")
+	}
+	before := deployed.UpdatedAt
+	if _, err := Refresh(ctx, inner, "shop", fetch); err != nil {
+		t.Fatalf("Refresh = %v", err)
+	}
+	after, err := inner.GetFunction(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.UpdatedAt.After(before) {
+		t.Errorf("Refresh left UpdatedAt at %v (was %v), want it moved forward", after.UpdatedAt, before)
 	}
 }

@@ -24,9 +24,6 @@ import (
 	"github.com/jfnhq/jfn/internal/store"
 )
 
-// DefaultTimeout is the upstream timeout of a function deployed without one.
-const DefaultTimeout = 30 * time.Second
-
 // ErrUpstreamRequired is returned by Deploy for a new function without an upstream URL.
 var ErrUpstreamRequired = errors.New("an upstream URL is required to deploy a function for the first time")
 
@@ -130,7 +127,7 @@ func Deploy(ctx context.Context, st store.Store, p DeployParams) (DeployResult, 
 		if p.Upstream == "" {
 			return DeployResult{}, ErrUpstreamRequired
 		}
-		f = store.Function{Name: p.Name, Timeout: DefaultTimeout, MCP: true}
+		f = store.Function{Name: p.Name, Timeout: store.DefaultTimeout, MCP: true}
 	case err != nil:
 		return DeployResult{}, fmt.Errorf("cannot read function %s: %w", p.Name, err)
 	}

@@ -38,7 +38,7 @@ func TestDeployAndTokens(t *testing.T) {
 		t.Fatalf("Deploy without an upstream = %v, want ErrUpstreamRequired", err)
 	}
 	res, err := Deploy(ctx, st, DeployParams{Name: "shop", Upstream: "http://127.0.0.1:1/"})
-	if err != nil || !res.Created || res.Function.Upstream != "http://127.0.0.1:1" || res.Function.Timeout != DefaultTimeout {
+	if err != nil || !res.Created || res.Function.Upstream != "http://127.0.0.1:1" || res.Function.Timeout != store.DefaultTimeout {
 		t.Fatalf("Deploy = %+v, %v: want a new function with the default timeout", res, err)
 	}
 	if auth.Check(res.Token) != nil {

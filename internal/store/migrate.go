@@ -178,6 +178,28 @@ CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at
 		sql: `ALTER TABLE functions ADD COLUMN mcp_mode TEXT NOT NULL DEFAULT '';
 ALTER TABLE functions ADD COLUMN mcp_toolsets TEXT NOT NULL DEFAULT '';`,
 	},
+	{
+		// Every replaced secret whose grace has not ended keeps signing, not only the last:
+		// previous_secrets is a JSON array of {"secret", "expires_at" (unix ms)}, the most
+		// recently replaced first ('' for none), which takes over the one previous secret.
+		version: 8,
+		name:    "previous signing secrets",
+		sql: `ALTER TABLE functions ADD COLUMN previous_secrets TEXT NOT NULL DEFAULT '';
+UPDATE functions
+SET previous_secrets = json_array(json_object('secret', previous_secret, 'expires_at', previous_secret_expires_at))
+WHERE previous_secret <> '' AND previous_secret_expires_at IS NOT NULL;
+ALTER TABLE functions DROP COLUMN previous_secret;
+ALTER TABLE functions DROP COLUMN previous_secret_expires_at;`,
+	},
+	{
+		// A run's timeout when it was claimed (0: unknown), so that a run whose server died
+		// mid-call can be failed once it is over; the partial index holds only the runs
+		// still RUNNING, which is all FailStaleCronRuns looks at.
+		version: 9,
+		name:    "cron run timeouts",
+		sql: `ALTER TABLE cron_runs ADD COLUMN timeout_ms INTEGER NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0);
+CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
+	},
 }
 
 // migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the

@@ -220,7 +220,7 @@ RETURNING xmax = 0`,
 }
 
 const pgFunctionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
-signing_secret, previous_secret, previous_secret_expires_at, cors_origins, mcp_mode, mcp_toolsets`
+signing_secret, previous_secrets, cors_origins, mcp_mode, mcp_toolsets`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *Postgres) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -233,6 +233,20 @@ func (s *Postgres) GetFunction(ctx context.Context, name string) (Function, erro
 		return Function{}, fmt.Errorf("get function %q: %w", name, pgClassify(ctx, err))
 	}
 	return f, nil
+}
+
+// TouchFunction moves the function's updated_at to at, or a millisecond past the stored one.
+func (s *Postgres) TouchFunction(ctx context.Context, name string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `
+UPDATE functions SET updated_at = GREATEST(updated_at + interval '1 millisecond', $1) WHERE name = $2`,
+		pgTime(at), name)
+	if err != nil {
+		return fmt.Errorf("touch function %q: %w", name, pgClassify(ctx, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("touch function %q: %w", name, ErrNotFound)
+	}
+	return nil
 }
 
 // ListFunctions returns all functions ordered by name (byte order: the column is
@@ -331,12 +345,24 @@ WHERE id = $2 AND function = $3 AND revoked_at IS NULL RETURNING `+pgTokenColumn
 // backwards (GREATEST ignores a NULL), so servers flushing in any order keep the latest.
 // Unknown ids are ignored. Only last_used_at is written, which the change triggers leave
 // out, so it does not wake Watch.
-//
-// Ids are sent sorted so that replicas touching overlapping tokens lock rows in the same
-// order; a deadlock or serialization failure is retried a few times all the same.
 func (s *Postgres) TouchTokens(ctx context.Context, used map[string]time.Time) error {
-	ids := make([]string, 0, len(used))
-	for id, at := range used {
+	if err := s.touch(ctx, `
+UPDATE tokens AS t SET last_used_at = GREATEST(t.last_used_at, u.at)
+FROM unnest($1::text[], $2::timestamptz[]) AS u (id, at)
+WHERE t.id = u.id`, used); err != nil {
+		return fmt.Errorf("touch tokens: %w", err)
+	}
+	return nil
+}
+
+// touch is TouchTokens and TouchSessions: it runs update, a statement that takes the ids
+// ($1, text[]) and times ($2, timestamptz[]) of the entries of times with a non-zero time,
+// once. Nothing is sent when there are none. Ids are sent sorted so that replicas touching
+// overlapping rows lock them in the same order; a deadlock or serialization failure is
+// retried a few times all the same. Errors come back classified.
+func (s *Postgres) touch(ctx context.Context, update string, times map[string]time.Time) error {
+	ids := make([]string, 0, len(times))
+	for id, at := range times {
 		if !at.IsZero() {
 			ids = append(ids, id)
 		}
@@ -347,21 +373,18 @@ func (s *Postgres) TouchTokens(ctx context.Context, used map[string]time.Time) e
 	slices.Sort(ids)
 	ats := make([]time.Time, len(ids))
 	for i, id := range ids {
-		ats[i] = pgTime(used[id])
+		ats[i] = pgTime(times[id])
 	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		_, err = s.pool.Exec(ctx, `
-UPDATE tokens AS t SET last_used_at = GREATEST(t.last_used_at, u.at)
-FROM unnest($1::text[], $2::timestamptz[]) AS u (id, at)
-WHERE t.id = u.id`, ids, ats)
+		_, err = s.pool.Exec(ctx, update, ids, ats)
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) || (pe.Code != "40P01" && pe.Code != "40001") {
 			break
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("touch tokens: %w", pgClassify(ctx, err))
+		return pgClassify(ctx, err)
 	}
 	return nil
 }
@@ -430,20 +453,23 @@ func pgScanFunction(r scanner) (Function, error) {
 		f                    Function
 		timeoutMS            int64
 		createdAt, updatedAt time.Time
-		previousExpires      *time.Time
+		previous             string
 		origins, toolsets    string
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins,
+		&createdAt, &updatedAt, &f.SigningSecret, &previous, &origins,
 		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
+	}
+	var err error
+	if f.PreviousSecrets, err = decodePreviousSecrets(previous); err != nil {
+		return Function{}, fmt.Errorf("function %q: %w", f.Name, err)
 	}
 	f.CORSOrigins = splitOrigins(origins)
 	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = pgTime(createdAt)
 	f.UpdatedAt = pgTime(updatedAt)
-	f.PreviousSecretExpiresAt = fromPgTime(previousExpires)
 	return f, nil
 }
 

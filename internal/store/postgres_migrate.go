@@ -188,6 +188,26 @@ CREATE INDEX mcp_sessions_unused ON mcp_sessions (created_at) WHERE last_seen_at
 		sql: `ALTER TABLE functions ADD COLUMN mcp_mode text NOT NULL DEFAULT '';
 ALTER TABLE functions ADD COLUMN mcp_toolsets text NOT NULL DEFAULT '';`,
 	},
+	{
+		// As SQLite's migration 8: the replaced secrets still in their grace period, as the
+		// same JSON text (expires_at in unix milliseconds), take over the one previous secret.
+		version: 8,
+		name:    "previous signing secrets",
+		sql: `ALTER TABLE functions ADD COLUMN previous_secrets text NOT NULL DEFAULT '';
+UPDATE functions
+SET previous_secrets = json_build_array(json_build_object(
+	'secret', previous_secret,
+	'expires_at', (extract(epoch FROM previous_secret_expires_at) * 1000)::bigint))::text
+WHERE previous_secret <> '' AND previous_secret_expires_at IS NOT NULL;
+ALTER TABLE functions DROP COLUMN previous_secret, DROP COLUMN previous_secret_expires_at;`,
+	},
+	{
+		// As SQLite's migration 9: each run's timeout, and an index of the runs still RUNNING.
+		version: 9,
+		name:    "cron run timeouts",
+		sql: `ALTER TABLE cron_runs ADD COLUMN timeout_ms bigint NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0);
+CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -150,37 +149,14 @@ func (s *Postgres) DeleteSession(ctx context.Context, id string) error {
 
 // TouchSessions records last-seen times in one statement. A stored time never moves
 // backwards, and a touched session is Used (at least a millisecond past its creation);
-// unknown ids and zero times are ignored. Ids are sent sorted so that replicas
-// touching overlapping sessions lock rows in the same order; a deadlock or serialization
-// failure is retried a few times all the same.
+// unknown ids and zero times are ignored. Like TouchTokens (touch), it locks rows in id
+// order and retries a deadlock.
 func (s *Postgres) TouchSessions(ctx context.Context, seen map[string]time.Time) error {
-	ids := make([]string, 0, len(seen))
-	for id, at := range seen {
-		if !at.IsZero() {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.Sort(ids)
-	ats := make([]time.Time, len(ids))
-	for i, id := range ids {
-		ats[i] = pgTime(seen[id])
-	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		_, err = s.pool.Exec(ctx, `
+	if err := s.touch(ctx, `
 UPDATE mcp_sessions AS m SET last_seen_at = GREATEST(m.last_seen_at, u.at, m.created_at + interval '1 millisecond')
 FROM unnest($1::text[], $2::timestamptz[]) AS u (id, at)
-WHERE m.id = u.id`, ids, ats)
-		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || (pe.Code != "40P01" && pe.Code != "40001") {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("touch sessions: %w", pgClassify(ctx, err))
+WHERE m.id = u.id`, seen); err != nil {
+		return fmt.Errorf("touch sessions: %w", err)
 	}
 	return nil
 }

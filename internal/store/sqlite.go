@@ -183,7 +183,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 const functionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
-signing_secret, previous_secret, previous_secret_expires_at, cors_origins, mcp_mode, mcp_toolsets`
+signing_secret, previous_secrets, cors_origins, mcp_mode, mcp_toolsets`
 
 // GetFunction returns the named function or ErrNotFound.
 func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error) {
@@ -196,6 +196,27 @@ func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error)
 		return Function{}, fmt.Errorf("get function %q: %w", name, classify(err))
 	}
 	return f, nil
+}
+
+// TouchFunction moves the function's updated_at to at, or a millisecond past the stored one.
+func (s *SQLite) TouchFunction(ctx context.Context, name string, at time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE functions SET updated_at = max(updated_at + 1, ?) WHERE name = ?`,
+			at.UnixMilli(), name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("touch function %q: %w", name, err)
+	}
+	return nil
 }
 
 // ListFunctions returns all functions ordered by name.
@@ -316,17 +337,27 @@ WHERE id = ? AND function = ? AND revoked_at IS NULL RETURNING `+tokenColumns,
 // backwards, so servers flushing in any order keep the latest. Unknown ids are ignored.
 // It does not wake Watch.
 func (s *SQLite) TouchTokens(ctx context.Context, used map[string]time.Time) error {
-	if len(used) == 0 {
+	if err := s.touch(ctx, `UPDATE tokens
+SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, used); err != nil {
+		return fmt.Errorf("touch tokens: %w", err)
+	}
+	return nil
+}
+
+// touch is TouchTokens and TouchSessions: it runs update, a statement that takes the time
+// in unix milliseconds as ?1 and the id as ?2, once per entry of times with a non-zero time,
+// all in one transaction. Nothing is written when times is empty.
+func (s *SQLite) touch(ctx context.Context, update string, times map[string]time.Time) error {
+	if len(times) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE tokens
-SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, update)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
-		for id, at := range used {
+		for id, at := range times {
 			if at.IsZero() {
 				continue
 			}
@@ -336,10 +367,6 @@ SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`)
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("touch tokens: %w", err)
-	}
-	return nil
 }
 
 // Snapshot returns all functions (by name) and unrevoked tokens (by function, then age),
@@ -412,20 +439,23 @@ func scanFunction(r scanner) (Function, error) {
 		f                    Function
 		timeoutMS            int64
 		createdAt, updatedAt int64
-		previousExpires      sql.NullInt64
+		previous             string
 		origins, toolsets    string
 	)
 	if err := r.Scan(&f.Name, &f.Upstream, &f.OpenAPIURL, &f.Public, &timeoutMS, &f.MCP,
-		&createdAt, &updatedAt, &f.SigningSecret, &f.PreviousSecret, &previousExpires, &origins,
+		&createdAt, &updatedAt, &f.SigningSecret, &previous, &origins,
 		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
+	}
+	var err error
+	if f.PreviousSecrets, err = decodePreviousSecrets(previous); err != nil {
+		return Function{}, fmt.Errorf("function %q: %w", f.Name, err)
 	}
 	f.CORSOrigins = splitOrigins(origins)
 	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = fromMillis(createdAt)
 	f.UpdatedAt = fromMillis(updatedAt)
-	f.PreviousSecretExpiresAt = fromNullMillis(previousExpires)
 	return f, nil
 }
 

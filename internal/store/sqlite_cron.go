@@ -8,27 +8,31 @@ import (
 	"time"
 )
 
-// RotateSecret gives function a new signing secret; the old one signs until now+grace.
+// RotateSecret gives function a new signing secret; the old one signs until now+grace, and
+// the previous ones until their own ends. The read and the write share one BEGIN IMMEDIATE
+// transaction, so concurrent rotations (from any process) take turns.
 func (s *SQLite) RotateSecret(ctx context.Context, function string, grace time.Duration) (Function, error) {
-	now := time.Now()
-	var expires sql.NullInt64
-	if grace > 0 {
-		expires = nullMillis(now.Add(grace))
-	}
+	now := time.Now().Truncate(time.Millisecond)
 	var f Function
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// SET expressions see the row as it was, so previous_secret gets the old secret.
-		row := tx.QueryRowContext(ctx, `
-UPDATE functions
-SET previous_secret = CASE WHEN ?1 IS NULL THEN '' ELSE signing_secret END,
-	previous_secret_expires_at = ?1, signing_secret = ?2, updated_at = ?3
-WHERE name = ?4 RETURNING `+functionColumns,
-			expires, newSigningSecret(), now.UnixMilli(), function)
-		var err error
-		f, err = scanFunction(row)
+		var current, stored string
+		err := tx.QueryRowContext(ctx, `SELECT signing_secret, previous_secrets FROM functions WHERE name = ?`, function).
+			Scan(&current, &stored)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
+		if err != nil {
+			return err
+		}
+		previous, err := decodePreviousSecrets(stored)
+		if err != nil {
+			return err
+		}
+		row := tx.QueryRowContext(ctx, `
+UPDATE functions SET signing_secret = ?, previous_secrets = ?, updated_at = ?
+WHERE name = ? RETURNING `+functionColumns,
+			newSigningSecret(), encodePreviousSecrets(rotatedSecrets(now, grace, current, previous)), now.UnixMilli(), function)
+		f, err = scanFunction(row)
 		return err
 	})
 	if err != nil {
@@ -52,10 +56,10 @@ func (s *SQLite) ClaimCronRun(ctx context.Context, r CronRun) (claimed bool, err
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-INSERT INTO cron_runs (function, schedule, expression, fired_at, started_at, state)
-VALUES (?, ?, ?, ?, ?, 'RUNNING')
+INSERT INTO cron_runs (function, schedule, expression, fired_at, started_at, timeout_ms, state)
+VALUES (?, ?, ?, ?, ?, ?, 'RUNNING')
 ON CONFLICT (function, schedule, fired_at) DO NOTHING`,
-			r.Function, r.Schedule, r.Expression, r.FiredAt.UnixMilli(), r.StartedAt.UnixMilli())
+			r.Function, r.Schedule, r.Expression, r.FiredAt.UnixMilli(), r.StartedAt.UnixMilli(), max(r.Timeout.Milliseconds(), 0))
 		if err != nil {
 			return err
 		}
@@ -96,7 +100,7 @@ DELETE FROM cron_runs WHERE function = ?1 AND id NOT IN (
 	return nil
 }
 
-const cronRunColumns = `function, schedule, expression, fired_at, started_at, state, status, duration_ms, error`
+const cronRunColumns = `function, schedule, expression, fired_at, started_at, timeout_ms, state, status, duration_ms, error`
 
 // ListCronRuns returns function's runs, newest first.
 func (s *SQLite) ListCronRuns(ctx context.Context, function string, q CronRunQuery) ([]CronRun, error) {
@@ -127,15 +131,16 @@ WHERE function = ?1 AND (?2 = '' OR state = ?2) ORDER BY fired_at DESC, id DESC 
 	runs := []CronRun{}
 	for rows.Next() {
 		var (
-			r                  CronRun
-			firedAt, startedAt int64
-			durationMS         int64
+			r                     CronRun
+			firedAt, startedAt    int64
+			timeoutMS, durationMS int64
 		)
-		if err := rows.Scan(&r.Function, &r.Schedule, &r.Expression, &firedAt, &startedAt,
+		if err := rows.Scan(&r.Function, &r.Schedule, &r.Expression, &firedAt, &startedAt, &timeoutMS,
 			&r.State, &r.Status, &durationMS, &r.Error); err != nil {
 			return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
 		}
 		r.FiredAt, r.StartedAt = fromMillis(firedAt), fromMillis(startedAt)
+		r.Timeout = time.Duration(timeoutMS) * time.Millisecond
 		r.Duration = time.Duration(durationMS) * time.Millisecond
 		runs = append(runs, r)
 	}
@@ -143,4 +148,28 @@ WHERE function = ?1 AND (?2 = '' OR state = ?2) ORDER BY fired_at DESC, id DESC 
 		return nil, fmt.Errorf("list cron runs of %q: %w", function, classify(err))
 	}
 	return runs, nil
+}
+
+// FailStaleCronRuns fails the runs still RUNNING whose start plus timeout is before cutoff,
+// in one UPDATE (SQLite runs one writer at a time, across processes).
+func (s *SQLite) FailStaleCronRuns(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// started_at < cutoff is implied by the last condition; it lets cron_runs_running
+		// serve the query.
+		res, err := tx.ExecContext(ctx, `
+UPDATE cron_runs SET state = 'ERROR', error = ?1
+WHERE state = 'RUNNING' AND started_at < ?2
+	AND started_at + CASE WHEN timeout_ms > 0 THEN timeout_ms ELSE ?3 END < ?2`,
+			CronServerStopped, cutoff.UnixMilli(), MaxTimeout.Milliseconds())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fail stale cron runs: %w", err)
+	}
+	return int(n), nil
 }

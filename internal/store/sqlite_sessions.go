@@ -131,27 +131,8 @@ func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
 // backwards, and a touched session is Used (at least a millisecond past its creation);
 // unknown ids and zero times are ignored.
 func (s *SQLite) TouchSessions(ctx context.Context, seen map[string]time.Time) error {
-	if len(seen) == 0 {
-		return nil
-	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE mcp_sessions
-SET last_seen_at = max(last_seen_at, ?1, created_at + 1) WHERE id = ?2`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for id, at := range seen {
-			if at.IsZero() {
-				continue
-			}
-			if _, err := stmt.ExecContext(ctx, at.UnixMilli(), id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.touch(ctx, `UPDATE mcp_sessions
+SET last_seen_at = max(last_seen_at, ?1, created_at + 1) WHERE id = ?2`, seen); err != nil {
 		return fmt.Errorf("touch sessions: %w", err)
 	}
 	return nil

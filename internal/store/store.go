@@ -26,9 +26,9 @@ var ErrUnreachable = errors.New("store unreachable")
 type Function struct {
 	Name       string
 	Upstream   string        // base URL of the function, e.g. http://127.0.0.1:9001
-	OpenAPIURL string        // URL of its OpenAPI document; "" means Upstream + "/openapi.json"
+	OpenAPIURL string        // its OpenAPI document: a URL, a path under Upstream, or "" (see DocumentURL)
 	Public     bool          // no token needed on any route
-	Timeout    time.Duration // per-request upstream timeout; 0 means the default (30 s)
+	Timeout    time.Duration // per-request upstream timeout; see EffectiveTimeout
 	MCP        bool          // serve /mcp
 	// CORSOrigins are the browser origins ("https://app.example.com", or "*" for any) whose
 	// CORS preflights the gateway allows and whose responses carry
@@ -48,10 +48,17 @@ type Function struct {
 	// function and only RotateSecret changes it. It is a key the gateway must use, so it is
 	// stored as is; it is never logged.
 	SigningSecret string
-	// PreviousSecret is the secret before the last rotation, still used to sign until
-	// PreviousSecretExpiresAt; "" when there is none.
-	PreviousSecret          string
-	PreviousSecretExpiresAt time.Time
+	// PreviousSecrets are the secrets earlier rotations replaced whose grace periods had not
+	// ended at the latest rotation, the most recently replaced first. Each still signs until
+	// its own ExpiresAt. Empty when there are none.
+	PreviousSecrets []PreviousSecret
+}
+
+// PreviousSecret is a signing secret that a rotation replaced, still used to sign until
+// ExpiresAt (the end of that rotation's grace period).
+type PreviousSecret struct {
+	Secret    string
+	ExpiresAt time.Time
 }
 
 // joinOrigins and splitOrigins convert CORSOrigins and MCPToolsets to and from their
@@ -66,15 +73,51 @@ func splitOrigins(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// DefaultTimeout is the upstream timeout of a function whose Timeout is zero, and
+// MaxTimeout the longest one any function gets: see Function.EffectiveTimeout.
+const (
+	DefaultTimeout = 30 * time.Second
+	MaxTimeout     = 120 * time.Second
+)
+
+// EffectiveTimeout is how long f's upstream may take to answer a request, a tool call or a
+// cron run: f.Timeout, DefaultTimeout when it is zero (or negative), and at most MaxTimeout.
+func (f Function) EffectiveTimeout() time.Duration {
+	switch {
+	case f.Timeout <= 0:
+		return DefaultTimeout
+	case f.Timeout > MaxTimeout:
+		return MaxTimeout
+	}
+	return f.Timeout
+}
+
+// DocumentURL is where f's OpenAPI document is fetched from: f.OpenAPIURL when it is a URL;
+// when it is a path ("/spec.yaml"), that path under f.Upstream; when it is empty,
+// <Upstream>/openapi.json. A trailing slash of Upstream is not doubled.
+func (f Function) DocumentURL() string {
+	base := strings.TrimRight(f.Upstream, "/")
+	switch {
+	case f.OpenAPIURL == "":
+		return base + "/openapi.json"
+	case strings.HasPrefix(f.OpenAPIURL, "/") && !strings.HasPrefix(f.OpenAPIURL, "//"):
+		return base + f.OpenAPIURL
+	}
+	return f.OpenAPIURL
+}
+
 // SigningSecrets returns the secrets f's upstream requests are signed with at now: the
-// current one first, then the previous one while its grace period lasts.
+// current one first, then each previous one whose grace period lasts, the most recently
+// replaced first.
 func (f Function) SigningSecrets(now time.Time) []string {
 	var s []string
 	if f.SigningSecret != "" {
 		s = append(s, f.SigningSecret)
 	}
-	if f.PreviousSecret != "" && now.Before(f.PreviousSecretExpiresAt) {
-		s = append(s, f.PreviousSecret)
+	for _, p := range f.PreviousSecrets {
+		if p.Secret != "" && now.Before(p.ExpiresAt) {
+			s = append(s, p.Secret)
+		}
 	}
 	return s
 }
@@ -134,6 +177,12 @@ type Store interface {
 	PutFunction(ctx context.Context, f Function) (created bool, err error)
 	// GetFunction returns the named function or ErrNotFound.
 	GetFunction(ctx context.Context, name string) (Function, error)
+	// TouchFunction moves the named function's UpdatedAt to at, or a millisecond past the
+	// stored one when at is not later, and writes nothing else. Servers fetch a function's
+	// document again when its UpdatedAt moves, so this is a refresh that cannot undo a
+	// deploy landing meanwhile, as writing the whole function back would. It wakes Watch.
+	// ErrNotFound when the function does not exist.
+	TouchFunction(ctx context.Context, name string, at time.Time) error
 	// ListFunctions returns all functions ordered by name.
 	ListFunctions(ctx context.Context) ([]Function, error)
 	// DeleteFunction removes the function and all its tokens and sessions; ErrNotFound when

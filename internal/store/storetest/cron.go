@@ -55,8 +55,8 @@ func testSigningSecretCreated(t *testing.T, s store.Store) {
 	if one.SigningSecret == two.SigningSecret {
 		t.Errorf("two functions got the same signing secret")
 	}
-	if one.PreviousSecret != "" || !one.PreviousSecretExpiresAt.IsZero() {
-		t.Errorf("a new function has a previous secret (expiring %v), want none", one.PreviousSecretExpiresAt)
+	if len(one.PreviousSecrets) != 0 {
+		t.Errorf("a new function has %d previous secrets, want none", len(one.PreviousSecrets))
 	}
 
 	// An update, even one that carries another secret, keeps the stored one.
@@ -114,18 +114,22 @@ func testRotateSecret(t *testing.T, s store.Store) {
 	if rotated.SigningSecret == before.SigningSecret {
 		t.Errorf("RotateSecret kept the same secret")
 	}
-	if rotated.PreviousSecret != before.SigningSecret {
-		t.Errorf("RotateSecret(probe, 1h).PreviousSecret is not the secret it replaced")
+	if len(rotated.PreviousSecrets) != 1 || rotated.PreviousSecrets[0].Secret != before.SigningSecret {
+		t.Fatalf("RotateSecret(probe, 1h) has %d previous secrets, want one: the secret it replaced", len(rotated.PreviousSecrets))
 	}
-	if d := rotated.PreviousSecretExpiresAt.Sub(start); d < time.Hour-time.Minute || d > time.Hour+time.Minute {
-		t.Errorf("RotateSecret(probe, 1h).PreviousSecretExpiresAt = %v, want about an hour from %v", rotated.PreviousSecretExpiresAt, start)
+	prev := rotated.PreviousSecrets[0]
+	if d := prev.ExpiresAt.Sub(start); d < time.Hour-time.Minute || d > time.Hour+time.Minute {
+		t.Errorf("RotateSecret(probe, 1h).PreviousSecrets[0].ExpiresAt = %v, want about an hour from %v", prev.ExpiresAt, start)
+	}
+	if prev.ExpiresAt.Location() != time.UTC || !prev.ExpiresAt.Equal(prev.ExpiresAt.Truncate(time.Millisecond)) {
+		t.Errorf("PreviousSecrets[0].ExpiresAt = %v, want UTC to the millisecond", prev.ExpiresAt)
 	}
 	got, err := s.GetFunction(ctx, "probe")
 	if err != nil {
 		t.Fatalf("GetFunction error = %v", err)
 	}
-	if got.SigningSecret != rotated.SigningSecret || got.PreviousSecret != rotated.PreviousSecret ||
-		!got.PreviousSecretExpiresAt.Equal(rotated.PreviousSecretExpiresAt) {
+	if got.SigningSecret != rotated.SigningSecret || len(got.PreviousSecrets) != 1 ||
+		got.PreviousSecrets[0].Secret != prev.Secret || !got.PreviousSecrets[0].ExpiresAt.Equal(prev.ExpiresAt) {
 		t.Errorf("GetFunction after RotateSecret differs from what RotateSecret returned")
 	}
 	if want := []string{rotated.SigningSecret, before.SigningSecret}; fmt.Sprint(got.SigningSecrets(start)) != fmt.Sprint(want) {
@@ -142,14 +146,126 @@ func testRotateSecret(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("RotateSecret(probe, 0) error = %v", err)
 	}
-	if again.PreviousSecret != "" || !again.PreviousSecretExpiresAt.IsZero() {
-		t.Errorf("RotateSecret(probe, 0) kept a previous secret, want none")
+	if len(again.PreviousSecrets) != 0 {
+		t.Errorf("RotateSecret(probe, 0) kept %d previous secrets, want none", len(again.PreviousSecrets))
 	}
 	if got := again.SigningSecrets(time.Now()); len(got) != 1 || got[0] == rotated.SigningSecret {
 		t.Errorf("SigningSecrets after RotateSecret(probe, 0) = %d secrets, want one new secret", len(got))
 	}
 	if _, err := ss.RotateSecret(ctx, "nope", time.Hour); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RotateSecret(nope) error = %v, want ErrNotFound", err)
+	}
+}
+
+// testRotateSecretTwiceWithinGrace: a second rotation during the first one's grace period
+// keeps the first secret, which still signs until its own grace period ends.
+func testRotateSecretTwiceWithinGrace(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ss := secretsOf(t, s)
+	putFunction(t, s, "probe")
+	first, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	start := time.Now()
+	second, err := ss.RotateSecret(ctx, "probe", time.Hour)
+	if err != nil {
+		t.Fatalf("RotateSecret(probe, 1h) error = %v", err)
+	}
+	third, err := ss.RotateSecret(ctx, "probe", 10*time.Minute)
+	if err != nil {
+		t.Fatalf("RotateSecret(probe, 10m) error = %v", err)
+	}
+	got, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil || len(snap.Functions) != 1 {
+		t.Fatalf("Snapshot() = %d functions, %v; want 1", len(snap.Functions), err)
+	}
+	name := map[string]string{first.SigningSecret: "first", second.SigningSecret: "second", third.SigningSecret: "third"}
+	names := func(secrets []string) string {
+		var n []string
+		for _, s := range secrets {
+			n = append(n, name[s])
+		}
+		return strings.Join(n, " ")
+	}
+	for _, tt := range []struct {
+		at   time.Duration
+		want string
+	}{
+		{0, "third second first"},         // both grace periods running, newest first
+		{30 * time.Minute, "third first"}, // the second's ended, the first's has not
+		{2 * time.Hour, "third"},          // both ended
+	} {
+		for what, f := range map[string]store.Function{"RotateSecret": third, "GetFunction": got, "Snapshot": snap.Functions[0]} {
+			if g := names(f.SigningSecrets(start.Add(tt.at))); g != tt.want {
+				t.Errorf("%s after two rotations: SigningSecrets(+%v) = [%s], want [%s]", what, tt.at, g, tt.want)
+			}
+		}
+	}
+
+	// A rotation without grace ends every previous secret at once.
+	last, err := ss.RotateSecret(ctx, "probe", 0)
+	if err != nil {
+		t.Fatalf("RotateSecret(probe, 0) error = %v", err)
+	}
+	if got := last.SigningSecrets(start); len(got) != 1 || got[0] != last.SigningSecret {
+		t.Errorf("SigningSecrets after RotateSecret(probe, 0) = %d secrets, want only the new one", len(got))
+	}
+}
+
+// testRotateSecretConcurrently: rotations racing on one function take turns, so none loses
+// a secret another replaced; the kept ones are bounded by MaxPreviousSecrets, newest first.
+func testRotateSecretConcurrently(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ss := secretsOf(t, s)
+	putFunction(t, s, "probe")
+	const n = 4
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := ss.RotateSecret(ctx, "probe", time.Hour); err != nil {
+				t.Errorf("concurrent RotateSecret(probe, 1h) error = %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	distinct := map[string]bool{got.SigningSecret: true}
+	for _, p := range got.PreviousSecrets {
+		distinct[p.Secret] = true
+	}
+	if len(got.PreviousSecrets) != n || len(distinct) != n+1 {
+		t.Errorf("after %d concurrent rotations: %d previous secrets, %d distinct secrets in all; want %d and %d",
+			n, len(got.PreviousSecrets), len(distinct), n, n+1)
+	}
+
+	for i := range store.MaxPreviousSecrets {
+		if _, err := ss.RotateSecret(ctx, "probe", time.Hour+time.Duration(i)*time.Second); err != nil {
+			t.Fatalf("RotateSecret #%d error = %v", i, err)
+		}
+	}
+	got, err = s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	if len(got.PreviousSecrets) != store.MaxPreviousSecrets {
+		t.Fatalf("after %d more rotations: %d previous secrets, want MaxPreviousSecrets (%d)",
+			store.MaxPreviousSecrets, len(got.PreviousSecrets), store.MaxPreviousSecrets)
+	}
+	for i := 1; i < len(got.PreviousSecrets); i++ {
+		if !got.PreviousSecrets[i].ExpiresAt.Before(got.PreviousSecrets[i-1].ExpiresAt) {
+			t.Errorf("PreviousSecrets[%d] expires at %v, not before [%d] at %v: want the most recently replaced first",
+				i, got.PreviousSecrets[i].ExpiresAt, i-1, got.PreviousSecrets[i-1].ExpiresAt)
+		}
 	}
 }
 
@@ -300,6 +416,94 @@ func testCronRunsPruned(t *testing.T, s store.Store) {
 	}
 	if others, err := cr.ListCronRuns(ctx, "other", store.CronRunQuery{}); err != nil || len(others) != 1 {
 		t.Errorf("ListCronRuns(other) = %d, %v; want its one run untouched by another function's pruning", len(others), err)
+	}
+}
+
+// testFailStaleCronRuns: runs a stopped server left RUNNING become ERROR "server stopped"
+// once their start plus their timeout (MaxTimeout when none was recorded) is before the
+// cutoff; runs still within it, and finished runs, are left alone; several callers at once
+// mark each run once.
+func testFailStaleCronRuns(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	cr := cronOf(t, s)
+	putFunction(t, s, "probe")
+	now := time.Now().Truncate(time.Millisecond)
+	claimAt := func(i int, started time.Time, timeout time.Duration) {
+		t.Helper()
+		r := store.CronRun{Function: "probe", Schedule: fmt.Sprint("s", i), Expression: "@every 1s", FiredAt: fireTime(i), StartedAt: started, Timeout: timeout}
+		if ok, err := cr.ClaimCronRun(ctx, r); !ok || err != nil {
+			t.Fatalf("ClaimCronRun(s%d) = %v, %v; want true, nil", i, ok, err)
+		}
+	}
+	claimAt(0, now.Add(-10*time.Minute), 30*time.Second) // long dead
+	claimAt(1, now, 30*time.Second)                      // just started
+	claimAt(2, now.Add(-90*time.Second), 2*time.Minute)  // a slow function still within its timeout
+	claimAt(3, now.Add(-100*time.Second), 0)             // no timeout recorded: MaxTimeout, not over yet
+	claimAt(4, now.Add(-3*time.Minute), 0)               // no timeout recorded, over MaxTimeout
+	claimAt(5, now.Add(-time.Hour), time.Second)         // finished long ago
+	if err := cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "s5", FiredAt: fireTime(5), State: store.CronOK, Status: 200, Duration: time.Second}); err != nil {
+		t.Fatalf("FinishCronRun(s5) error = %v", err)
+	}
+
+	n, err := cr.FailStaleCronRuns(ctx, now)
+	if err != nil || n != 2 {
+		t.Errorf("FailStaleCronRuns(now) = %d, %v; want 2 (s0 and s4), nil", n, err)
+	}
+	states := func() string {
+		t.Helper()
+		runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{})
+		if err != nil {
+			t.Fatalf("ListCronRuns error = %v", err)
+		}
+		var got []string
+		for i := len(runs) - 1; i >= 0; i-- { // oldest fire time first: s0, s1, …
+			r := runs[i]
+			got = append(got, fmt.Sprintf("%s:%s/%d/%q", r.Schedule, r.State, r.Status, r.Error))
+		}
+		return strings.Join(got, " ")
+	}
+	want := `s0:ERROR/0/"server stopped" s1:RUNNING/0/"" s2:RUNNING/0/"" s3:RUNNING/0/"" s4:ERROR/0/"server stopped" s5:OK/200/""`
+	if got := states(); got != want {
+		t.Errorf("runs after FailStaleCronRuns(now) = %s, want %s", got, want)
+	}
+	if runs, err := cr.ListCronRuns(ctx, "probe", store.CronRunQuery{Limit: 1}); err != nil || len(runs) != 1 || runs[0].Timeout != time.Second {
+		t.Errorf("ListCronRuns(limit 1) = %v, %v; want s5 with its timeout of 1s", runs, err)
+	}
+	if n, err := cr.FailStaleCronRuns(ctx, now); err != nil || n != 0 {
+		t.Errorf("FailStaleCronRuns(now) again = %d, %v; want 0, nil", n, err)
+	}
+	if n, err := cr.FailStaleCronRuns(ctx, now.Add(3*time.Minute)); err != nil || n != 3 {
+		t.Errorf("FailStaleCronRuns(in 3 minutes) = %d, %v; want 3 (s1, s2, s3), nil", n, err)
+	}
+
+	// Several servers sweeping at once: each run is marked once.
+	for i := 10; i < 16; i++ {
+		claimAt(i, now.Add(-time.Hour), time.Second)
+	}
+	var marked atomic.Int32
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := cr.FailStaleCronRuns(ctx, now)
+			if err != nil {
+				t.Errorf("concurrent FailStaleCronRuns error = %v", err)
+			}
+			marked.Add(int32(n))
+		}()
+	}
+	wg.Wait()
+	if n := marked.Load(); n != 6 {
+		t.Errorf("4 concurrent FailStaleCronRuns marked %d runs in all, want 6", n)
+	}
+
+	// A run that does finish after being given up on keeps its real outcome.
+	if err := cr.FinishCronRun(ctx, store.CronRun{Function: "probe", Schedule: "s0", FiredAt: fireTime(0), State: store.CronOK, Status: 204}); err != nil {
+		t.Fatalf("FinishCronRun(s0) error = %v", err)
+	}
+	if got := states(); !strings.HasPrefix(got, `s0:OK/204/""`) {
+		t.Errorf("runs after a late FinishCronRun(s0) = %s, want s0 OK", got)
 	}
 }
 

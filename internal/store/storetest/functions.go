@@ -186,3 +186,73 @@ func testDeleteFunctionCascades(t *testing.T, s store.Store) {
 		t.Errorf("CreateToken with a deleted token's id and hash error = %v, want nil", err)
 	}
 }
+
+// testTouchFunction: TouchFunction moves only UpdatedAt (what 'jfn functions refresh'
+// writes), so a deploy that lands between a refresh's read and its write survives; it wakes
+// Watch, and UpdatedAt always moves forward, even for a time that is not later.
+func testTouchFunction(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	putFunction(t, s, "probe")
+	read, err := s.GetFunction(ctx, "probe") // the refresh's read
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	deploy := read
+	deploy.Upstream = "http://127.0.0.1:9999"
+	deploy.Timeout = 5 * time.Second
+	if _, err := s.PutFunction(ctx, deploy); err != nil { // a deploy meanwhile
+		t.Fatalf("PutFunction(new URL) error = %v", err)
+	}
+	deployed, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	ch := watch(t, s)
+	drain(ch)
+	_ = waitSignal(ch, ChangeDeadline/4) // the put's own signal, if still in flight
+	drain(ch)
+
+	at := deployed.UpdatedAt.Add(time.Second)
+	if err := s.TouchFunction(ctx, "probe", at); err != nil { // the refresh's write
+		t.Fatalf("TouchFunction(probe) error = %v", err)
+	}
+	got, err := s.GetFunction(ctx, "probe")
+	if err != nil {
+		t.Fatalf("GetFunction error = %v", err)
+	}
+	if d := diffFunction(got, deploy); d != "" {
+		t.Errorf("GetFunction after a deploy then TouchFunction: %s (the deploy must survive)", d)
+	}
+	if !got.UpdatedAt.Equal(at) || !got.CreatedAt.Equal(deployed.CreatedAt) || got.SigningSecret != deployed.SigningSecret {
+		t.Errorf("TouchFunction(probe, %v): UpdatedAt = %v, CreatedAt kept %v, secret kept %v; want UpdatedAt %v and the rest kept",
+			at, got.UpdatedAt, got.CreatedAt.Equal(deployed.CreatedAt), got.SigningSecret == deployed.SigningSecret, at)
+	}
+	if err := waitSignal(ch, ChangeDeadline); err != nil {
+		t.Errorf("Watch after TouchFunction: %v", err)
+	}
+
+	// A time that is not later (another replica's clock, or the same millisecond) still moves
+	// UpdatedAt, by a millisecond: servers notice a refresh by UpdatedAt changing.
+	for _, earlier := range []time.Time{at, at.Add(-time.Hour)} {
+		before, err := s.GetFunction(ctx, "probe")
+		if err != nil {
+			t.Fatalf("GetFunction error = %v", err)
+		}
+		if err := s.TouchFunction(ctx, "probe", earlier); err != nil {
+			t.Fatalf("TouchFunction(probe, %v) error = %v", earlier, err)
+		}
+		after, err := s.GetFunction(ctx, "probe")
+		if err != nil {
+			t.Fatalf("GetFunction error = %v", err)
+		}
+		if want := before.UpdatedAt.Add(time.Millisecond); !after.UpdatedAt.Equal(want) {
+			t.Errorf("TouchFunction(probe, %v) with UpdatedAt %v: UpdatedAt = %v, want %v", earlier, before.UpdatedAt, after.UpdatedAt, want)
+		}
+		if after.UpdatedAt.Location() != time.UTC {
+			t.Errorf("UpdatedAt location = %v, want UTC", after.UpdatedAt.Location())
+		}
+	}
+	if err := s.TouchFunction(ctx, "nope", time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("TouchFunction(nope) error = %v, want ErrNotFound", err)
+	}
+}

@@ -18,7 +18,7 @@
 // change to functions and tokens within one second but not last-used updates, and that
 // MCP sessions (store.Sessions, which every implementation also satisfies) never wake it,
 // that every function has a signing secret that store.Secrets rotates, and that
-// store.CronRuns claims each fire time once.
+// store.CronRuns claims each fire time once and fails the runs a stopped server left running.
 package storetest
 
 import (
@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PutFunctionCreates", testPutFunctionCreates},
 		{"PutFunctionUpdates", testPutFunctionUpdates},
 		{"GetFunctionUnknown", testGetFunctionUnknown},
+		{"TouchFunction", testTouchFunction},
 		{"ListFunctions", testListFunctions},
 		{"DeleteFunction", testDeleteFunction},
 		{"DeleteFunctionCascades", testDeleteFunctionCascades},
@@ -82,9 +83,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteUnusedSessions", testDeleteUnusedSessions},
 		{"SigningSecretCreated", testSigningSecretCreated},
 		{"RotateSecret", testRotateSecret},
+		{"RotateSecretTwiceWithinGrace", testRotateSecretTwiceWithinGrace},
+		{"RotateSecretConcurrently", testRotateSecretConcurrently},
 		{"ClaimCronRun", testClaimCronRun},
 		{"CronRunLog", testCronRunLog},
 		{"CronRunsPruned", testCronRunsPruned},
+		{"FailStaleCronRuns", testFailStaleCronRuns},
 		{"WatchIgnoresCronRuns", testWatchIgnoresCronRuns},
 		{"Ping", testPing},
 	}
