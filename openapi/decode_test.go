@@ -164,3 +164,37 @@ func FuzzWriteJSONString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuickProof: a schema the quick prover vouches for is valid against the 2020-12
+// meta-schema, as the generic validator judges it.
+func FuzzQuickProof(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"object","properties":{"a":{"type":["string","null"],"maxLength":3}},"required":["a"]}`,
+		`{"type":"array","items":{"$ref":"#/$defs/x"},"$defs":{"x":{"enum":[1,"a",null]}}}`,
+		`{"allOf":[{"minimum":1.5},{"multipleOf":0.5}],"default":{"k":[1]},"x-extra":{"type":5}}`,
+		`{"type":[]}`, `{"required":["a","a"]}`, `{"minLength":-1}`, `{"minItems":2.0}`, `{"anyOf":[]}`,
+		`{"$id":"x#y"}`, `{"const":{"$id":"#a"}}`, `true`, `{"properties":{"a":false}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	meta, err := metaSchema()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<14 {
+			return
+		}
+		tree, err := parseJSON(data)
+		if err != nil || !newQuickProver().schema(tree, 0) {
+			return
+		}
+		v, err := (&nativeConv{memo: map[*object]map[string]any{}}).value(tree)
+		if err != nil {
+			t.Fatalf("quick proof vouches for %s, which the meta-schema check cannot read: %v", data, err)
+		}
+		if err := meta.Validate(v); err != nil {
+			t.Fatalf("quick proof vouches for %s, which the meta-schema refuses: %v", data, err)
+		}
+	})
+}

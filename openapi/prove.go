@@ -36,6 +36,31 @@ const proveMinBatch = 100
 // Without shared, each unit is checked on its own. Units not proven go on to compileOne.
 func proveUnits(us []compileUnit, shared bool) []bool {
 	out := make([]bool, len(us))
+	// Most schemas are proven by their keywords' types alone (quickproof.go); the others go
+	// to the meta-schema.
+	q := newQuickProver()
+	var rest []compileUnit
+	var restAt []int
+	for i, u := range us {
+		if q.schema(u.root, 0) {
+			out[i] = true
+			continue
+		}
+		rest = append(rest, u)
+		restAt = append(restAt, i)
+	}
+	for k, ok := range proveMeta(rest, shared) {
+		out[restAt[k]] = ok
+	}
+	for i, u := range us {
+		out[i] = out[i] && refsResolve(u.root)
+	}
+	return out
+}
+
+// proveMeta reports, for each unit, whether the meta-schema accepts it (see proveUnits).
+func proveMeta(us []compileUnit, shared bool) []bool {
+	out := make([]bool, len(us))
 	meta, err := metaSchema()
 	if err != nil || len(us) == 0 {
 		return out // compile them all, as before
@@ -72,9 +97,6 @@ func proveUnits(us []compileUnit, shared bool) []bool {
 		})
 	}
 	wg.Wait()
-	for i, u := range us {
-		out[i] = out[i] && refsResolve(u.root)
-	}
 	return out
 }
 
