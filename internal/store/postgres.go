@@ -461,16 +461,9 @@ func pgScanFunction(r scanner) (Function, error) {
 		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
 	}
-	var err error
-	if f.PreviousSecrets, err = decodePreviousSecrets(previous); err != nil {
-		return Function{}, fmt.Errorf("function %q: %w", f.Name, err)
-	}
-	f.CORSOrigins = splitOrigins(origins)
-	f.MCPToolsets = splitOrigins(toolsets)
-	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	f.CreatedAt = pgTime(createdAt)
 	f.UpdatedAt = pgTime(updatedAt)
-	return f, nil
+	return f, f.readColumns(timeoutMS, previous, origins, toolsets)
 }
 
 func pgQueryTokens(ctx context.Context, q pgQuerier, query string, args ...any) ([]Token, error) {

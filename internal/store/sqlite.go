@@ -447,16 +447,21 @@ func scanFunction(r scanner) (Function, error) {
 		&f.MCPMode, &toolsets); err != nil {
 		return Function{}, err
 	}
+	f.CreatedAt = fromMillis(createdAt)
+	f.UpdatedAt = fromMillis(updatedAt)
+	return f, f.readColumns(timeoutMS, previous, origins, toolsets)
+}
+
+// readColumns sets the fields both databases store as text or milliseconds.
+func (f *Function) readColumns(timeoutMS int64, previous, origins, toolsets string) error {
 	var err error
 	if f.PreviousSecrets, err = decodePreviousSecrets(previous); err != nil {
-		return Function{}, fmt.Errorf("function %q: %w", f.Name, err)
+		return fmt.Errorf("function %q: %w", f.Name, err)
 	}
 	f.CORSOrigins = splitOrigins(origins)
 	f.MCPToolsets = splitOrigins(toolsets)
 	f.Timeout = time.Duration(timeoutMS) * time.Millisecond
-	f.CreatedAt = fromMillis(createdAt)
-	f.UpdatedAt = fromMillis(updatedAt)
-	return f, nil
+	return nil
 }
 
 func queryTokens(ctx context.Context, q querier, query string, args ...any) ([]Token, error) {
