@@ -48,61 +48,76 @@ func listedSize(b []byte) int {
 
 // compactSchema returns a trimmed copy of an object schema (the tree of an
 // input or output schema, with its $defs) whose listed size is at most
-// limit, and its JSON. required lists the top-level properties that must
-// stay. ok is false when even the last step leaves it larger.
+// limit, and its JSON. The properties its required lists stay. ok is false
+// when even the last step leaves it larger.
 func compactSchema(root *object, limit int) (*object, []byte, bool) {
-	fits := func(o *object) ([]byte, bool) {
-		b, err := marshalTree(o)
-		return b, err == nil && listedSize(b) <= limit
-	}
 	// Every step copies what it changes: the tree shares subtrees with
 	// other tools' schemas.
 	s := root
 
 	// 1. Descriptions.
 	s = mapNested(s, func(o *object) *object { return cutDescription(o, nestedDescription) })
-	if b, ok := fits(s); ok {
+	if b, ok := fitsIn(s, limit); ok {
 		return s, b, true
 	}
 	s = mapNested(s, func(o *object) *object { return without(o, "description") })
 	s = mapTop(s, func(o *object) *object { return cutDescription(o, nestedDescription) })
-	if b, ok := fits(s); ok {
+	if b, ok := fitsIn(s, limit); ok {
 		return s, b, true
 	}
 
 	// 2. Examples and defaults.
 	strip := func(o *object) *object { return without(o, "examples", "default") }
 	s = mapTop(mapNested(s, strip), strip)
-	if b, ok := fits(s); ok {
+	if b, ok := fitsIn(s, limit); ok {
 		return s, b, true
 	}
 
-	// 3. Nesting: the deepest limit at which the schema fits. The size
-	// shrinks with the limit, so a binary search finds the limit that
-	// lowering it one level at a time would, with fewer tries. The
-	// top-level properties are at depth 1, left to step 4.
+	// 3. Nesting.
+	if best, b := deepestFitting(s, limit); best != nil {
+		return best, b, true
+	}
+	s = depthLimited(s, 2)
+
+	// 4-6. Whole top-level properties.
+	return compactProperties(s, limit)
+}
+
+// fitsIn returns the JSON of o, and whether its listed size is at most
+// limit.
+func fitsIn(o *object, limit int) ([]byte, bool) {
+	b, err := marshalTree(o)
+	return b, err == nil && listedSize(b) <= limit
+}
+
+// deepestFitting is step 3: the schema cut at the deepest nesting limit at
+// which it fits, and its JSON; nil when none does. The size shrinks with
+// the limit, so a binary search finds the limit that lowering it one level
+// at a time would, with fewer tries. The top-level properties are at depth
+// 1, left to step 4.
+func deepestFitting(s *object, limit int) (*object, []byte) {
 	lo, hi := 2, schemaDepth(s)-1 // the answer is in [lo, hi], or none
 	var best *object
 	var bestJSON []byte
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
 		cut := depthLimited(s, mid)
-		if b, ok := fits(cut); ok {
+		if b, ok := fitsIn(cut, limit); ok {
 			best, bestJSON, lo = cut, b, mid+1
 		} else {
 			hi = mid - 1
 		}
 	}
-	if best != nil {
-		return best, bestJSON, true
-	}
-	s = depthLimited(s, 2)
+	return best, bestJSON
+}
 
-	// 4-6. Whole top-level properties. Sizes are tracked per property, and
-	// the real size checked whenever the estimate fits.
+// compactProperties is steps 4 to 6, on whole top-level properties. Sizes
+// are tracked per property, and the real size checked whenever the
+// estimate fits.
+func compactProperties(s *object, limit int) (*object, []byte, bool) {
 	props := s.obj("properties")
 	if props == nil {
-		b, ok := fits(s)
+		b, ok := fitsIn(s, limit)
 		return s, b, ok
 	}
 	s = s.clone()
@@ -111,68 +126,97 @@ func compactSchema(root *object, limit int) (*object, []byte, bool) {
 	if ap := s.obj("additionalProperties"); ap != nil {
 		s.set("additionalProperties", collapsed(ap, s.obj("$defs")))
 	}
-	required := map[string]bool{}
+	t := &propertyTrim{s: s, props: props, required: map[string]bool{}, limit: limit}
 	for _, r := range stringsOf(s.arr("required")) {
-		required[r] = true
+		t.required[r] = true
 	}
 	b, _ := marshalTree(withUsedDefs(s))
-	total := listedSize(b)
-	sizeOf := func(i int) int {
-		k, _ := marshalTree(props.keys[i])
-		v, _ := marshalTree(props.vals[i])
-		return listedSize(k) + listedSize(v) + 2 // ':' and ','
-	}
-	check := func() (*object, []byte, bool) {
-		if total > limit {
-			return nil, nil, false
-		}
-		cur := withUsedDefs(s)
-		b, ok := fits(cur)
-		if !ok {
-			total = listedSize(b) // $defs shrank less than hoped
-		}
-		return cur, b, ok
-	}
-	// 4 (and 6): optional properties become {type, description}, the
-	// largest first; then, the same for the required ones.
-	collapse := func(wantRequired bool) (*object, []byte, bool) {
-		type cand struct{ i, size int }
-		var cands []cand
-		for i, k := range props.keys {
-			if _, ok := props.vals[i].(*object); ok && required[k] == wantRequired {
-				cands = append(cands, cand{i, sizeOf(i)})
-			}
-		}
-		slices.SortStableFunc(cands, func(a, b cand) int { return b.size - a.size })
-		for _, c := range cands {
-			props.vals[c.i] = collapsed(props.vals[c.i].(*object), s.obj("$defs"))
-			total -= c.size - sizeOf(c.i)
-			if cur, b, ok := check(); ok {
-				return cur, b, true
-			}
-		}
-		return nil, nil, false
-	}
-	if cur, b, ok := collapse(false); ok {
+	t.total = listedSize(b)
+
+	// 4. Optional properties become {type, description}, the largest first.
+	if cur, b, ok := t.collapse(false); ok {
 		return cur, b, true
 	}
 	// 5. Optional properties left out, the last first.
-	for i := len(props.keys) - 1; i >= 0; i-- {
-		if !required[props.keys[i]] {
-			total -= sizeOf(i)
-			props.del(props.keys[i])
-			if cur, b, ok := check(); ok {
+	if cur, b, ok := t.leaveOutOptional(); ok {
+		return cur, b, true
+	}
+	// 6. Required properties, which always stay, become {type, description}.
+	if cur, b, ok := t.collapse(true); ok {
+		return cur, b, true
+	}
+	s = withUsedDefs(s)
+	b, ok := fitsIn(s, limit)
+	return s, b, ok
+}
+
+// propertyTrim is steps 4 to 6 under way: the schema (a copy whose
+// properties object, props, is its own to change), the names of its
+// required properties, and the estimated listed size, total.
+type propertyTrim struct {
+	s, props *object
+	required map[string]bool
+	total    int
+	limit    int
+}
+
+// sizeOf is the listed size of property i, with its name.
+func (t *propertyTrim) sizeOf(i int) int {
+	k, _ := marshalTree(t.props.keys[i])
+	v, _ := marshalTree(t.props.vals[i])
+	return listedSize(k) + listedSize(v) + 2 // ':' and ','
+}
+
+// check returns the schema without the $defs nothing refers to any more,
+// and its JSON, when it fits; it checks the real size only when the
+// estimate fits, and corrects the estimate when the real size does not.
+func (t *propertyTrim) check() (*object, []byte, bool) {
+	if t.total > t.limit {
+		return nil, nil, false
+	}
+	cur := withUsedDefs(t.s)
+	b, ok := fitsIn(cur, t.limit)
+	if !ok {
+		t.total = listedSize(b) // $defs shrank less than hoped
+	}
+	return cur, b, ok
+}
+
+// collapse turns the optional properties (the required ones when
+// wantRequired) into {type, description}, the largest first, until the
+// schema fits.
+func (t *propertyTrim) collapse(wantRequired bool) (*object, []byte, bool) {
+	type cand struct{ i, size int }
+	var cands []cand
+	for i, k := range t.props.keys {
+		if _, ok := t.props.vals[i].(*object); ok && t.required[k] == wantRequired {
+			cands = append(cands, cand{i, t.sizeOf(i)})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return b.size - a.size })
+	for _, c := range cands {
+		t.props.vals[c.i] = collapsed(t.props.vals[c.i].(*object), t.s.obj("$defs"))
+		t.total -= c.size - t.sizeOf(c.i)
+		if cur, b, ok := t.check(); ok {
+			return cur, b, true
+		}
+	}
+	return nil, nil, false
+}
+
+// leaveOutOptional leaves out the optional properties, the last first,
+// until the schema fits.
+func (t *propertyTrim) leaveOutOptional() (*object, []byte, bool) {
+	for i := len(t.props.keys) - 1; i >= 0; i-- {
+		if !t.required[t.props.keys[i]] {
+			t.total -= t.sizeOf(i)
+			t.props.del(t.props.keys[i])
+			if cur, b, ok := t.check(); ok {
 				return cur, b, true
 			}
 		}
 	}
-	// 6. Required properties, which always stay, become {type, description}.
-	if cur, b, ok := collapse(true); ok {
-		return cur, b, true
-	}
-	s = withUsedDefs(s)
-	b, ok := fits(s)
-	return s, b, ok
+	return nil, nil, false
 }
 
 // mapNested applies f to every schema below the top-level properties,

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Keyword by keyword conversion of one schema object from OpenAPI (3.0 and
@@ -19,515 +18,454 @@ var (
 	}
 )
 
-func typeList(t any) []string {
-	switch t := t.(type) {
-	case string:
-		return []string{t}
-	case []any:
-		var out []string
-		for _, e := range t {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-func typeValue(types []string) any {
-	if len(types) == 1 {
-		return types[0]
-	}
-	a := make([]any, len(types))
-	for i, t := range types {
-		a[i] = t
-	}
-	return a
-}
-
-// jsonTypes maps the type names found in real documents to JSON Schema's.
-var jsonTypes = map[string]string{
-	"string": "string", "number": "number", "integer": "integer", "boolean": "boolean",
-	"object": "object", "array": "array", "null": "null",
-	"int": "integer", "long": "integer", "int32": "integer", "int64": "integer",
-	"float": "number", "double": "number", "decimal": "number",
-	"bool": "boolean", "str": "string", "date": "string", "datetime": "string",
-	"date-time": "string", "file": "string", "map": "object", "list": "array",
-}
-
-// normaliseTypes returns the valid, distinct JSON types named by t, and
-// whether one of them was Swagger's "file".
-func normaliseTypes(t any) ([]string, bool) {
-	var out []string
-	file := false
-	seen := map[string]bool{}
-	for _, name := range typeList(t) {
-		j, ok := jsonTypes[strings.ToLower(strings.TrimSpace(name))]
-		if !ok {
-			continue
-		}
-		if strings.EqualFold(name, "file") {
-			file = true
-		}
-		if !seen[j] {
-			seen[j] = true
-			out = append(out, j)
-		}
-	}
-	return out, file
-}
-
-// object converts a schema object that is not a reference.
+// object converts a schema object that is not a reference, keyword by
+// keyword in document order (the order the emitted keywords keep).
 func (c *converter) object(o *object, mode schemaMode, refDepth int) *converted {
-	out := newObject(o.len())
-	res := &converted{schema: out, size: 1}
-	addDeps := func(r *converted) {
-		res.deps = append(res.deps, r.deps...)
-		res.size += r.size
+	s := &objectConversion{
+		c:        c,
+		src:      o,
+		mode:     mode,
+		refDepth: refDepth,
+		input:    mode == modeInput,
+		out:      newObject(o.len()),
+		examples: collectExamples(o),
+		dropped:  map[string]bool{},
 	}
-	sub := func(v any) *object {
-		r := c.schema(v, mode, refDepth)
-		addDeps(r)
-		return r.schema
-	}
-	subList := func(v any) []any {
-		a, ok := v.([]any)
-		if !ok {
-			return nil
-		}
-		out := make([]any, 0, len(a))
-		for _, e := range a {
-			out = append(out, sub(e))
-		}
-		return out
-	}
-	input := mode == modeInput
-
-	var (
-		nullable     bool
-		file         bool
-		examples     = collectExamples(o)
-		exclusiveMax bool
-		exclusiveMin bool
-		required     []string
-		dropped      = map[string]bool{} // properties left out (readOnly in input)
-		boolRequired []string
-		haveExamples bool
-	)
+	s.res = &converted{schema: s.out, size: 1}
 	for i, k := range o.keys {
-		v := o.vals[i]
-		switch {
-		case k == "type":
-			types, isFile := normaliseTypes(v)
-			file = isFile
-			if len(types) > 0 {
-				out.set("type", typeValue(types))
+		s.keyword(k, o.vals[i])
+	}
+	s.fileFormat()
+	s.exclusiveBounds()
+	s.requiredNames()
+	if s.nullable {
+		return addNull(s.res)
+	}
+	return s.res
+}
+
+// objectConversion is the state of one (*converter).object call: the schema
+// being emitted, and what its keywords noted for the steps that follow the
+// keyword loop (nullable, the 3.0 exclusive flags, required names).
+type objectConversion struct {
+	c        *converter
+	src      *object
+	mode     schemaMode
+	refDepth int
+	input    bool
+	out      *object
+	res      *converted
+
+	nullable     bool
+	file         bool // the type was Swagger's "file"
+	examples     []any
+	haveExamples bool
+	exclusiveMax bool
+	exclusiveMin bool
+	required     []string
+	boolRequired []string        // names of properties with a draft 4 `required: true`
+	dropped      map[string]bool // properties left out (readOnly in input, writeOnly in output)
+}
+
+// addDeps counts a converted subschema into the result.
+func (s *objectConversion) addDeps(r *converted) {
+	s.res.deps = append(s.res.deps, r.deps...)
+	s.res.size += r.size
+}
+
+// sub converts a subschema and counts it into the result.
+func (s *objectConversion) sub(v any) *object {
+	r := s.c.schema(v, s.mode, s.refDepth)
+	s.addDeps(r)
+	return r.schema
+}
+
+// subList converts an array of subschemas; nil if v is not an array.
+func (s *objectConversion) subList(v any) []any {
+	a, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]any, 0, len(a))
+	for _, e := range a {
+		out = append(out, s.sub(e))
+	}
+	return out
+}
+
+// keyword converts keyword k with value v. Each family reports whether it
+// knows k.
+func (s *objectConversion) keyword(k string, v any) {
+	if s.typeKeyword(k, v) || s.annotation(k, v) || s.valueConstraint(k, v) ||
+		s.numericConstraint(k, v) || s.objectKeyword(k, v) || s.arrayKeyword(k, v) ||
+		s.composition(k, v) || s.content(k, v) {
+		return
+	}
+	// Everything else is dropped: x-… extensions, xml, discriminator,
+	// externalDocs, $id, $schema, $defs (references were resolved) and
+	// keywords no JSON Schema validator knows, which strict ones reject.
+}
+
+// typeKeyword converts type (with the names real documents use) and notes
+// OpenAPI 3.0's nullable.
+func (s *objectConversion) typeKeyword(k string, v any) bool {
+	switch k {
+	case "type":
+		types, isFile := normaliseTypes(v)
+		s.file = isFile
+		if len(types) > 0 {
+			s.out.set("type", typeValue(types))
+		}
+	case "nullable":
+		s.nullable, _ = v.(bool)
+	default:
+		return false
+	}
+	return true
+}
+
+// annotation converts the keywords kept in both modes for the reader:
+// title, description, the deprecated/readOnly/writeOnly flags, default and
+// the examples.
+func (s *objectConversion) annotation(k string, v any) bool {
+	switch k {
+	case "title", "description":
+		if str, ok := v.(string); ok {
+			s.out.set(k, str)
+		}
+	case "deprecated", "readOnly", "writeOnly":
+		if b, ok := v.(bool); ok && b {
+			s.out.set(k, b)
+		}
+	case "default":
+		if !hasSchemaKeys(v) {
+			s.out.set(k, v)
+		}
+	case "example", "examples":
+		// Both are gathered into one examples array, set where the first appears.
+		if !s.haveExamples && len(s.examples) > 0 {
+			s.out.set("examples", s.examples)
+			s.haveExamples = true
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// valueConstraint converts the input-only constraints on a value that are
+// not numeric: enum, const, format, pattern and uniqueItems.
+func (s *objectConversion) valueConstraint(k string, v any) bool {
+	switch k {
+	case "enum":
+		if !s.input {
+			return true
+		}
+		if enum := cleanEnum(v); len(enum) > 0 {
+			s.out.set("enum", enum)
+		}
+	case "const":
+		if s.input && !hasSchemaKeys(v) {
+			s.out.set("const", v)
+		}
+	case "format":
+		if str, ok := v.(string); ok && s.input && str != "" {
+			s.out.set("format", str)
+		}
+	case "pattern":
+		if str, ok := v.(string); ok && s.input {
+			if p := portablePattern(str); p != "" {
+				s.out.set("pattern", p)
 			}
-		case k == "nullable":
-			nullable, _ = v.(bool)
-		case k == "title" || k == "description":
-			if s, ok := v.(string); ok {
-				out.set(k, s)
+		}
+	case "uniqueItems":
+		if b, ok := v.(bool); ok && b && s.input {
+			s.out.set(k, b)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// numericConstraint converts the input-only numeric constraints: bounds,
+// exclusive bounds (3.1 numbers, or 3.0 flags noted for exclusiveBounds),
+// multipleOf, and the non-negative integer limits on lengths and counts.
+func (s *objectConversion) numericConstraint(k string, v any) bool {
+	switch {
+	case numberKeys[k]:
+		if n, ok := toNumber(v); ok && s.input {
+			s.out.set(k, n)
+		}
+	case exclusiveKeys[k]:
+		if !s.input {
+			return true
+		}
+		if b, ok := v.(bool); ok {
+			// OpenAPI 3.0: a flag on maximum/minimum.
+			if k == "exclusiveMaximum" {
+				s.exclusiveMax = b
+			} else {
+				s.exclusiveMin = b
 			}
-		case k == "deprecated" || k == "readOnly" || k == "writeOnly":
-			if b, ok := v.(bool); ok && b {
-				out.set(k, b)
+		} else if n, ok := toNumber(v); ok {
+			s.out.set(k, n)
+		}
+	case k == "multipleOf":
+		if n, ok := toNumber(v); ok && s.input {
+			if f, _ := n.Float64(); f > 0 {
+				s.out.set(k, n)
 			}
-		case k == "default":
-			if !hasSchemaKeys(v) {
-				out.set(k, v)
+		}
+	case nonNegativeKeys[k]:
+		if n, ok := toNumber(v); ok && s.input {
+			if f, _ := n.Float64(); f >= 0 && f == math.Trunc(f) && f < 1e15 {
+				s.out.set(k, json.Number(strconv.FormatInt(int64(f), 10)))
 			}
-		case k == "example" || k == "examples":
-			if !haveExamples && len(examples) > 0 {
-				out.set("examples", examples)
-				haveExamples = true
-			}
-		case k == "enum":
-			if !input {
-				continue
-			}
-			if enum := cleanEnum(v); len(enum) > 0 {
-				out.set("enum", enum)
-			}
-		case k == "const":
-			if input && !hasSchemaKeys(v) {
-				out.set("const", v)
-			}
-		case k == "format":
-			if s, ok := v.(string); ok && input && s != "" {
-				out.set("format", s)
-			}
-		case k == "pattern":
-			if s, ok := v.(string); ok && input {
-				if p := portablePattern(s); p != "" {
-					out.set("pattern", p)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// objectKeyword converts the keywords on an object's members: required,
+// properties, patternProperties, additionalProperties,
+// unevaluatedProperties, propertyNames and the dependent keywords.
+func (s *objectConversion) objectKeyword(k string, v any) bool {
+	switch k {
+	case "required":
+		if a, ok := v.([]any); ok && s.input {
+			for _, e := range a {
+				if str, ok := e.(string); ok {
+					s.required = append(s.required, str)
 				}
 			}
-		case numberKeys[k]:
-			if n, ok := toNumber(v); ok && input {
-				out.set(k, n)
+		}
+	case "properties":
+		if po, ok := v.(*object); ok {
+			s.properties(po)
+		}
+	case "patternProperties":
+		po, ok := v.(*object)
+		if !ok {
+			return true
+		}
+		props := newObject(po.len())
+		for j, p := range po.keys {
+			if pp := portablePattern(p); pp != "" {
+				props.set(pp, s.sub(po.vals[j]))
 			}
-		case exclusiveKeys[k]:
-			if !input {
-				continue
+		}
+		if props.len() > 0 {
+			s.out.set(k, props)
+		}
+	case "additionalProperties", "unevaluatedProperties":
+		switch v := v.(type) {
+		case bool:
+			if !v && s.input {
+				s.out.set(k, false)
 			}
-			if b, ok := v.(bool); ok {
-				// OpenAPI 3.0: a flag on maximum/minimum.
-				if k == "exclusiveMaximum" {
-					exclusiveMax = b
-				} else {
-					exclusiveMin = b
-				}
-			} else if n, ok := toNumber(v); ok {
-				out.set(k, n)
+		case *object:
+			if s.input || k == "additionalProperties" {
+				s.out.set(k, s.sub(v))
 			}
-		case k == "multipleOf":
-			if n, ok := toNumber(v); ok && input {
-				if f, _ := n.Float64(); f > 0 {
-					out.set(k, n)
-				}
-			}
-		case nonNegativeKeys[k]:
-			if n, ok := toNumber(v); ok && input {
-				if f, _ := n.Float64(); f >= 0 && f == math.Trunc(f) && f < 1e15 {
-					out.set(k, json.Number(strconv.FormatInt(int64(f), 10)))
-				}
-			}
-		case k == "uniqueItems":
-			if b, ok := v.(bool); ok && b && input {
-				out.set(k, b)
-			}
-		case k == "required":
-			if a, ok := v.([]any); ok && input {
-				for _, e := range a {
-					if s, ok := e.(string); ok {
-						required = append(required, s)
-					}
+		}
+	case "propertyNames":
+		s.inputSubschema(k, v)
+	case "dependentRequired":
+		if dr, ok := v.(*object); ok && s.input {
+			clean := newObject(dr.len())
+			for j, name := range dr.keys {
+				if names := stringList(dr.vals[j]); names != nil {
+					clean.set(name, names)
 				}
 			}
-		case k == "properties":
-			po, ok := v.(*object)
-			if !ok {
-				continue
+			if clean.len() > 0 {
+				s.out.set(k, clean)
 			}
-			props := newObject(po.len())
-			for j, name := range po.keys {
-				pv := po.vals[j]
-				if raw, ok := pv.(*object); ok && raw.boolean("required") {
-					boolRequired = append(boolRequired, name)
-				}
-				r := c.schema(pv, mode, refDepth)
-				eff := c.deref(r.schema, mode)
-				if input && eff.boolean("readOnly") || !input && eff.boolean("writeOnly") {
-					dropped[name] = true
-					continue
-				}
-				addDeps(r)
-				props.set(name, r.schema)
+		}
+	case "dependentSchemas":
+		if ds, ok := v.(*object); ok && s.input {
+			clean := newObject(ds.len())
+			for j, name := range ds.keys {
+				clean.set(name, s.sub(ds.vals[j]))
 			}
-			out.set("properties", props)
-		case k == "patternProperties":
-			po, ok := v.(*object)
-			if !ok {
-				continue
+			s.out.set(k, clean)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// properties converts the properties keyword. A property the mode leaves
+// out (readOnly in input, writeOnly in output) is noted in dropped, so that
+// requiredNames does not require it; a draft 4 `required: true` on a
+// property is noted in boolRequired.
+func (s *objectConversion) properties(po *object) {
+	props := newObject(po.len())
+	for j, name := range po.keys {
+		pv := po.vals[j]
+		if raw, ok := pv.(*object); ok && raw.boolean("required") {
+			s.boolRequired = append(s.boolRequired, name)
+		}
+		r := s.c.schema(pv, s.mode, s.refDepth)
+		eff := s.c.deref(r.schema, s.mode)
+		if s.input && eff.boolean("readOnly") || !s.input && eff.boolean("writeOnly") {
+			s.dropped[name] = true
+			continue
+		}
+		s.addDeps(r)
+		props.set(name, r.schema)
+	}
+	s.out.set("properties", props)
+}
+
+// arrayKeyword converts the keywords on an array's items: items (a schema,
+// false, or the draft 4 tuple form), Swagger's tuple items, prefixItems,
+// contains and unevaluatedItems.
+func (s *objectConversion) arrayKeyword(k string, v any) bool {
+	switch k {
+	case "items":
+		switch v := v.(type) {
+		case *object:
+			s.out.set("items", s.sub(v))
+		case bool:
+			if !v && s.input {
+				s.out.set("items", false)
 			}
-			props := newObject(po.len())
-			for j, p := range po.keys {
-				if pp := portablePattern(p); pp != "" {
-					props.set(pp, sub(po.vals[j]))
-				}
+		case []any:
+			// Tuple form (draft 4 and Swagger documents): prefixItems in 2020-12.
+			if l := s.subList(v); len(l) > 0 {
+				s.out.set("prefixItems", l)
 			}
-			if props.len() > 0 {
-				out.set(k, props)
-			}
-		case k == "additionalProperties" || k == "unevaluatedProperties":
-			switch v := v.(type) {
-			case bool:
-				if !v && input {
-					out.set(k, false)
-				}
-			case *object:
-				if input || k == "additionalProperties" {
-					out.set(k, sub(v))
-				}
-			}
-		case k == "propertyNames" || k == "contains" || k == "not" || k == "if" || k == "then" || k == "else" || k == "unevaluatedItems" || k == "contentSchema":
-			if !input {
-				continue
-			}
-			switch v.(type) {
-			case *object, bool:
-				out.set(k, sub(v))
-			}
-		case k == "dependentRequired":
-			if dr, ok := v.(*object); ok && input {
-				clean := newObject(dr.len())
-				for j, name := range dr.keys {
-					if names := stringList(dr.vals[j]); names != nil {
-						clean.set(name, names)
-					}
-				}
-				if clean.len() > 0 {
-					out.set(k, clean)
-				}
-			}
-		case k == "dependentSchemas":
-			if ds, ok := v.(*object); ok && input {
-				clean := newObject(ds.len())
-				for j, name := range ds.keys {
-					clean.set(name, sub(ds.vals[j]))
-				}
-				out.set(k, clean)
-			}
-		case k == "items":
-			switch v := v.(type) {
-			case *object:
-				out.set("items", sub(v))
-			case bool:
-				if !v && input {
-					out.set("items", false)
-				}
-			case []any:
-				// Tuple form (draft 4 and Swagger documents): prefixItems in 2020-12.
-				if l := subList(v); len(l) > 0 {
-					out.set("prefixItems", l)
-				}
-			}
-		case k == tupleItemsKey:
-			if l := subList(v); len(l) > 0 && !o.has("prefixItems") {
-				out.set("prefixItems", l)
-			}
-		case k == "prefixItems":
-			if l := subList(v); len(l) > 0 {
-				out.set("prefixItems", l)
-			}
-		case k == "allOf" || k == "anyOf" || k == "oneOf":
-			l := subList(v)
+		}
+	case tupleItemsKey:
+		if l := s.subList(v); len(l) > 0 && !s.src.has("prefixItems") {
+			s.out.set("prefixItems", l)
+		}
+	case "prefixItems":
+		if l := s.subList(v); len(l) > 0 {
+			s.out.set("prefixItems", l)
+		}
+	case "contains", "unevaluatedItems":
+		s.inputSubschema(k, v)
+	default:
+		return false
+	}
+	return true
+}
+
+// composition converts allOf, anyOf and oneOf (oneOf becomes anyOf in
+// output mode), and the input-only not and if/then/else.
+func (s *objectConversion) composition(k string, v any) bool {
+	switch k {
+	case "allOf", "anyOf", "oneOf":
+		l := s.subList(v)
+		if len(l) == 0 {
+			return true
+		}
+		if k == "allOf" {
+			l = withoutEmpty(l)
 			if len(l) == 0 {
-				continue
-			}
-			if k == "allOf" {
-				l = withoutEmpty(l)
-				if len(l) == 0 {
-					continue
-				}
-			}
-			if !input && k == "oneOf" {
-				// A value may match several descriptive variants: anyOf.
-				k = "anyOf"
-			}
-			if out.has(k) {
-				// oneOf and anyOf both present (output mode): keep both.
-				w := newObject(1)
-				w.set(k, l)
-				all, _ := out.val("allOf").([]any)
-				out.set("allOf", append(append([]any(nil), all...), w))
-				continue
-			}
-			out.set(k, l)
-		case k == "contentMediaType" || k == "contentEncoding":
-			if s, ok := v.(string); ok {
-				out.set(k, s)
+				return true
 			}
 		}
-		// Everything else is dropped: x-… extensions, xml, discriminator,
-		// externalDocs, $id, $schema, $defs (references were resolved) and
-		// keywords no JSON Schema validator knows, which strict ones reject.
-	}
-
-	if file {
-		if !out.has("format") && input {
-			out.set("format", "binary")
+		if !s.input && k == "oneOf" {
+			// A value may match several descriptive variants: anyOf.
+			k = "anyOf"
 		}
-	}
-	if exclusiveMax {
-		if m, ok := out.get("maximum"); ok {
-			out.del("maximum")
-			out.set("exclusiveMaximum", m)
+		if s.out.has(k) {
+			// oneOf and anyOf both present (output mode): keep both.
+			w := newObject(1)
+			w.set(k, l)
+			all, _ := s.out.val("allOf").([]any)
+			s.out.set("allOf", append(append([]any(nil), all...), w))
+			return true
 		}
+		s.out.set(k, l)
+	case "not", "if", "then", "else":
+		s.inputSubschema(k, v)
+	default:
+		return false
 	}
-	if exclusiveMin {
-		if m, ok := out.get("minimum"); ok {
-			out.del("minimum")
-			out.set("exclusiveMinimum", m)
-		}
-	}
-	if input {
-		names := dedupe(append(required, boolRequired...))
-		kept := names[:0]
-		for _, n := range names {
-			if !dropped[n] {
-				kept = append(kept, n)
-			}
-		}
-		if len(kept) > 0 {
-			a := make([]any, len(kept))
-			for i, n := range kept {
-				a[i] = n
-			}
-			out.set("required", a)
-		}
-	}
-	if nullable {
-		return addNull(res)
-	}
-	return res
+	return true
 }
 
-func withoutEmpty(l []any) []any {
-	out := l[:0]
-	for _, e := range l {
-		if o, ok := e.(*object); ok && o.len() == 0 {
-			continue
+// content converts the content vocabulary: contentMediaType and
+// contentEncoding in both modes, contentSchema in input.
+func (s *objectConversion) content(k string, v any) bool {
+	switch k {
+	case "contentMediaType", "contentEncoding":
+		if str, ok := v.(string); ok {
+			s.out.set(k, str)
 		}
-		out = append(out, e)
+	case "contentSchema":
+		s.inputSubschema(k, v)
+	default:
+		return false
 	}
-	return out
+	return true
 }
 
-func dedupe(names []string) []string {
-	seen := map[string]bool{}
-	out := make([]string, 0, len(names))
+// inputSubschema converts a keyword whose value is one subschema (a schema
+// or a boolean) and that only matters to validation, so only in input.
+func (s *objectConversion) inputSubschema(k string, v any) {
+	if !s.input {
+		return
+	}
+	switch v.(type) {
+	case *object, bool:
+		s.out.set(k, s.sub(v))
+	}
+}
+
+// fileFormat gives Swagger's file type its JSON Schema spelling in input:
+// a string with format binary, unless a format was given.
+func (s *objectConversion) fileFormat() {
+	if s.file {
+		if !s.out.has("format") && s.input {
+			s.out.set("format", "binary")
+		}
+	}
+}
+
+// exclusiveBounds turns maximum/minimum flagged by OpenAPI 3.0's boolean
+// exclusiveMaximum/exclusiveMinimum into 3.1's numeric keywords.
+func (s *objectConversion) exclusiveBounds() {
+	if s.exclusiveMax {
+		if m, ok := s.out.get("maximum"); ok {
+			s.out.del("maximum")
+			s.out.set("exclusiveMaximum", m)
+		}
+	}
+	if s.exclusiveMin {
+		if m, ok := s.out.get("minimum"); ok {
+			s.out.del("minimum")
+			s.out.set("exclusiveMinimum", m)
+		}
+	}
+}
+
+// requiredNames sets required in input: the names of the required list and
+// of the draft 4 flags, distinct, without the properties left out.
+func (s *objectConversion) requiredNames() {
+	if !s.input {
+		return
+	}
+	names := dedupe(append(s.required, s.boolRequired...))
+	kept := names[:0]
 	for _, n := range names {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
+		if !s.dropped[n] {
+			kept = append(kept, n)
 		}
 	}
-	return out
-}
-
-func stringList(v any) []any {
-	a, ok := v.([]any)
-	if !ok {
-		return nil
+	if len(kept) > 0 {
+		a := make([]any, len(kept))
+		for i, n := range kept {
+			a[i] = n
+		}
+		s.out.set("required", a)
 	}
-	out := make([]any, 0, len(a))
-	seen := map[string]bool{}
-	for _, e := range a {
-		if s, ok := e.(string); ok && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// toNumber reads a JSON number, also from a numeric string (a common slip).
-func toNumber(v any) (json.Number, bool) {
-	switch v := v.(type) {
-	case json.Number:
-		return v, isJSONNumber(string(v))
-	case string:
-		s := strings.TrimSpace(v)
-		if isJSONNumber(s) {
-			return json.Number(s), true
-		}
-	case float64:
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			return json.Number(formatFloat(v)), true
-		}
-	}
-	return "", false
-}
-
-// cleanEnum returns the distinct enum values, without values that carry
-// schema keywords.
-func cleanEnum(v any) []any {
-	a, ok := v.([]any)
-	if !ok {
-		return nil
-	}
-	out := make([]any, 0, len(a))
-	for _, e := range a {
-		if hasSchemaKeys(e) {
-			continue
-		}
-		dup := false
-		for _, x := range out {
-			if treeEqual(x, e) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// collectExamples gathers `example` (OpenAPI) and `examples` (JSON Schema
-// array, or an OpenAPI map of Example Objects written in the wrong place)
-// into one JSON Schema examples array.
-func collectExamples(o *object) []any {
-	var out []any
-	add := func(v any) {
-		if hasSchemaKeys(v) {
-			return // an example value never carries $id, $ref, ...
-		}
-		if _, ok := v.(*object); ok || isArray(v) {
-			if b, err := marshalTree(v); err != nil || len(b) > maxExampleBytes {
-				return
-			}
-		}
-		for _, x := range out {
-			if treeEqual(x, v) {
-				return
-			}
-		}
-		out = append(out, v)
-	}
-	if v, ok := o.get("example"); ok {
-		add(v)
-	}
-	switch ex := o.val("examples").(type) {
-	case []any:
-		for _, e := range ex {
-			add(e)
-		}
-	case *object:
-		for _, e := range ex.vals {
-			if eo, ok := e.(*object); ok && eo.has("value") {
-				add(eo.val("value"))
-			} else if _, isRef := refOf(e); !isRef {
-				add(e)
-			}
-		}
-	}
-	return out
-}
-
-func isArray(v any) bool {
-	_, ok := v.([]any)
-	return ok
-}
-
-// schemaKeywords are keys that make a JSON value look like a schema resource
-// to validators that scan for identifiers.
-var schemaKeywords = map[string]bool{
-	"$id": true, "$schema": true, "$ref": true, "$anchor": true, "$dynamicAnchor": true,
-	"$dynamicRef": true, "$recursiveRef": true, "$recursiveAnchor": true, "$defs": true,
-	"$vocabulary": true, "$comment": true,
-}
-
-// hasSchemaKeys reports whether a JSON value contains, at any depth, an
-// object key that is a JSON Schema core keyword ($id, $ref, ...).
-func hasSchemaKeys(v any) bool {
-	switch v := v.(type) {
-	case *object:
-		for i, k := range v.keys {
-			if schemaKeywords[k] || hasSchemaKeys(v.vals[i]) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range v {
-			if hasSchemaKeys(e) {
-				return true
-			}
-		}
-	}
-	return false
 }

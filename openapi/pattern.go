@@ -47,6 +47,8 @@ var generalCategories = map[string]bool{
 
 const syntaxChars = `^$\.*+?()[]{}|/`
 
+// ecmaRepair scans p with ECMA-262's u-mode grammar and returns it with
+// the repairs portablePattern lists; false when it has something rejected.
 func ecmaRepair(p string) (string, bool) {
 	if !utf8.ValidString(p) {
 		return "", false
@@ -67,24 +69,12 @@ func ecmaRepair(p string) (string, bool) {
 			i += n - 1
 			lastAtom = atom
 		case '(':
-			rest := string(rs[i+1:])
-			switch {
-			case strings.HasPrefix(rest, "?:"):
-				b.WriteString("(?:")
-				i += 2
-			case strings.HasPrefix(rest, "?P<"), strings.HasPrefix(rest, "?<") && !strings.HasPrefix(rest, "?<=") && !strings.HasPrefix(rest, "?<!"):
-				start := strings.Index(rest, "<") + 1
-				end := strings.IndexByte(rest[start:], '>')
-				if end < 0 || !isGroupName(rest[start:start+end]) {
-					return "", false
-				}
-				b.WriteString("(?<" + rest[start:start+end] + ">")
-				i += utf8.RuneCountInString(rest[:start+end+1])
-			case strings.HasPrefix(rest, "?"):
-				return "", false // lookaround, inline flags, comments
-			default:
-				b.WriteByte('(')
+			open, n, ok := ecmaGroup(string(rs[i+1:]))
+			if !ok {
+				return "", false
 			}
+			b.WriteString(open)
+			i += n
 			groups++
 			lastAtom = false
 		case ')':
@@ -149,6 +139,28 @@ func ecmaRepair(p string) (string, bool) {
 		return "", false
 	}
 	return b.String(), true
+}
+
+// ecmaGroup reads the opening of a group, whose text after the "(" is rest:
+// it returns the opening as written out, how many runes of rest it took,
+// and false for a group neither dialect shares (lookaround, inline flags,
+// comments, a bad name). A named group is written (?<name>.
+func ecmaGroup(rest string) (open string, n int, ok bool) {
+	switch {
+	case strings.HasPrefix(rest, "?:"):
+		return "(?:", 2, true
+	case strings.HasPrefix(rest, "?P<"), strings.HasPrefix(rest, "?<") && !strings.HasPrefix(rest, "?<=") && !strings.HasPrefix(rest, "?<!"):
+		start := strings.Index(rest, "<") + 1
+		end := strings.IndexByte(rest[start:], '>')
+		if end < 0 || !isGroupName(rest[start:start+end]) {
+			return "", 0, false
+		}
+		return "(?<" + rest[start:start+end] + ">", utf8.RuneCountInString(rest[:start+end+1]), true
+	case strings.HasPrefix(rest, "?"):
+		return "", 0, false // lookaround, inline flags, comments
+	default:
+		return "(", 0, true
+	}
 }
 
 func isGroupName(s string) bool {

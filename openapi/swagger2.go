@@ -25,7 +25,34 @@ import (
 // never resolved: nothing here reads a file or a URL.
 func fromSwagger2(root *object) (*object, []Skipped, error) {
 	sanitiseSwagger2(root)
+	doc2, err := swagger2Top(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	doc2.Definitions = decodeMembers(root.obj("definitions"), func() *openapi2.SchemaRef {
+		return &openapi2.SchemaRef{Value: &openapi2.Schema{}}
+	})
+	doc2.Parameters = decodeMembers[openapi2.Parameter](root.obj("parameters"), nil)
+	doc2.Responses = decodeMembers[openapi2.Response](root.obj("responses"), nil)
+	doc2.SecurityDefinitions = decodeMembers[openapi2.SecurityScheme](root.obj("securityDefinitions"), nil)
 
+	doc3, err := swagger2Components(doc2)
+	if err != nil {
+		return nil, nil, err
+	}
+	skipped := swagger2Paths(root, doc2, doc3)
+
+	out, err := swagger2Tree(doc3)
+	if err != nil {
+		return nil, nil, err
+	}
+	restoreSecurity(root, out)
+	return out, skipped, nil
+}
+
+// swagger2Top decodes the top-level fields of a Swagger 2.0 tree, but for
+// the paths and the reusable parts, which are decoded one by one.
+func swagger2Top(root *object) (*openapi2.T, error) {
 	top := newObject(root.len())
 	for i, k := range root.keys {
 		switch k {
@@ -34,8 +61,8 @@ func fromSwagger2(root *object) (*object, []Skipped, error) {
 			top.set(k, root.vals[i])
 		}
 	}
-	var doc2 openapi2.T
-	if err := decodeTree(top, &doc2); err != nil {
+	doc2 := &openapi2.T{}
+	if err := decodeTree(top, doc2); err != nil {
 		// Leave out the top-level fields that do not decode (an info that
 		// is a string, a host that is a number) and keep the rest.
 		kept := newObject(top.len())
@@ -47,56 +74,39 @@ func fromSwagger2(root *object) (*object, []Skipped, error) {
 				kept.set(k, top.vals[i])
 			}
 		}
-		doc2 = openapi2.T{}
-		if err := decodeTree(kept, &doc2); err != nil {
-			return nil, nil, fmt.Errorf("swagger 2.0: %w", err)
+		doc2 = &openapi2.T{}
+		if err := decodeTree(kept, doc2); err != nil {
+			return nil, fmt.Errorf("swagger 2.0: %w", err)
 		}
 	}
+	return doc2, nil
+}
+
+// decodeMembers decodes each member of o (nil: none) under its name. A
+// member that does not decode is left out, or replaced by fallback() when
+// fallback is not nil.
+func decodeMembers[T any](o *object, fallback func() *T) map[string]*T {
+	m := map[string]*T{}
+	if o == nil {
+		return m
+	}
+	for i, name := range o.keys {
+		var v T
+		if err := decodeTree(o.vals[i], &v); err != nil {
+			if fallback != nil {
+				m[name] = fallback()
+			}
+			continue
+		}
+		m[name] = &v
+	}
+	return m
+}
+
+// swagger2Paths converts the path items into doc3.Paths, and returns the
+// path items and operations it skipped.
+func swagger2Paths(root *object, doc2 *openapi2.T, doc3 *openapi3.T) []Skipped {
 	var skipped []Skipped
-
-	doc2.Definitions = map[string]*openapi2.SchemaRef{}
-	if defs := root.obj("definitions"); defs != nil {
-		for i, name := range defs.keys {
-			var s openapi2.SchemaRef
-			if err := decodeTree(defs.vals[i], &s); err != nil {
-				s = openapi2.SchemaRef{Value: &openapi2.Schema{}}
-			}
-			doc2.Definitions[name] = &s
-		}
-	}
-	doc2.Parameters = map[string]*openapi2.Parameter{}
-	if params := root.obj("parameters"); params != nil {
-		for i, name := range params.keys {
-			var p openapi2.Parameter
-			if err := decodeTree(params.vals[i], &p); err == nil {
-				doc2.Parameters[name] = &p
-			}
-		}
-	}
-	doc2.Responses = map[string]*openapi2.Response{}
-	if resps := root.obj("responses"); resps != nil {
-		for i, name := range resps.keys {
-			var r openapi2.Response
-			if err := decodeTree(resps.vals[i], &r); err == nil {
-				doc2.Responses[name] = &r
-			}
-		}
-	}
-	doc2.SecurityDefinitions = map[string]*openapi2.SecurityScheme{}
-	if schemes := root.obj("securityDefinitions"); schemes != nil {
-		for i, name := range schemes.keys {
-			var s openapi2.SecurityScheme
-			if err := decodeTree(schemes.vals[i], &s); err == nil {
-				doc2.SecurityDefinitions[name] = &s
-			}
-		}
-	}
-
-	doc3, err := swagger2Components(&doc2)
-	if err != nil {
-		return nil, nil, err
-	}
-
 	paths := root.obj("paths")
 	doc3.Paths = openapi3.NewPathsWithCapacity(paths.len())
 	for i, path := range paths.keysOrEmpty() {
@@ -119,27 +129,30 @@ func fromSwagger2(root *object) (*object, []Skipped, error) {
 			}
 			item = resolved
 		}
-		pathItem3, opSkipped := swagger2PathItem(&doc2, doc3.Components, path, item)
+		pathItem3, opSkipped := swagger2PathItem(doc2, doc3.Components, path, item)
 		skipped = append(skipped, opSkipped...)
 		if pathItem3 != nil {
 			doc3.Paths.Set(path, pathItem3)
 		}
 	}
+	return skipped
+}
 
+// swagger2Tree turns the converted document back into a tree.
+func swagger2Tree(doc3 *openapi3.T) (*object, error) {
 	b, err := json.Marshal(doc3)
 	if err != nil {
-		return nil, nil, fmt.Errorf("swagger 2.0: convert: %w", err)
+		return nil, fmt.Errorf("swagger 2.0: convert: %w", err)
 	}
 	tree, err := parseJSON(b)
 	if err != nil {
-		return nil, nil, fmt.Errorf("swagger 2.0: convert: %w", err)
+		return nil, fmt.Errorf("swagger 2.0: convert: %w", err)
 	}
 	out, ok := tree.(*object)
 	if !ok {
-		return nil, nil, fmt.Errorf("swagger 2.0: convert: not an object")
+		return nil, fmt.Errorf("swagger 2.0: convert: not an object")
 	}
-	restoreSecurity(root, out)
-	return out, skipped, nil
+	return out, nil
 }
 
 // swagger2Components builds the OpenAPI 3 document shell and its components,

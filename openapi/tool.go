@@ -94,25 +94,59 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	if err != nil {
 		return nil, err
 	}
-	c := b.c
-	bind := &binding{}
+	flat := b.flatBody(body)
+	names := argumentNames(params, body, flat)
 
-	props := newObject(len(params) + 4)
-	var required []string
-	var deps []string
-	var additional any
-
-	// The body's properties, merged at the top level when it is a JSON
-	// object; otherwise a single property "body".
-	var flat *flatSchema
-	if body != nil && body.kind == bodyJSON {
-		if f, ok := c.flatten(body.schema, modeInput); ok && f.props.len() > 0 {
-			flat = f
-		}
+	in := &toolInput{c: b.c, props: newObject(len(params) + 4)}
+	bind := &binding{params: in.addParams(params, names[:len(params)])}
+	if body != nil {
+		bind.body = in.addBody(body, flat, names[len(params):])
+	}
+	input, inputJSON, err := in.schema()
+	if err != nil {
+		return nil, err
 	}
 
-	// Argument names: every parameter and body property, in document order,
-	// under a name clients accept and unique in the tool (propertyNames).
+	t := &Tool{
+		Title:       oneLine(op.str("summary")),
+		Description: description(method, path, op),
+		InputSchema: inputJSON,
+		Method:      method,
+		Path:        path,
+		OperationID: op.str("operationId"),
+		Annotations: methodAnnotations(method),
+		bind:        bind,
+		inputTree:   input,
+		refused:     refused,
+	}
+	if listedSize(inputJSON) > MaxListedSchema {
+		// Listed trimmed; validated against the whole (inputTree).
+		small, smallJSON, _ := compactSchema(input, MaxListedSchema)
+		t.FullInputSchema, t.InputSchema, t.listedInput = inputJSON, smallJSON, small
+	}
+	t.Tags, t.Toolsets = operationTags(op)
+	if err := b.setOutput(t, op); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// flatBody returns the body's properties to merge at the top level of the
+// input when the body is a JSON object with properties; nil when it is
+// kept whole under a single property "body" (or there is none).
+func (b *builder) flatBody(body *requestBody) *flatSchema {
+	if body != nil && body.kind == bodyJSON {
+		if f, ok := b.c.flatten(body.schema, modeInput); ok && f.props.len() > 0 {
+			return f
+		}
+	}
+	return nil
+}
+
+// argumentNames names every parameter and body property, in document order
+// (the parameters, then the merged body's properties or "body"), under a
+// name clients accept and unique in the tool (propertyNames).
+func argumentNames(params []*parameter, body *requestBody, flat *flatSchema) []string {
 	entries := make([]propertyEntry, 0, len(params)+4)
 	for _, p := range params {
 		entries = append(entries, propertyEntry{p.name, p.in})
@@ -125,12 +159,37 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	case body != nil:
 		entries = append(entries, propertyEntry{"body", "body"})
 	}
-	names := propertyNames(entries)
+	return propertyNames(entries)
+}
 
+// methodAnnotations are the MCP hints an HTTP method implies.
+func methodAnnotations(method string) Annotations {
+	return Annotations{
+		ReadOnly:    method == "GET" || method == "HEAD",
+		Destructive: method == "DELETE",
+		Idempotent:  method == "GET" || method == "PUT" || method == "DELETE",
+	}
+}
+
+// toolInput is a tool's input schema as its parameters and body are added:
+// the arguments' properties, the required ones, the pointers of the $defs
+// they refer to, and a merged body's additionalProperties.
+type toolInput struct {
+	c          *converter
+	props      *object
+	required   []string
+	deps       []string
+	additional any
+}
+
+// addParams adds a property per parameter, under its argument name (names
+// holds one per parameter), and returns how each is put in the request.
+func (in *toolInput) addParams(params []*parameter, names []string) []paramBinding {
+	var bind []paramBinding
 	for i, p := range params {
 		arg := names[i]
-		r := c.schema(p.schema, modeInput, 0)
-		deps = append(deps, r.deps...)
+		r := in.c.schema(p.schema, modeInput, 0)
+		in.deps = append(in.deps, r.deps...)
 		s := r.schema.clone()
 		desc := p.description
 		if arg != p.name {
@@ -145,136 +204,147 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 		if len(p.examples) > 0 {
 			s.set("examples", p.examples)
 		}
-		props.set(arg, s)
+		in.props.set(arg, s)
 		if p.required {
-			required = append(required, arg)
+			in.required = append(in.required, arg)
 		}
-		bind.params = append(bind.params, paramBinding{
+		bind = append(bind, paramBinding{
 			arg: arg, name: p.name, in: p.in, style: p.style, explode: p.explode,
 			json: p.mediaType != "" && isJSONMedia(p.mediaType),
 		})
 	}
+	return bind
+}
 
-	if body != nil {
-		bind.body = &bodyBinding{mediaType: body.mediaType, kind: body.kind, required: body.required, encoding: body.encoding}
-		if flat != nil {
-			bind.body.merged = true
-			argName := map[string]string{}
-			for i, k := range flat.props.keys {
-				arg := names[len(params)+i]
-				v := flat.props.vals[i]
-				if arg != k {
-					bind.body.names = append(bind.body.names, [2]string{arg, k})
-					v = describedAs(v, k)
-				}
-				argName[k] = arg
-				props.set(arg, v)
-			}
-			for _, r := range flat.required {
-				if arg, ok := argName[r]; ok {
-					required = append(required, arg)
-				} else {
-					required = append(required, r)
-				}
-			}
-			deps = append(deps, flat.deps...)
-			additional = flat.additional
-		} else {
-			r := c.schema(body.schema, modeInput, 0)
-			deps = append(deps, r.deps...)
-			s := r.schema
-			if body.kind == bodyRaw {
-				if t := typeList(s.val("type")); !(len(t) == 0 && !s.has("$ref") || slices.Contains(t, "string")) {
-					// A body that is not JSON is sent as the text given.
-					s = newObject(2)
-					s.set("type", "string")
-					s.set("description", "Request body as "+body.mediaType+".")
-				}
-			}
-			if body.description != "" && !s.has("description") {
-				s = s.clone()
-				s.set("description", body.description)
-			}
-			if body.kind == bodyMultipart {
-				s = describeFiles(c, s, binaryFields(c, body.schema))
-			}
-			props.set("body", s)
-			// A form whose fields are required must be sent (Swagger 2.0's
-			// required formData parameters become exactly that).
-			formRequired := (body.kind == bodyForm || body.kind == bodyMultipart) && len(c.deref(s, modeInput).arr("required")) > 0
-			if body.required || formRequired {
-				required = append(required, "body")
-			}
+// addBody adds the request body: its properties merged at the top level
+// when flat is not nil (names holds their argument names), else the whole
+// body as the property "body". It returns how the body is put in the
+// request.
+func (in *toolInput) addBody(body *requestBody, flat *flatSchema, names []string) *bodyBinding {
+	bind := &bodyBinding{mediaType: body.mediaType, kind: body.kind, required: body.required, encoding: body.encoding}
+	if flat != nil {
+		bind.merged = true
+		bind.names = in.addMergedBody(flat, names)
+	} else {
+		in.addBodyProperty(body)
+	}
+	if body.kind == bodyMultipart {
+		bind.binary = binaryFields(in.c, body.schema)
+	}
+	return bind
+}
+
+// addMergedBody adds a JSON object body's properties under their argument
+// names, and returns the renamed ones as {argument name, name in the body}.
+func (in *toolInput) addMergedBody(flat *flatSchema, names []string) [][2]string {
+	var renamed [][2]string
+	argName := map[string]string{}
+	for i, k := range flat.props.keys {
+		arg := names[i]
+		v := flat.props.vals[i]
+		if arg != k {
+			renamed = append(renamed, [2]string{arg, k})
+			v = describedAs(v, k)
 		}
-		if body.kind == bodyMultipart {
-			bind.body.binary = binaryFields(c, body.schema)
+		argName[k] = arg
+		in.props.set(arg, v)
+	}
+	for _, r := range flat.required {
+		if arg, ok := argName[r]; ok {
+			in.required = append(in.required, arg)
+		} else {
+			in.required = append(in.required, r)
 		}
 	}
+	in.deps = append(in.deps, flat.deps...)
+	in.additional = flat.additional
+	return renamed
+}
 
+// addBodyProperty adds the whole body as the property "body": a body that
+// is not JSON as a string, unless its schema says otherwise; multipart
+// files described as such.
+func (in *toolInput) addBodyProperty(body *requestBody) {
+	c := in.c
+	r := c.schema(body.schema, modeInput, 0)
+	in.deps = append(in.deps, r.deps...)
+	s := r.schema
+	if body.kind == bodyRaw {
+		if t := typeList(s.val("type")); !(len(t) == 0 && !s.has("$ref") || slices.Contains(t, "string")) {
+			// A body that is not JSON is sent as the text given.
+			s = newObject(2)
+			s.set("type", "string")
+			s.set("description", "Request body as "+body.mediaType+".")
+		}
+	}
+	if body.description != "" && !s.has("description") {
+		s = s.clone()
+		s.set("description", body.description)
+	}
+	if body.kind == bodyMultipart {
+		s = describeFiles(c, s, binaryFields(c, body.schema))
+	}
+	in.props.set("body", s)
+	// A form whose fields are required must be sent (Swagger 2.0's
+	// required formData parameters become exactly that).
+	formRequired := (body.kind == bodyForm || body.kind == bodyMultipart) && len(c.deref(s, modeInput).arr("required")) > 0
+	if body.required || formRequired {
+		in.required = append(in.required, "body")
+	}
+}
+
+// schema assembles the input schema, as a tree and as JSON; it fails when
+// the JSON passes maxSchemaBytes.
+func (in *toolInput) schema() (*object, []byte, error) {
 	input := newObject(5)
 	input.set("type", "object")
-	input.set("properties", props)
-	if required = dedupe(required); len(required) > 0 {
+	input.set("properties", in.props)
+	if required := dedupe(in.required); len(required) > 0 {
 		a := make([]any, len(required))
 		for i, r := range required {
 			a[i] = r
 		}
 		input.set("required", a)
 	}
-	if additional != nil {
-		input.set("additionalProperties", additional)
+	if in.additional != nil {
+		input.set("additionalProperties", in.additional)
 	}
-	if defs := c.defsFor(deps, modeInput); defs != nil {
+	if defs := in.c.defsFor(in.deps, modeInput); defs != nil {
 		input.set("$defs", defs)
 	}
 	inputJSON, err := marshalTree(input)
 	if err != nil {
-		return nil, fmt.Errorf("input schema: %w", err)
+		return nil, nil, fmt.Errorf("input schema: %w", err)
 	}
 	if len(inputJSON) > maxSchemaBytes {
-		return nil, fmt.Errorf("input schema is too large (%d bytes)", len(inputJSON))
+		return nil, nil, fmt.Errorf("input schema is too large (%d bytes)", len(inputJSON))
 	}
+	return input, inputJSON, nil
+}
 
-	t := &Tool{
-		Title:       oneLine(op.str("summary")),
-		Description: description(method, path, op),
-		InputSchema: inputJSON,
-		Method:      method,
-		Path:        path,
-		OperationID: op.str("operationId"),
-		Annotations: Annotations{
-			ReadOnly:    method == "GET" || method == "HEAD",
-			Destructive: method == "DELETE",
-			Idempotent:  method == "GET" || method == "PUT" || method == "DELETE",
-		},
-		bind:      bind,
-		inputTree: input,
-		refused:   refused,
+// setOutput sets the tool's output schema when the operation declares a
+// JSON response: left out when too large, listed trimmed when large.
+func (b *builder) setOutput(t *Tool, op *object) error {
+	out, wrap := b.outputSchema(op)
+	if out == nil {
+		return nil
 	}
-	if listedSize(inputJSON) > MaxListedSchema {
-		// Listed trimmed; validated against the whole (inputTree).
-		small, smallJSON, _ := compactSchema(input, MaxListedSchema)
-		t.FullInputSchema, t.InputSchema, t.listedInput = inputJSON, smallJSON, small
+	outJSON, err := marshalTree(out)
+	if err != nil {
+		return fmt.Errorf("output schema: %w", err)
 	}
-	t.Tags, t.Toolsets = operationTags(op)
-	if out, wrap := b.outputSchema(op); out != nil {
-		outJSON, err := marshalTree(out)
-		if err != nil {
-			return nil, fmt.Errorf("output schema: %w", err)
-		}
-		if len(outJSON) > maxSchemaBytes {
-			// Descriptive only: a tool without it still works.
-			outJSON, wrap, out = nil, false, nil
-		}
-		if listedSize(outJSON) > MaxListedSchema {
-			// Only the listed form is kept: it is descriptive anyway.
-			small, smallJSON, _ := compactSchema(out, MaxListedSchema)
-			outJSON, out = smallJSON, nil
-			t.listedOutput, t.outputTrimmed = small, true
-		}
-		t.OutputSchema, t.WrapResult, t.outputTree = outJSON, wrap, out
+	if len(outJSON) > maxSchemaBytes {
+		// Descriptive only: a tool without it still works.
+		outJSON, wrap, out = nil, false, nil
 	}
-	return t, nil
+	if listedSize(outJSON) > MaxListedSchema {
+		// Only the listed form is kept: it is descriptive anyway.
+		small, smallJSON, _ := compactSchema(out, MaxListedSchema)
+		outJSON, out = smallJSON, nil
+		t.listedOutput, t.outputTrimmed = small, true
+	}
+	t.OutputSchema, t.WrapResult, t.outputTree = outJSON, wrap, out
+	return nil
 }
 
 // description builds a tool description: the summary and the description

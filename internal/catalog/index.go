@@ -143,124 +143,163 @@ func New(docs []Doc) *Index {
 		factor:    make([]float64, len(docs)),
 		nameTerms: make([][]int32, len(docs)),
 	}
-	// wordTerms maps a word as the text spells it to its term id (-1 when it is not indexed),
-	// since documents repeat their words a lot.
-	wordTerms := map[string]int32{}
-	// cache holds the words of each text indexed so far: the tools of a document repeat
-	// whole texts (parameter and property descriptions, lists of names).
-	cache := map[string][]indexedWord{}
-	var occ []occurrence
-	starts := make([]int, len(docs)+1)
-	lengths := make([][numFields]uint32, len(docs))
-	var total [numFields]float64
-	// seen[term] is the serial number of the field where the term was last counted, at[term]
-	// its occurrence there: slices, not a map to clear, since New runs once per field.
-	var seen, at []int32
-	serial := int32(0)
-
+	c := &fieldCounter{
+		x:         x,
+		wordTerms: map[string]int32{},
+		cache:     map[string][]indexedWord{},
+		starts:    make([]int, len(docs)+1),
+		lengths:   make([][numFields]uint32, len(docs)),
+	}
 	for i, d := range docs {
-		starts[i] = len(occ)
 		x.methods[i] = strings.ToUpper(d.Method)
 		x.names[i] = strings.ToLower(d.Name)
 		x.factor[i] = 1
 		if deprecated(d) {
 			x.factor[i] = deprecatedFactor
 		}
-		// read returns the words of a text, from the cache when the text was read before.
-		read := func(text string) []indexedWord {
-			text = cut(text, maxFieldText)
-			words, ok := cache[text]
-			if ok {
-				return words
+		c.countDoc(i, d)
+	}
+	c.starts[len(docs)] = len(c.occ)
+
+	df := x.setPostings(c, averageLengths(c.lengths))
+	x.markNameTerms()
+	x.setIDF(df)
+	return x
+}
+
+// fieldCounter counts the words of each field of each tool while New runs: occ holds the
+// occurrences of terms, tool i's from starts[i] to starts[i+1], and lengths the length of
+// each field of each tool in words.
+type fieldCounter struct {
+	x *Index
+	// wordTerms maps a word as the text spells it to its term id (-1 when it is not indexed),
+	// since documents repeat their words a lot.
+	wordTerms map[string]int32
+	// cache holds the words of each text indexed so far: the tools of a document repeat
+	// whole texts (parameter and property descriptions, lists of names).
+	cache   map[string][]indexedWord
+	occ     []occurrence
+	starts  []int
+	lengths [][numFields]uint32
+	// seen[term] is the serial number of the field where the term was last counted, at[term]
+	// its occurrence there: slices, not a map to clear, since New runs once per field.
+	seen, at []int32
+	serial   int32
+}
+
+// countDoc counts the words of each field of tool i.
+func (c *fieldCounter) countDoc(i int, d Doc) {
+	c.starts[i] = len(c.occ)
+	c.add(i, fieldName, d.Name)
+	c.add(i, fieldTitle, d.Title)
+	c.add(i, fieldTags, strings.Join(d.Tags, " "))
+	c.add(i, fieldPath, d.Path)
+	c.add(i, fieldMethod, d.Method)
+	names, descs := paramTexts(d.Params)
+	c.add(i, fieldParamName, names)
+	c.add(i, fieldParamDescription, descs)
+	// The description's first sentence is also a field of its own.
+	desc := cut(d.Description, maxFieldText)
+	lead := c.read(desc[:leadEnd(desc)])
+	c.count(i, fieldDescription, lead, c.read(desc[leadEnd(desc):]))
+	c.count(i, fieldLead, lead)
+	names, descs = paramTexts(d.Fields)
+	c.add(i, fieldNested, names)
+	c.add(i, fieldNestedDescription, descs)
+	c.add(i, fieldValues, strings.Join(capped(d.Values, maxParams), " "))
+}
+
+// add counts the words of text in field f of tool i.
+func (c *fieldCounter) add(i int, f field, text string) { c.count(i, f, c.read(text)) }
+
+// read returns the words of a text, from the cache when the text was read before.
+func (c *fieldCounter) read(text string) []indexedWord {
+	text = cut(text, maxFieldText)
+	words, ok := c.cache[text]
+	if ok {
+		return words
+	}
+	words = nil
+	tokenizeRaw(text, func(t token) {
+		id, ok := c.wordTerms[t.word]
+		if !ok {
+			id = c.x.termOf(lower(t.word))
+			c.wordTerms[t.word] = id
+			if id >= 0 && int(id) == len(c.seen) {
+				c.seen = append(c.seen, 0)
+				c.at = append(c.at, 0)
 			}
-			words = nil
-			tokenizeRaw(text, func(t token) {
-				id, ok := wordTerms[t.word]
-				if !ok {
-					id = x.termOf(lower(t.word))
-					wordTerms[t.word] = id
-					if id >= 0 && int(id) == len(seen) {
-						seen = append(seen, 0)
-						at = append(at, 0)
-					}
-				}
-				if id < 0 {
-					return
-				}
-				words = append(words, indexedWord{id, t.compound, hasDigit(t.word)})
-			})
-			cache[text] = words
-			return words
 		}
-		// count counts words in field f of this tool.
-		count := func(f field, texts ...[]indexedWord) {
-			serial++
-			for _, words := range texts {
-				for _, w := range words {
-					id := w.term
-					if !w.compound {
-						lengths[i][f]++
-						if f == fieldName && !w.digits && !slices.Contains(x.nameTerms[i], id) {
-							x.nameTerms[i] = append(x.nameTerms[i], id)
-						}
-					}
-					if seen[id] == serial {
-						occ[at[id]].count++
-						continue
-					}
-					seen[id], at[id] = serial, int32(len(occ))
-					occ = append(occ, occurrence{term: id, field: f, count: 1})
+		if id < 0 {
+			return
+		}
+		words = append(words, indexedWord{id, t.compound, hasDigit(t.word)})
+	})
+	c.cache[text] = words
+	return words
+}
+
+// count counts words in field f of tool i.
+func (c *fieldCounter) count(i int, f field, texts ...[]indexedWord) {
+	c.serial++
+	x := c.x
+	for _, words := range texts {
+		for _, w := range words {
+			id := w.term
+			if !w.compound {
+				c.lengths[i][f]++
+				if f == fieldName && !w.digits && !slices.Contains(x.nameTerms[i], id) {
+					x.nameTerms[i] = append(x.nameTerms[i], id)
 				}
 			}
+			if c.seen[id] == c.serial {
+				c.occ[c.at[id]].count++
+				continue
+			}
+			c.seen[id], c.at[id] = c.serial, int32(len(c.occ))
+			c.occ = append(c.occ, occurrence{term: id, field: f, count: 1})
 		}
-		add := func(f field, text string) { count(f, read(text)) }
-		add(fieldName, d.Name)
-		add(fieldTitle, d.Title)
-		add(fieldTags, strings.Join(d.Tags, " "))
-		add(fieldPath, d.Path)
-		add(fieldMethod, d.Method)
-		names, descs := paramTexts(d.Params)
-		add(fieldParamName, names)
-		add(fieldParamDescription, descs)
-		// The description's first sentence is also a field of its own.
-		desc := cut(d.Description, maxFieldText)
-		lead := read(desc[:leadEnd(desc)])
-		count(fieldDescription, lead, read(desc[leadEnd(desc):]))
-		count(fieldLead, lead)
-		names, descs = paramTexts(d.Fields)
-		add(fieldNested, names)
-		add(fieldNestedDescription, descs)
-		add(fieldValues, strings.Join(capped(d.Values, maxParams), " "))
+	}
+}
+
+// averageLengths returns the average length of each field over the tools; 1 for a field
+// no tool has.
+func averageLengths(lengths [][numFields]uint32) [numFields]float64 {
+	var total [numFields]float64
+	for i := range lengths {
 		for f := range numFields {
 			total[f] += float64(lengths[i][f])
 		}
 	}
-	starts[len(docs)] = len(occ)
-
 	var avg [numFields]float64
 	for f := range numFields {
 		avg[f] = 1
-		if x.n > 0 && total[f] > 0 {
-			avg[f] = total[f] / float64(x.n)
+		if len(lengths) > 0 && total[f] > 0 {
+			avg[f] = total[f] / float64(len(lengths))
 		}
 	}
+	return avg
+}
 
+// setPostings lists the tools of each term with its BM25F pseudo-frequency there: the count
+// in each field, weighted by the field and normalised by the field's length against avg. It
+// returns the document frequency of each term, where a tool that has the term only in fields
+// of little weight (nested properties, output) counts as that weight: a word that every
+// output schema has is still rare where it says what a tool does.
+func (x *Index) setPostings(c *fieldCounter, avg [numFields]float64) (df []float64) {
 	x.postings = make([][]posting, len(x.terms))
 	tf := make([]float64, len(x.terms))
-	// df is the document frequency of each term, where a tool that has the term only in
-	// fields of little weight (nested properties, output) counts as that weight: a word
-	// that every output schema has is still rare where it says what a tool does.
-	df := make([]float64, len(x.terms))
+	df = make([]float64, len(x.terms))
 	presence := make([]float64, len(x.terms))
 	var order []int32
-	for i := range docs {
+	for i := range c.lengths {
 		order = order[:0]
-		for _, o := range occ[starts[i]:starts[i+1]] {
+		for _, o := range c.occ[c.starts[i]:c.starts[i+1]] {
 			w := fieldWeight[o.field]
 			if w == 0 {
 				continue
 			}
-			norm := 1 - fieldB[o.field] + fieldB[o.field]*float64(lengths[i][o.field])/avg[o.field]
+			norm := 1 - fieldB[o.field] + fieldB[o.field]*float64(c.lengths[i][o.field])/avg[o.field]
 			if tf[o.term] == 0 {
 				order = append(order, o.term)
 			}
@@ -273,12 +312,22 @@ func New(docs []Doc) *Index {
 			tf[id], presence[id] = 0, 0
 		}
 	}
+	return df
+}
+
+// markNameTerms sets inName from the terms of the tools' names.
+func (x *Index) markNameTerms() {
 	x.inName = make([]bool, len(x.terms))
 	for _, ids := range x.nameTerms {
 		for _, id := range ids {
 			x.inName[id] = true
 		}
 	}
+}
+
+// setIDF sets each term's inverse document frequency from its document frequency df, and
+// the sorted list of stems.
+func (x *Index) setIDF(df []float64) {
 	x.idf = make([]float64, len(x.terms))
 	x.sorted = make([]string, 0, len(x.terms))
 	for s, id := range x.terms {
@@ -287,7 +336,6 @@ func New(docs []Doc) *Index {
 		x.sorted = append(x.sorted, s)
 	}
 	sort.Strings(x.sorted)
-	return x
 }
 
 // termOf returns the term id of a lower-case word, adding the term when it is new; -1 when the

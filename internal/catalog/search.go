@@ -55,14 +55,28 @@ func parseQuery(s string) query {
 	s = cut(s, MaxQuery)
 	q := query{exact: strings.ToLower(strings.TrimSpace(s))}
 	s, values, emails := splitValues(s)
+	words, compounds := queryWords(s)
+	markNegated(words)
+	q.addPhrases(words)
+	// A question asks to read: "what models can I use?", "who attended?".
+	if len(words) > 0 && questionWords[words[0].word] {
+		q.methods = append(q.methods, "GET")
+	}
+	q.addWords(words)
+	for _, c := range compounds {
+		q.addGroup(queryGroup{terms: []queryTerm{{stem(c), partWeight}}})
+	}
+	q.addValues(values, emails)
+	return q
+}
 
-	// The words of the query with their stems. A word with digits is one word: a short one
-	// ("ipv4", "ec2", "mp3") is a name in its own right, a long one or one that starts with a
-	// digit is an identifier ("0abcd1234", "i-0456ef"), and its parts mean nothing alone. A
-	// camelCase word typed in a query ("pullRequest") is searched for by its parts and whole.
+// queryWords returns the words of the query with their stems, and the compounds searched
+// for beside their parts. A word with digits is one word: a short one ("ipv4", "ec2",
+// "mp3") is a name in its own right, a long one or one that starts with a digit is an
+// identifier ("0abcd1234", "i-0456ef"), and its parts mean nothing alone. A camelCase word
+// typed in a query ("pullRequest") is searched for by its parts and whole.
+func queryWords(s string) (words []queryWord, compounds []string) {
 	type word = queryWord
-	var words []word
-	var compounds []string
 	var run []token
 	flush := func() {
 		if len(run) == 0 {
@@ -90,9 +104,12 @@ func parseQuery(s string) query {
 		}
 	})
 	flush()
+	return words, compounds
+}
 
-	// A negated word is not what the request asks for: "take the site offline without
-	// deleting it", "keep it, don't terminate it".
+// markNegated marks the negated words used: a negated word is not what the request asks
+// for ("take the site offline without deleting it", "keep it, don't terminate it").
+func markNegated(words []queryWord) {
 	for i := range words {
 		if !negation(words, i) {
 			continue
@@ -105,65 +122,76 @@ func parseQuery(s string) query {
 			}
 		}
 	}
+}
 
-	hint := func(g int) {
-		for _, m := range vocabulary.groups[g].methods {
-			if !slices.Contains(q.methods, m) {
-				q.methods = append(q.methods, m)
-			}
+// hint adds the methods group g hints at.
+func (q *query) hint(g int) {
+	for _, m := range vocabulary.groups[g].methods {
+		if !slices.Contains(q.methods, m) {
+			q.methods = append(q.methods, m)
 		}
 	}
-	addGroup := func(g queryGroup) {
-		if len(q.groups) < maxQueryGroups && len(g.terms) > 0 {
-			q.groups = append(q.groups, g)
-		}
-	}
+}
 
-	// Phrases first: "get rid of", "shut … down".
+// addGroup adds a group with terms, up to maxQueryGroups.
+func (q *query) addGroup(g queryGroup) {
+	if len(q.groups) < maxQueryGroups && len(g.terms) > 0 {
+		q.groups = append(q.groups, g)
+	}
+}
+
+// addPhrases adds a group for each phrase of the vocabulary in the words ("get rid of",
+// "shut … down"), before the single words, and marks its words used.
+func (q *query) addPhrases(words []queryWord) {
 	for _, p := range vocabulary.phrases {
 		for i := range words {
-			if words[i].used || words[i].stem != p.stems[0] {
-				continue
-			}
-			at := []int{i}
-			j := i
-			for _, ps := range p.stems[1:] {
-				found := -1
-				for k := j + 1; k < len(words) && k <= j+maxPhraseGap+1; k++ {
-					if !words[k].used && words[k].stem == ps {
-						found = k
-						break
-					}
-				}
-				if found < 0 {
-					at = nil
-					break
-				}
-				at = append(at, found)
-				j = found
-			}
+			at := phraseAt(words, i, p.stems)
 			if at == nil {
 				continue
 			}
 			for _, k := range at {
 				words[k].used = true
 			}
-			hint(p.group)
+			q.hint(p.group)
 			var g queryGroup
 			for _, st := range vocabulary.groups[p.group].stems {
 				g.terms = addTerm(g.terms, st, phraseWeight)
 			}
-			addGroup(g)
+			q.addGroup(g)
 		}
 	}
+}
 
-	// A question asks to read: "what models can I use?", "who attended?".
-	if len(words) > 0 && questionWords[words[0].word] {
-		q.methods = append(q.methods, "GET")
+// phraseAt returns the positions of the unused words that spell the phrase of stems from
+// words[i] on, each at most maxPhraseGap words after the one before; nil when the phrase is
+// not there.
+func phraseAt(words []queryWord, i int, stems []string) []int {
+	if words[i].used || words[i].stem != stems[0] {
+		return nil
 	}
+	at := []int{i}
+	j := i
+	for _, ps := range stems[1:] {
+		found := -1
+		for k := j + 1; k < len(words) && k <= j+maxPhraseGap+1; k++ {
+			if !words[k].used && words[k].stem == ps {
+				found = k
+				break
+			}
+		}
+		if found < 0 {
+			return nil
+		}
+		at = append(at, found)
+		j = found
+	}
+	return at
+}
 
-	// A request has one action: the words of one CRUD group count once ("make a new
-	// namespace" is one create, not two).
+// addWords adds a group for each word left: the word and its synonyms, or a number or
+// identifier alone. A request has one action: the words of one CRUD group count once ("make
+// a new namespace" is one create, not two).
+func (q *query) addWords(words []queryWord) {
 	usedGroups := map[int]bool{}
 	for _, w := range words {
 		if w.used || !indexable(w.word) {
@@ -180,35 +208,33 @@ func parseQuery(s string) query {
 			if isIdentifier(w.word) {
 				weight = idWeight
 			}
-			addGroup(queryGroup{terms: []queryTerm{{w.stem, weight}}})
+			q.addGroup(queryGroup{terms: []queryTerm{{w.stem, weight}}})
 			continue
 		}
 		g := queryGroup{terms: []queryTerm{{w.stem, 1}}}
 		for _, gi := range vocabulary.byStem[w.stem] {
-			hint(gi)
+			q.hint(gi)
 			for _, st := range vocabulary.groups[gi].stems {
 				g.terms = addTerm(g.terms, st, synonymWeight)
 			}
 		}
-		addGroup(g)
+		q.addGroup(g)
 	}
+}
 
-	for _, c := range compounds {
-		addGroup(queryGroup{terms: []queryTerm{{stem(c), partWeight}}})
-	}
-	// An e-mail address says that the tool takes one.
+// addValues adds what the values taken out of the request say: an e-mail address that the
+// tool takes one, and the words of values count like identifiers.
+func (q *query) addValues(values []string, emails int) {
 	if emails > 0 {
-		addGroup(queryGroup{terms: []queryTerm{{stem("email"), emailWeight}}})
+		q.addGroup(queryGroup{terms: []queryTerm{{stem("email"), emailWeight}}})
 	}
-	// The words of values count like identifiers.
 	for _, v := range values {
 		tokenize(v, func(t token) {
 			if !t.compound && indexable(t.word) {
-				addGroup(queryGroup{terms: []queryTerm{{stem(t.word), idWeight}}})
+				q.addGroup(queryGroup{terms: []queryTerm{{stem(t.word), idWeight}}})
 			}
 		})
 	}
-	return q
 }
 
 // emailWeight is the weight of the word "email" for an e-mail address in a query.
