@@ -17,6 +17,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 func callTool(t *testing.T, c *client.Client, name string, args map[string]any) *mcpgo.CallToolResult {
@@ -128,11 +129,11 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		if err := json.Unmarshal([]byte(text(res)), &fromText); err != nil || fromText["name"] != "Rex" {
 			t.Errorf("getPet text = %q, want the same JSON", text(res))
 		}
-		got := h.up.last(t)
-		if got.method != "GET" || got.path != "/pets/1" {
-			t.Errorf("upstream saw %s %s, want GET /pets/1", got.method, got.path)
+		got := h.up.LastCall(t)
+		if got.Method != "GET" || got.Path != "/pets/1" {
+			t.Errorf("upstream saw %s %s, want GET /pets/1", got.Method, got.Path)
 		}
-		checkForwarding(t, got.header, "tok_a")
+		checkForwarding(t, got.Header, "tok_a")
 	})
 	t.Run("wrapped array", func(t *testing.T) {
 		res := callTool(t, c, "listPets", nil)
@@ -155,17 +156,17 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		if !res.IsError || !strings.Contains(text(res), "HTTP 302 Found") {
 			t.Errorf("getPet(42) = isError %v, text %q; want isError with HTTP 302", res.IsError, text(res))
 		}
-		if got := h.up.last(t); got.path != "/pets/42" {
-			t.Errorf("upstream last saw %s, want the redirect not followed", got.path)
+		if got := h.up.LastCall(t); got.Path != "/pets/42" {
+			t.Errorf("upstream last saw %s, want the redirect not followed", got.Path)
 		}
 	})
 	t.Run("invalid arguments", func(t *testing.T) {
-		before := len(h.up.requests())
+		before := len(h.up.Requests())
 		res := callTool(t, c, "createPet", map[string]any{"age": -1})
 		if !res.IsError || !strings.Contains(text(res), "name") {
 			t.Errorf("createPet({age:-1}) = isError %v, text %q; want isError naming name", res.IsError, text(res))
 		}
-		if after := len(h.up.requests()); after != before {
+		if after := len(h.up.Requests()); after != before {
 			t.Errorf("upstream saw %d requests for invalid arguments, want 0", after-before)
 		}
 	})
@@ -174,8 +175,8 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		if res.IsError {
 			t.Fatalf("createPet isError, text %q", text(res))
 		}
-		if got := h.up.last(t); got.method != "POST" || !strings.Contains(got.body, `"Tom"`) {
-			t.Errorf("upstream saw %s %s %q, want POST with the name", got.method, got.path, got.body)
+		if got := h.up.LastCall(t); got.Method != "POST" || !strings.Contains(string(got.Body), `"Tom"`) {
+			t.Errorf("upstream saw %s %s %q, want POST with the name", got.Method, got.Path, got.Body)
 		}
 	})
 	t.Run("empty body", func(t *testing.T) {
@@ -286,7 +287,7 @@ func TestStatelessRevision(t *testing.T) {
 	if msg.Result.IsError || !strings.Contains(got, `"structuredContent"`) || !strings.Contains(got, "Rex") {
 		t.Errorf("stateless tools/call answer = %s, want structuredContent with Rex", got)
 	}
-	checkForwarding(t, h.up.last(t).header, "tok_a")
+	checkForwarding(t, h.up.LastCall(t).Header, "tok_a")
 
 	// Without a token, the stateless revision is refused like any other.
 	if resp, _ := h.rawRequest(t, "POST", "", "", "2026-07-28", body, hdr); resp.StatusCode != http.StatusUnauthorized {
@@ -314,7 +315,7 @@ func TestListChangedOnGetStream(t *testing.T) {
 	c := h.sessionClient(t, h.tokA)
 	got := make(chan string, 8)
 	c.OnNotification(func(n mcpgo.JSONRPCNotification) { got <- n.Method })
-	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
 
 	if h.bridge.SetSpec(loadSpec(t, petsDoc(t))) {
 		t.Error("SetSpec(same document) = true, want false")
@@ -359,19 +360,19 @@ func TestSignerSeesExactRequest(t *testing.T) {
 	if res := callTool(t, c, "createPet", map[string]any{"name": "Tom", "age": 2}); res.IsError {
 		t.Fatalf("createPet isError, text %q", text(res))
 	}
-	got := h.up.last(t)
-	sum := sha256.Sum256([]byte(got.body))
-	if got.body == "" || got.header.Get("X-Jelou-Signature") != hex.EncodeToString(sum[:]) {
-		t.Errorf("upstream body %q with signature %q; want the signature of that exact body", got.body, got.header.Get("X-Jelou-Signature"))
+	got := h.up.LastCall(t)
+	sum := sha256.Sum256(got.Body)
+	if len(got.Body) == 0 || got.Header.Get("X-Jelou-Signature") != hex.EncodeToString(sum[:]) {
+		t.Errorf("upstream body %q with signature %q; want the signature of that exact body", got.Body, got.Header.Get("X-Jelou-Signature"))
 	}
-	if want := got.method + " " + got.target + " " + got.header.Get("X-Request-Id"); got.header.Get("X-Signed-For") != want || got.header.Get("X-Request-Id") == "" {
-		t.Errorf("Signer saw %q, want the request the upstream received: %q", got.header.Get("X-Signed-For"), want)
+	if want := got.Method + " " + got.RequestURI + " " + got.Header.Get("X-Request-Id"); got.Header.Get("X-Signed-For") != want || got.Header.Get("X-Request-Id") == "" {
+		t.Errorf("Signer saw %q, want the request the upstream received: %q", got.Header.Get("X-Signed-For"), want)
 	}
 	if res := callTool(t, c, "getPet", map[string]any{"id": "1"}); res.IsError {
 		t.Fatalf("getPet isError, text %q", text(res))
 	}
 	empty := sha256.Sum256(nil)
-	if sig := h.up.last(t).header.Get("X-Jelou-Signature"); sig != hex.EncodeToString(empty[:]) {
+	if sig := h.up.LastCall(t).Header.Get("X-Jelou-Signature"); sig != hex.EncodeToString(empty[:]) {
 		t.Errorf("GET signature %q, want the signature of an empty body", sig)
 	}
 }

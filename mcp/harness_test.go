@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -33,44 +34,13 @@ const testFunction = "pets"
 // quiet silences the mcp-go client's own logging.
 var quiet = slog.New(slog.DiscardHandler)
 
-type seenRequest struct {
-	method, path string
-	header       http.Header
-	body         string
-	target       string // r.RequestURI
-}
-
-type upstream struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []seenRequest
-}
-
-func (u *upstream) requests() []seenRequest {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]seenRequest(nil), u.seen...)
-}
-
-func (u *upstream) last(t testing.TB) seenRequest {
-	t.Helper()
-	reqs := u.requests()
-	if len(reqs) == 0 {
-		t.Fatal("upstream saw no request")
-	}
-	return reqs[len(reqs)-1]
-}
-
 // pixelPNG is a 1×1 PNG.
 var pixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
-func newUpstream(t testing.TB) *upstream {
-	u := &upstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.seen = append(u.seen, seenRequest{r.Method, r.URL.Path, r.Header.Clone(), string(body), r.RequestURI})
-		u.mu.Unlock()
+// newUpstream starts the pets API the harness's document describes, recording every
+// request it receives.
+func newUpstream(t testing.TB) *jfntest.Upstream {
+	return jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		js := func(status int, v string) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
@@ -81,6 +51,7 @@ func newUpstream(t testing.TB) *upstream {
 			js(200, `[{"id":"1","name":"Rex"}]`)
 		case r.Method == "POST" && r.URL.Path == "/pets":
 			var in struct{ Name string }
+			body, _ := io.ReadAll(r.Body)
 			_ = json.Unmarshal(body, &in)
 			out, _ := json.Marshal(map[string]string{"id": "2", "name": in.Name})
 			js(201, string(out))
@@ -112,8 +83,6 @@ func newUpstream(t testing.TB) *upstream {
 			http.NotFound(w, r)
 		}
 	}))
-	t.Cleanup(u.Close)
-	return u
 }
 
 // tokens is the harness's token table; revoke removes a token at once, as the gateway's
@@ -149,7 +118,7 @@ func (k *tokens) lookup(h [sha256.Size]byte) (auth.Info, bool) {
 }
 
 type harness struct {
-	up         *upstream
+	up         *jfntest.Upstream
 	bridge     *Bridge
 	srv        *httptest.Server
 	url        string // the /mcp endpoint
@@ -299,18 +268,6 @@ func (h *harness) openSession(t testing.TB, token string) string {
 		t.Fatalf("notifications/initialized: status %d, body %s", resp.StatusCode, body)
 	}
 	return id
-}
-
-// waitFor polls cond until it holds or 5 s pass.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func (b *Bridge) openStreams() int {

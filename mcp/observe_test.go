@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // recorder is an Observer that keeps what it was told.
@@ -120,7 +121,7 @@ func TestObserverSessionsAndStreams(t *testing.T) {
 
 	// The mcp-go client opens a session and its GET stream.
 	h.sessionClient(t, h.tokA)
-	waitFor(t, "the client's GET stream", func() bool { _, st := counts(); return st == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { _, st := counts(); return st == 1 })
 	if s, _ := counts(); s != 1 {
 		t.Fatalf("sessions after initialize = %d, want 1", s)
 	}
@@ -155,7 +156,7 @@ func TestObserverSessionsAndStreams(t *testing.T) {
 
 	// A revoked token's sessions and streams end.
 	h.bridge.EndTokenSessions(auth.Hash(h.tokA))
-	waitFor(t, "the GET stream to close", func() bool { _, st := counts(); return st == 0 })
+	jfntest.Eventually(t, 5*time.Second, "the GET stream to close", func() bool { _, st := counts(); return st == 0 })
 	if s, _ := counts(); s != 0 {
 		t.Errorf("sessions after revoking the token = %d, want 0", s)
 	}

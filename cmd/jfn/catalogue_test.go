@@ -5,25 +5,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
-// bigAPI is an upstream with a document too big for "all" mode: 30 issue tools, 20 pull
-// request tools and 10 untagged ones, one of which takes a bracketed query parameter. It
-// records every call.
-type bigAPI struct {
-	*httptest.Server
-	mu    sync.Mutex
-	calls []string // "METHOD requestURI body"
-}
-
-func newBigAPI(t *testing.T) *bigAPI {
+// newBigAPI starts an upstream with a document too big for "all" mode: 30 issue tools, 20
+// pull request tools and 10 untagged ones, one of which takes a bracketed query parameter.
+// It records every call.
+func newBigAPI(t *testing.T) *jfntest.Upstream {
 	t.Helper()
 	var paths []string
 	op := func(path, method, id, tag, summary, params string) {
@@ -50,30 +45,24 @@ func newBigAPI(t *testing.T) *bigAPI {
 		op(fmt.Sprintf("/misc/x%d", i), "get", fmt.Sprintf("misc%d", i), "", fmt.Sprintf("Miscellaneous operation number %d", i), "")
 	}
 	doc := `{"openapi":"3.0.3","info":{"title":"big","version":"1"},"paths":{` + strings.Join(paths, ",") + `}}`
-	u := &bigAPI{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/openapi.json" {
+	return jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jfntest.DocumentPath {
 			io.WriteString(w, doc)
 			return
 		}
-		b, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.calls = append(u.calls, r.Method+" "+r.RequestURI+" "+string(b))
-		u.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ran":%q}`, r.Method+" "+r.URL.Path)
 	}))
-	t.Cleanup(u.Close)
-	return u
 }
 
-func (u *bigAPI) last() string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.calls) == 0 {
+// lastCall returns the last call up received as "METHOD requestURI body", or "" before any.
+func lastCall(up *jfntest.Upstream) string {
+	calls := up.Calls()
+	if len(calls) == 0 {
 		return ""
 	}
-	return u.calls[len(u.calls)-1]
+	c := calls[len(calls)-1]
+	return c.Method + " " + c.RequestURI + " " + string(c.Body)
 }
 
 func TestMCPCatalogueModes(t *testing.T) {
@@ -118,13 +107,13 @@ func TestMCPCatalogueModes(t *testing.T) {
 	if res.IsError || !strings.Contains(structured(t, res), `"ran":"GET /repos/acme/issues"`) {
 		t.Errorf("call_tool listIssues = %s %s, want the upstream's answer", resultText(res), structured(t, res))
 	}
-	if got := up.last(); got != "GET /repos/acme/issues?filter%5Bstate%5D=open " {
+	if got := lastCall(up); got != "GET /repos/acme/issues?filter%5Bstate%5D=open " {
 		t.Errorf("call_tool listIssues reached the upstream as %q, want the bracketed name as written", got)
 	}
 	viaSearch := structured(t, res)
 	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": 42, "merge_method": "squash"}})
-	if res.IsError || up.last() != "PUT /repos/acme/pulls/42/merge?merge_method=squash " {
-		t.Errorf("call_tool mergePull: %s; upstream saw %q", resultText(res), up.last())
+	if res.IsError || lastCall(up) != "PUT /repos/acme/pulls/42/merge?merge_method=squash " {
+		t.Errorf("call_tool mergePull: %s; upstream saw %q", resultText(res), lastCall(up))
 	}
 	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": "forty-two"}})
 	if !res.IsError || !strings.Contains(resultText(res), "number") {
@@ -180,11 +169,9 @@ func TestMCPCatalogueModes(t *testing.T) {
 	if r := cli(t, s.db, "deploy", "big", "--mcp-toolsets", "bad name"); r.code != 2 {
 		t.Errorf("deploy --mcp-toolsets 'bad name': exit %d, want 2", r.code)
 	}
-	if !eventually(3e9, func() bool {
+	jfntest.Eventually(t, 3*time.Second, "after deploy --mcp-mode all --mcp-toolsets issues, the default connection lists the 30 issue tools", func() bool {
 		d := mcpClient(t, base, tok, "", false)
 		got := listToolNames(t, d)
 		return len(got) == 30 && slices.Contains(got, "listIssues")
-	}) {
-		t.Error("after deploy --mcp-mode all --mcp-toolsets issues, the default connection does not list the 30 issue tools")
-	}
+	})
 }

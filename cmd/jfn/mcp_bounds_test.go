@@ -14,6 +14,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
@@ -41,7 +43,7 @@ func wantSessionStatus(t *testing.T, urls []string, token, session, what string,
 	for i, url := range urls {
 		// A session ended on another server must be refused here within a second:
 		// each server trusts a session it read from the store for sessionRecheck.
-		if !eventually(time.Second, func() bool { return sessionStatus(t, url, token, session) == want }) {
+		if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, url, token, session) == want }) {
 			t.Errorf("server %d: tools/list on %s = %d, want %d", i, what, sessionStatus(t, url, token, session), want)
 		}
 	}
@@ -75,7 +77,7 @@ func TestMCPSessionsCappedPerToken(t *testing.T) {
 }
 
 func checkSessionsCappedPerToken(t *testing.T, db string) {
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
 	const limit = 3
@@ -126,7 +128,7 @@ func checkSessionsCappedPerToken(t *testing.T, db string) {
 // session is unaffected.
 func TestMCPSessionsCappedAtDefault(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
 	url := boundedServers(t, db, []func(*server.Config){nil}, "balance", tok, other)[0]
@@ -162,7 +164,7 @@ func TestMCPSessionsCappedAtDefault(t *testing.T) {
 // function's tokenless sessions are unaffected.
 func TestMCPTokenlessSessionsCappedPerFunction(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	deployed(t, db, "open", up.URL, "--public")
 	deployed(t, db, "plaza", up.URL, "--public")
 	const limit = 2
@@ -190,7 +192,7 @@ func TestMCPTokenlessSessionsCappedPerFunction(t *testing.T) {
 // if server 0 recorded its first request in the store at once.
 func TestMCPUnusedSessionExpires(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	const unused = 400 * time.Millisecond
 	urls := boundedServers(t, db, []func(*server.Config){
@@ -211,7 +213,7 @@ func TestMCPUnusedSessionExpires(t *testing.T) {
 	}
 	defer st.Close()
 	ss := st.(store.Sessions)
-	if !eventually(2*time.Second, func() bool {
+	if !jfntest.Poll(2*time.Second, func() bool {
 		_, err := ss.GetSession(t.Context(), idle)
 		return errors.Is(err, store.ErrNotFound)
 	}) {

@@ -17,6 +17,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
@@ -116,7 +118,7 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 	// second (each trusts a session it read from the store for sessionRecheck).
 	for i, s := range servers {
 		url := s.URL() + "/balance/mcp"
-		if !eventually(time.Second, func() bool { return sessionStatus(t, url, token, sid) == http.StatusNotFound }) {
+		if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, url, token, sid) == http.StatusNotFound }) {
 			t.Errorf("replica %d: tools/list on the session a second after its DELETE = %d, want 404", i, sessionStatus(t, url, token, sid))
 		}
 	}
@@ -126,7 +128,7 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 // server processes on one SQLite file.
 func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	servers, tok := replicas(t, db, 2, up.URL)
 	a, b := servers[0].URL()+"/balance/mcp", servers[1].URL()+"/balance/mcp"
 
@@ -146,7 +148,7 @@ func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 		t.Errorf("B right after its own DELETE = %d, want 404", code)
 	}
 	// A read the session from the store when it opened it; it sees the DELETE within 1 s.
-	if !eventually(time.Second, func() bool { return sessionStatus(t, a, tok, id) == http.StatusNotFound }) {
+	if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, a, tok, id) == http.StatusNotFound }) {
 		t.Errorf("A one second after a DELETE on B = %d, want 404", sessionStatus(t, a, tok, id))
 	}
 
@@ -157,7 +159,7 @@ func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 // balancer.
 func TestMCPClusterPostgres(t *testing.T) {
 	db := storetest.PostgresDatabase(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	servers, tok := replicas(t, db, 3, up.URL)
 
 	t.Run("balanced session", func(t *testing.T) { checkBalancedSession(t, servers, tok) })
@@ -180,7 +182,7 @@ func TestMCPClusterPostgres(t *testing.T) {
 		mustCLI(t, db, "tokens", "revoke", "balance", tokenID(t, db, "balance", "other"), "-y")
 		for i, s := range servers {
 			url := s.URL() + "/balance/mcp"
-			if !eventually(time.Second, func() bool { return sessionStatus(t, url, other, id) == http.StatusUnauthorized }) {
+			if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, url, other, id) == http.StatusUnauthorized }) {
 				t.Errorf("replica %d: the revoked token's session still not 401 one second after 'tokens revoke'", i)
 			}
 		}
@@ -191,7 +193,7 @@ func TestMCPClusterPostgres(t *testing.T) {
 // then removed from the store.
 func TestMCPSessionTTL(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	s := startServerOn(t, db, func(c *server.Config) {
 		c.SessionFlush, c.SessionSweep = 50*time.Millisecond, 100*time.Millisecond
@@ -218,7 +220,7 @@ func TestMCPSessionTTL(t *testing.T) {
 	}
 	defer st.Close()
 	ss := st.(store.Sessions)
-	if !eventually(2*time.Second, func() bool {
+	if !jfntest.Poll(2*time.Second, func() bool {
 		_, err := ss.GetSession(t.Context(), idle)
 		return errors.Is(err, store.ErrNotFound)
 	}) {

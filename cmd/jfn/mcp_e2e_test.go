@@ -12,11 +12,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 func TestMCPTools(t *testing.T) {
 	s := startServer(t)
-	bal := newRecorder(t)
+	bal := jfntest.NewUpstream(t, balance.Handler())
 	shopUp := shopUpstream(t)
 	balTok := deployed(t, s.db, "balance", bal.URL)
 	shopTok := deployed(t, s.db, "shop", shopUp.URL)
@@ -45,7 +48,7 @@ func TestMCPTools(t *testing.T) {
 		if txt := resultText(res); !strings.Contains(txt, "125.5") {
 			t.Errorf("getBalance text = %q, want the same JSON", txt)
 		}
-		h := bal.last()
+		h := bal.LastCall(t).Header
 		if h.Get("X-Jelou-Trigger") != "mcp" || h.Get("X-Jelou-Function") != "balance" || h.Get("X-Jelou-Token") != "" {
 			t.Errorf("upstream saw trigger %q, function %q, token %q; want mcp, balance and no token",
 				h.Get("X-Jelou-Trigger"), h.Get("X-Jelou-Function"), h.Get("X-Jelou-Token"))
@@ -60,12 +63,12 @@ func TestMCPTools(t *testing.T) {
 	})
 
 	t.Run("invalid arguments never reach the upstream", func(t *testing.T) {
-		before := bal.count()
+		before := len(bal.Calls())
 		res := callTool(t, c, "getBalance", map[string]any{"phone": "not a phone"})
 		if txt := resultText(res); !res.IsError || !strings.Contains(txt, "phone") {
 			t.Errorf("getBalance(bad phone) = isError %v, text %q; want isError naming phone", res.IsError, txt)
 		}
-		if n := bal.count(); n != before {
+		if n := len(bal.Calls()); n != before {
 			t.Errorf("upstream saw %d requests for an invalid call, want none", n-before)
 		}
 	})
@@ -104,7 +107,7 @@ func TestMCPTools(t *testing.T) {
 
 func TestMCPSessionRules(t *testing.T) {
 	s := startServer(t)
-	bal := newRecorder(t)
+	bal := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, s.db, "balance", bal.URL)
 	other := tokenPattern.FindString(mustCLI(t, s.db, "tokens", "create", "balance", "--name", "other").stdout)
 	url := s.URL() + "/balance/mcp"
@@ -170,7 +173,7 @@ func TestMCPSessionRules(t *testing.T) {
 		otherID := tokenID(t, s.db, "balance", "other")
 		mustCLI(t, s.db, "tokens", "revoke", "balance", otherID, "-y")
 		revoked := time.Now()
-		if !eventually(time.Second, func() bool {
+		if !jfntest.Poll(time.Second, func() bool {
 			code, _ := use(other, sid)
 			return code == http.StatusUnauthorized
 		}) {
@@ -226,7 +229,7 @@ func openStream(t *testing.T, url, token, session string) <-chan struct{} {
 // the gateway's own loopback origin still passes.
 func TestMCPDNSRebinding(t *testing.T) {
 	s := startServer(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	deployed(t, s.db, "open", up.URL, "--public")
 	s.waitFunctions(t, "open")
 	s.waitHealthy(t, "open")
@@ -247,7 +250,7 @@ func TestMCPDNSRebinding(t *testing.T) {
 
 func TestMCPOff(t *testing.T) {
 	s := startServer(t)
-	bal := newRecorder(t)
+	bal := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, s.db, "quiet", bal.URL, "--no-mcp")
 	s.waitFunctions(t, "quiet")
 	url := s.URL() + "/quiet/mcp"
@@ -263,19 +266,17 @@ func TestMCPOff(t *testing.T) {
 
 	// Turning it back on serves it.
 	mustCLI(t, s.db, "deploy", "quiet", "--no-mcp=false")
-	if !eventually(5*time.Second, func() bool {
+	jfntest.Eventually(t, 5*time.Second, "/mcp answers 200 after 'deploy --no-mcp=false'", func() bool {
 		code, _, _ := stateless(tok, "tools/list", "", nil).do(t, url)
 		return code == http.StatusOK
-	}) {
-		t.Errorf("/mcp never answered 200 after 'deploy --no-mcp=false'")
-	}
+	})
 }
 
 // TestCloseEndsMCPStreams: an open GET stream does not hold a stopping server for its whole
 // shutdown timeout, and its session stays in the store for another server.
 func TestCloseEndsMCPStreams(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	s := startServerOn(t, db, nil, "--shutdown-timeout", "10s")
 	s.waitFunctions(t, "balance")

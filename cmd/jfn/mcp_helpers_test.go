@@ -21,6 +21,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 )
 
@@ -44,7 +45,7 @@ func startServerOn(t testing.TB, db string, tune func(*server.Config), flags ...
 	if err != nil {
 		t.Fatalf("parseServeConfig: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &jfntest.SyncBuffer{}
 	if tune != nil {
 		tune(&cfg)
 	}
@@ -73,7 +74,7 @@ func shopUpstream(t *testing.T) *httptest.Server {
 // 200), so that its MCP tools are in place.
 func (s *testServer) waitHealthy(t testing.TB, name string) {
 	t.Helper()
-	if !eventually(5*time.Second, func() bool {
+	if !jfntest.Poll(5*time.Second, func() bool {
 		code, _, _ := call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")
 		return code == http.StatusOK
 	}) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // closedURL returns an http URL on 127.0.0.1 where nothing listens.
@@ -45,7 +47,7 @@ func TestFailedToolCallLogHasNoQuery(t *testing.T) {
 	if !res.IsError {
 		t.Fatalf("tools/call search on a closed port: not isError, text %q", resultText(res))
 	}
-	if !eventually(2*time.Second, func() bool { return strings.Contains(s.log.String(), "upstream unreachable") }) {
+	if !jfntest.Poll(2*time.Second, func() bool { return strings.Contains(s.log.String(), "upstream unreachable") }) {
 		t.Fatalf("no failed tool call in the log:\n%s", s.log.String())
 	}
 	if logs := s.log.String(); strings.Contains(logs, secret) || strings.Contains(logs, "api_key=") {

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // docUpstream is examples/balance with an OpenAPI document the test can change or break.
@@ -116,7 +117,7 @@ func TestFunctionsRefresh(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Errorf("no notifications/tools/list_changed within 5 s of 'functions refresh'")
 	}
-	if !eventually(5*time.Second, func() bool { return slices.Equal(listToolNames(t, c), []string{"getBalance", "ping"}) }) {
+	if !jfntest.Poll(5*time.Second, func() bool { return slices.Equal(listToolNames(t, c), []string{"getBalance", "ping"}) }) {
 		t.Errorf("tools/list after 'functions refresh' = %v, want [getBalance ping]", listToolNames(t, c))
 	}
 

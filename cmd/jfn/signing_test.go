@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 var secretPattern = regexp.MustCompile(`jfn_ss_[A-Za-z0-9]{43}`)
@@ -72,16 +73,14 @@ func TestSignedCallsAndRotation(t *testing.T) {
 		t.Errorf("functions info --show-secret after rotation = a different secret than rotate-secret printed")
 	}
 	// The server picks the rotation up through the change feed within a second.
-	if !eventually(2*time.Second, func() bool {
+	jfntest.Eventually(t, 2*time.Second, "the server signs with the rotated secret", func() bool {
 		up.set("", second)
 		call(t, "POST", s.URL()+"/jobs/job", tokenHeader(tok), "{}")
 		up.mu.Lock()
 		defer up.mu.Unlock()
 		v := up.calls[len(up.calls)-1].verified
 		return len(v) == 1 && v[0]
-	}) {
-		t.Fatalf("the server did not sign with the rotated secret within 2 s")
-	}
+	})
 	check("during the grace period", []string{second, first}, []bool{true, true})
 
 	r = mustCLI(t, s.db, "functions", "rotate-secret", "jobs", "--grace", "0", "-y", "--json")
@@ -94,16 +93,14 @@ func TestSignedCallsAndRotation(t *testing.T) {
 	if out["previous_expires_at"] != nil || !secretPattern.MatchString(third) {
 		t.Errorf("rotate-secret --grace 0 --json = %s, want a new secret and previous_expires_at null", r.stdout)
 	}
-	if !eventually(2*time.Second, func() bool {
+	jfntest.Eventually(t, 2*time.Second, "the server signs with the third secret", func() bool {
 		up.set("", third)
 		call(t, "POST", s.URL()+"/jobs/job", tokenHeader(tok), "{}")
 		up.mu.Lock()
 		defer up.mu.Unlock()
 		v := up.calls[len(up.calls)-1].verified
 		return len(v) == 1 && v[0]
-	}) {
-		t.Fatalf("the server did not sign with the third secret within 2 s")
-	}
+	})
 	check("after a rotation without grace", []string{third, second}, []bool{true, false})
 
 	// Text 'functions info' hides the secret unless asked.

@@ -24,6 +24,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 	"github.com/jfnhq/jfn/openapi"
@@ -216,7 +217,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		resp, _ := doRequest(t, srv, method, path, hdr, nil)
 		return resp.StatusCode
 	}
-	eventually(t, 3*time.Second, "shop's document loaded", func() bool { return do("GET", "/shop/__health", "") == 200 })
+	jfntest.Eventually(t, 3*time.Second, "shop's document loaded", func() bool { return do("GET", "/shop/__health", "") == 200 })
 	base, _ := scrape(t, admin) // the wait above made some health requests
 	baseHealth, _ := sample(base, "jfn_requests_total", "function", "shop", "kind", "health", "code", "200")
 
@@ -261,7 +262,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		g, _ := sample(fams, "jfn_mcp_streams", "function", "shop")
 		return s, g
 	}
-	eventually(t, 3*time.Second, "one session and one stream", func() bool { s, g := gauges(); return s == 1 && g == 1 })
+	jfntest.Eventually(t, 3*time.Second, "one session and one stream", func() bool { s, g := gauges(); return s == 1 && g == 1 })
 	calls := []struct {
 		tool string
 		args map[string]any
@@ -389,11 +390,11 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("DELETE /shop/mcp = %d %s", resp.StatusCode, body)
 	}
-	eventually(t, 3*time.Second, "no session and no stream", func() bool { s, g := gauges(); return s == 0 && g == 0 })
+	jfntest.Eventually(t, 3*time.Second, "no session and no stream", func() bool { s, g := gauges(); return s == 0 && g == 0 })
 
 	// A tool that leaves the document loses its series; a 304 refresh is counted.
 	up.setDoc(strings.Replace(metricsDoc, `"dropItem"`, `"dropped"`, 1))
-	eventually(t, 3*time.Second, "dropItem's series removed", func() bool {
+	jfntest.Eventually(t, 3*time.Second, "dropItem's series removed", func() bool {
 		fams, _ := scrape(t, admin)
 		_, drop := sample(fams, "jfn_tool_calls_total", "function", "shop", "tool", "dropItem", "outcome", "upstream_error")
 		_, get := sample(fams, "jfn_tool_calls_total", "function", "shop", "tool", "getItem", "outcome", "ok")
@@ -405,9 +406,9 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	if err := st.DeleteFunction(ctx, "bad"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 3*time.Second, "bad's series removed", func() bool { fams, _ := scrape(t, admin); return !hasFunction(fams, "bad") })
+	jfntest.Eventually(t, 3*time.Second, "bad's series removed", func() bool { fams, _ := scrape(t, admin); return !hasFunction(fams, "bad") })
 	// The series go before the new index is published, so readiness follows shortly after.
-	eventually(t, 3*time.Second, "/readyz 200 after deleting bad", func() bool {
+	jfntest.Eventually(t, 3*time.Second, "/readyz 200 after deleting bad", func() bool {
 		rec = httptest.NewRecorder()
 		admin.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
 		return rec.Code == 200
