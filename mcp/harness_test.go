@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,13 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -30,9 +28,6 @@ import (
 // (the gateway's job in production) in front of the Bridge at /mcp.
 
 const testFunction = "pets"
-
-// quiet silences the mcp-go client's own logging.
-var quiet = slog.New(slog.DiscardHandler)
 
 // pixelPNG is a 1×1 PNG.
 var pixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -180,37 +175,10 @@ func newHarness(t testing.TB, mod func(*Options)) *harness {
 	return h
 }
 
-// sessionClient starts an mcp-go client on a session-based revision, with the GET stream.
-func (h *harness) sessionClient(t testing.TB, token string) *client.Client {
+// sessionClient connects an mcp-go client on a session-based revision, with the GET stream.
+func (h *harness) sessionClient(t testing.TB, token string) *mcptest.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(h.url,
-		transport.WithHTTPHeaders(map[string]string{auth.Header: token}),
-		transport.WithHTTPLogger(quiet),
-		transport.WithContinuousListening())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithProtocolVersion(mcpgo.LATEST_LEGACY_PROTOCOL_VERSION))
-	initialize(t, c)
-	return c
-}
-
-func initialize(t testing.TB, c *client.Client) *mcpgo.InitializeResult {
-	t.Helper()
-	// Start's context must outlive this function: it carries the client's GET stream.
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.Initialize(ctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{
-		ClientInfo: mcpgo.Implementation{Name: "jfn-test", Version: "1"},
-	}})
-	if err != nil {
-		t.Fatalf("Initialize: %v", err)
-	}
-	return res
+	return mcptest.Connect(t, h.url, &mcptest.Options{Token: token, Version: mcpgo.LATEST_LEGACY_PROTOCOL_VERSION, Listen: true})
 }
 
 // rawRequest sends one HTTP request to /mcp. Empty token, session or version leave the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // recorder is an Observer that keeps what it was told.
@@ -64,10 +65,10 @@ func TestObserverToolCalls(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.Observer = rec })
 	c := h.sessionClient(t, h.tokA)
 
-	callTool(t, c, "getPet", map[string]any{"id": "1"})    // 200 → ok
-	callTool(t, c, "getPet", map[string]any{"id": "7"})    // 404 → tool_error
-	callTool(t, c, "createPet", map[string]any{"age": -1}) // no name → invalid_arguments
-	callTool(t, c, "slowPet", nil)                         // 1 s timeout → timeout
+	mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})    // 200 → ok
+	mcptest.CallTool(t, c, "getPet", map[string]any{"id": "7"})    // 404 → tool_error
+	mcptest.CallTool(t, c, "createPet", map[string]any{"age": -1}) // no name → invalid_arguments
+	mcptest.CallTool(t, c, "slowPet", nil)                         // 1 s timeout → timeout
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "nope"}}); err == nil {
@@ -105,7 +106,7 @@ func TestObserverUpstreamError(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.Observer = rec })
 	h.up.Close() // the upstream is gone
 	c := h.sessionClient(t, h.tokA)
-	callTool(t, c, "getPet", map[string]any{"id": "1"})
+	mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})
 	if calls, _, _, _ := rec.snapshot(); calls["getPet "+OutcomeUpstreamError] != 1 {
 		t.Errorf("ToolCall reports = %v, want getPet upstream_error once", calls)
 	}

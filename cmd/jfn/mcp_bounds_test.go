@@ -12,30 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
-
-// initializeOnly opens a session with a bare initialize and returns its id: unlike
-// openRawSession it sends no notifications/initialized, so the session has seen no request
-// after initialize.
-func initializeOnly(t *testing.T, url, token string) string {
-	t.Helper()
-	code, hdr, body := mcpRequest{method: "POST", token: token, body: rpc("initialize", map[string]any{
-		"protocolVersion": sessionVersion, "capabilities": map[string]any{},
-		"clientInfo": map[string]any{"name": "raw", "version": "1"},
-	})}.do(t, url)
-	id := hdr.Get(mcp.HeaderSessionID)
-	if code != http.StatusOK || id == "" {
-		t.Fatalf("initialize on %s = %d (session %q) %s, want 200 with a session id", url, code, id, body)
-	}
-	return id
-}
 
 // wantSessionStatus checks the status of a tools/list on session through every url.
 func wantSessionStatus(t *testing.T, urls []string, token, session, what string, want int) {

@@ -4,7 +4,6 @@ package main
 // replicas) serve each other's sessions, behind a round-robin balancer with no stickiness.
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -12,51 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
-
-// tokenTransport adds the runtime token to every request, the client's closing DELETE
-// included: mcp-go sends that DELETE without the headers of WithHTTPHeaders.
-type tokenTransport struct{ token string }
-
-func (tt tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(auth.Header, tt.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// balancedClient is an mcp-go client on a session-based revision whose every request,
-// DELETE included, carries token.
-func balancedClient(t *testing.T, url, token string) *client.Client {
-	t.Helper()
-	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPLogger(quietLog),
-		transport.WithHTTPBasicClient(&http.Client{Transport: tokenTransport{token}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithProtocolVersion(sessionVersion))
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ProtocolVersion: sessionVersion, ClientInfo: mcp.Implementation{Name: "jfn-e2e", Version: "1"},
-	}}); err != nil {
-		t.Fatalf("Initialize through the balancer: %v", err)
-	}
-	return c
-}
 
 // replicas starts n servers on db with function balance deployed on upstream url, and
 // returns them with balance's default token once every one serves its tools.
@@ -92,18 +53,18 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 		backends[i] = s.URL()
 	}
 	lb := newRoundRobin(t, backends...)
-	c := balancedClient(t, lb.URL+"/balance/mcp", token)
+	c := mcptest.Connect(t, lb.URL+"/balance/mcp", &mcptest.Options{Token: token, Version: sessionVersion})
 	sid := c.GetSessionId()
 	if sid == "" {
 		t.Fatal("initialize through the balancer gave no session id")
 	}
 	for range len(servers) { // each step lands on every replica at least once
-		if got := listToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
+		if got := mcptest.ToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
 			t.Fatalf("tools/list through the balancer = %v, want [getBalance]", got)
 		}
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
 		if res.IsError || !strings.Contains(structured(t, res), `"balance":125.5`) {
-			t.Fatalf("getBalance through the balancer = isError %v, text %q", res.IsError, resultText(res))
+			t.Fatalf("getBalance through the balancer = isError %v, text %q", res.IsError, mcptest.Text(res))
 		}
 	}
 	for i := range lb.hits {

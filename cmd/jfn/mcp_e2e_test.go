@@ -15,6 +15,7 @@ import (
 
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 func TestMCPTools(t *testing.T) {
@@ -29,23 +30,23 @@ func TestMCPTools(t *testing.T) {
 	s.waitToken(t, s.URL()+"/balance/mcp", balTok)
 	s.waitToken(t, s.URL()+"/shop/mcp", shopTok)
 
-	c := mcpClient(t, s.URL()+"/balance/mcp", balTok, sessionVersion, false)
+	c := mcptest.Connect(t, s.URL()+"/balance/mcp", &mcptest.Options{Token: balTok, Version: sessionVersion})
 	if c.GetSessionId() == "" {
 		t.Errorf("initialize on %s gave no session id", sessionVersion)
 	}
-	if got := listToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
+	if got := mcptest.ToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
 		t.Errorf("balance tools/list = %v, want [getBalance]", got)
 	}
 
 	t.Run("tools/call success", func(t *testing.T) {
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
 		if res.IsError {
-			t.Fatalf("getBalance isError, text %q", resultText(res))
+			t.Fatalf("getBalance isError, text %q", mcptest.Text(res))
 		}
 		if sc := structured(t, res); !strings.Contains(sc, `"balance":125.5`) {
 			t.Errorf("getBalance structuredContent = %s, want the balance 125.5", sc)
 		}
-		if txt := resultText(res); !strings.Contains(txt, "125.5") {
+		if txt := mcptest.Text(res); !strings.Contains(txt, "125.5") {
 			t.Errorf("getBalance text = %q, want the same JSON", txt)
 		}
 		h := bal.LastCall(t).Header
@@ -56,16 +57,16 @@ func TestMCPTools(t *testing.T) {
 	})
 
 	t.Run("upstream 404 is a tool error", func(t *testing.T) {
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "+593900000000"})
-		if txt := resultText(res); !res.IsError || !strings.Contains(txt, "404") || !strings.Contains(txt, "No customer") {
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593900000000"})
+		if txt := mcptest.Text(res); !res.IsError || !strings.Contains(txt, "404") || !strings.Contains(txt, "No customer") {
 			t.Errorf("getBalance(unknown phone) = isError %v, text %q; want isError with HTTP 404 and the body", res.IsError, txt)
 		}
 	})
 
 	t.Run("invalid arguments never reach the upstream", func(t *testing.T) {
 		before := len(bal.Calls())
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "not a phone"})
-		if txt := resultText(res); !res.IsError || !strings.Contains(txt, "phone") {
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "not a phone"})
+		if txt := mcptest.Text(res); !res.IsError || !strings.Contains(txt, "phone") {
 			t.Errorf("getBalance(bad phone) = isError %v, text %q; want isError naming phone", res.IsError, txt)
 		}
 		if n := len(bal.Calls()); n != before {
@@ -74,14 +75,14 @@ func TestMCPTools(t *testing.T) {
 	})
 
 	t.Run("shop lists every visible operation", func(t *testing.T) {
-		sc := mcpClient(t, s.URL()+"/shop/mcp", shopTok, sessionVersion, false)
-		got := listToolNames(t, sc)
+		sc := mcptest.Connect(t, s.URL()+"/shop/mcp", &mcptest.Options{Token: shopTok, Version: sessionVersion})
+		got := mcptest.ToolNames(t, sc)
 		slices.Sort(got)
 		want := []string{"createOrder", "getOrderStatus", "getProduct", "listProducts", "paymentWebhook"}
 		if !slices.Equal(got, want) {
 			t.Errorf("shop tools/list = %v, want %v (streamEvents is x-jelou-mcp: false)", got, want)
 		}
-		res := callTool(t, sc, "getProduct", map[string]any{"product-id": "p-100"})
+		res := mcptest.CallTool(t, sc, "getProduct", map[string]any{"product-id": "p-100"})
 		if res.IsError || !strings.Contains(structured(t, res), `"p-100"`) {
 			t.Errorf("getProduct(p-100) = isError %v, structuredContent %s", res.IsError, structured(t, res))
 		}
@@ -98,9 +99,9 @@ func TestMCPTools(t *testing.T) {
 			t.Errorf("stateless tools/call answered Mcp-Session-Id %q, want none", id)
 		}
 		// mcp-go's client negotiates the stateless revision by default.
-		mc := mcpClient(t, url, balTok, "", false)
-		if res := callTool(t, mc, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || res.StructuredContent == nil {
-			t.Errorf("default client getBalance = isError %v, text %q", res.IsError, resultText(res))
+		mc := mcptest.Connect(t, url, &mcptest.Options{Token: balTok})
+		if res := mcptest.CallTool(t, mc, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || res.StructuredContent == nil {
+			t.Errorf("default client getBalance = isError %v, text %q", res.IsError, mcptest.Text(res))
 		}
 	})
 }
@@ -166,7 +167,7 @@ func TestMCPSessionRules(t *testing.T) {
 	}
 
 	t.Run("revoked through the CLI", func(t *testing.T) {
-		c := mcpClient(t, url, other, sessionVersion, false)
+		c := mcptest.Connect(t, url, &mcptest.Options{Token: other, Version: sessionVersion})
 		sid := c.GetSessionId()
 		// An open GET stream of that session must end too.
 		streamEnded := openStream(t, url, other, sid)

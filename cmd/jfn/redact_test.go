@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // closedURL returns an http URL on 127.0.0.1 where nothing listens.
@@ -42,10 +43,10 @@ func TestFailedToolCallLogHasNoQuery(t *testing.T) {
 	s.waitHealthy(t, "search")
 	s.waitToken(t, s.URL()+"/search/mcp", tok)
 
-	c := mcpClient(t, s.URL()+"/search/mcp", tok, sessionVersion, false)
-	res := callTool(t, c, "search", map[string]any{"api_key": secret})
+	c := mcptest.Connect(t, s.URL()+"/search/mcp", &mcptest.Options{Token: tok, Version: sessionVersion})
+	res := mcptest.CallTool(t, c, "search", map[string]any{"api_key": secret})
 	if !res.IsError {
-		t.Fatalf("tools/call search on a closed port: not isError, text %q", resultText(res))
+		t.Fatalf("tools/call search on a closed port: not isError, text %q", mcptest.Text(res))
 	}
 	if !jfntest.Poll(2*time.Second, func() bool { return strings.Contains(s.log.String(), "upstream unreachable") }) {
 		t.Fatalf("no failed tool call in the log:\n%s", s.log.String())
@@ -53,7 +54,7 @@ func TestFailedToolCallLogHasNoQuery(t *testing.T) {
 	if logs := s.log.String(); strings.Contains(logs, secret) || strings.Contains(logs, "api_key=") {
 		t.Errorf("the log shows the tool call's query:\n%s", logs)
 	}
-	if txt := resultText(res); strings.Contains(txt, secret) {
+	if txt := mcptest.Text(res); strings.Contains(txt, secret) {
 		t.Errorf("the tool result shows the query: %q", txt)
 	}
 }

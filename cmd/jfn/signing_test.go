@@ -13,6 +13,7 @@ import (
 
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 var secretPattern = regexp.MustCompile(`jfn_ss_[A-Za-z0-9]{43}`)
@@ -28,7 +29,7 @@ func TestSignedCallsAndRotation(t *testing.T) {
 	first := signingSecret(t, s.db, "jobs")
 	s.waitHealthy(t, "jobs")
 	s.waitToken(t, s.URL()+"/jobs/job", tok)
-	c := mcpClient(t, s.URL()+"/jobs/mcp", tok, "", false)
+	c := mcptest.Connect(t, s.URL()+"/jobs/mcp", &mcptest.Options{Token: tok})
 
 	// check sends one proxied call and one MCP tool call, waits for a cron run, and returns
 	// each one's verification against the upstream's secrets.
@@ -40,8 +41,8 @@ func TestSignedCallsAndRotation(t *testing.T) {
 		if code, _, resp := call(t, "POST", s.URL()+"/jobs/job", tokenHeader(tok), body); code != 200 {
 			t.Fatalf("%s: proxied POST = %d %s", what, code, resp)
 		}
-		if res := callTool(t, c, "runJob", map[string]any{"k": what}); res.IsError {
-			t.Fatalf("%s: tools/call runJob is an error: %s", what, resultText(res))
+		if res := mcptest.CallTool(t, c, "runJob", map[string]any{"k": what}); res.IsError {
+			t.Fatalf("%s: tools/call runJob is an error: %s", what, mcptest.Text(res))
 		}
 		up.waitNamed(t, "tick", before+1, 3*time.Second)
 		got := map[string][]bool{}
@@ -139,8 +140,8 @@ func TestExampleVerifiesGateway(t *testing.T) {
 	if code, _, resp := call(t, "POST", s.URL()+"/balance/", tokenHeader(tok), body); code != http.StatusOK || !strings.Contains(resp, "125.5") {
 		t.Errorf("POST through the gateway = %d %s, want 200 with the balance", code, resp)
 	}
-	c := mcpClient(t, s.URL()+"/balance/mcp", tok, "", false)
-	if res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || !strings.Contains(resultText(res), "125.5") {
-		t.Errorf("tools/call getBalance through the gateway = %s, want the balance", resultText(res))
+	c := mcptest.Connect(t, s.URL()+"/balance/mcp", &mcptest.Options{Token: tok})
+	if res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || !strings.Contains(mcptest.Text(res), "125.5") {
+		t.Errorf("tools/call getBalance through the gateway = %s, want the balance", mcptest.Text(res))
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // signedRequest is one request an upstream received from the gateway, as raw as Go gives it.
@@ -128,7 +129,7 @@ func TestReadmeVerifiersAcceptGatewayTraffic(t *testing.T) {
 			t.Fatalf("%s %s = %d %s, want 200", p.method, p.path, code, resp)
 		}
 	}
-	c := mcpClient(t, s.URL()+"/based/mcp", tokBase, "", false)
+	c := mcptest.Connect(t, s.URL()+"/based/mcp", &mcptest.Options{Token: tokBase})
 	for _, tc := range []struct {
 		tool string
 		args map[string]any
@@ -136,8 +137,8 @@ func TestReadmeVerifiersAcceptGatewayTraffic(t *testing.T) {
 		{"getItem", map[string]any{"id": "a/b c", "q": "x y&z"}},
 		{"runJob", map[string]any{"k": "from mcp"}},
 	} {
-		if res := callTool(t, c, tc.tool, tc.args); res.IsError {
-			t.Fatalf("tools/call %s = isError: %s", tc.tool, resultText(res))
+		if res := mcptest.CallTool(t, c, tc.tool, tc.args); res.IsError {
+			t.Fatalf("tools/call %s = isError: %s", tc.tool, mcptest.Text(res))
 		}
 	}
 	var reqs []signedRequest

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -27,6 +24,7 @@ import (
 	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -241,21 +239,8 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}
 
 	// MCP with the mcp-go client: a session with its GET stream, and one call per outcome.
-	tr, err := transport.NewStreamableHTTP(srv.URL+"/shop/mcp", transport.WithHTTPHeaders(map[string]string{auth.Header: tok}),
-		transport.WithContinuousListening(), transport.WithHTTPLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithProtocolVersion(mcpgo.LATEST_LEGACY_PROTOCOL_VERSION))
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := c.Start(cctx); err != nil {
-		t.Fatalf("Start = %v", err)
-	}
-	defer c.Close()
-	if _, err := c.Initialize(cctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{ClientInfo: mcpgo.Implementation{Name: "metrics-test", Version: "1"}}}); err != nil {
-		t.Fatalf("Initialize = %v", err)
-	}
+	c := mcptest.Connect(t, srv.URL+"/shop/mcp", &mcptest.Options{Token: tok, Version: mcpgo.LATEST_LEGACY_PROTOCOL_VERSION, Listen: true})
+	defer c.Close() // before srv.Close, which waits for open requests such as the GET stream
 	gauges := func() (float64, float64) {
 		fams, _ := scrape(t, admin)
 		s, _ := sample(fams, "jfn_mcp_sessions", "function", "shop")
@@ -275,10 +260,10 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{"dropItem", nil},                      // upstream_error
 	}
 	for _, call := range calls {
-		if _, err := c.CallTool(cctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: call.tool, Arguments: call.args}}); err != nil {
-			t.Fatalf("CallTool(%s) = %v", call.tool, err)
-		}
+		mcptest.CallTool(t, c, call.tool, call.args)
 	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	if _, err := c.CallTool(cctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "noSuchTool"}}); err == nil {
 		t.Errorf("CallTool(noSuchTool) succeeded, want a JSON-RPC error")
 	}
