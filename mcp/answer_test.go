@@ -14,6 +14,8 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
+
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // TestHeadToolAnswer: an answer to HEAD declares a length but has no body; the tool's
@@ -37,8 +39,8 @@ func TestHeadToolAnswer(t *testing.T) {
 	var req mcpgo.CallToolRequest
 	req.Params.Name = "headThing"
 	res, err := b.callTool(context.Background(), req)
-	if err != nil || res.IsError || !strings.Contains(text(res), "HTTP 200 OK (empty body)") {
-		t.Errorf("HEAD tool = %q (isError %v, %v), want HTTP 200 OK (empty body)", text(res), res != nil && res.IsError, err)
+	if err != nil || res.IsError || !strings.Contains(mcptest.Text(res), "HTTP 200 OK (empty body)") {
+		t.Errorf("HEAD tool = %q (isError %v, %v), want HTTP 200 OK (empty body)", mcptest.Text(res), res != nil && res.IsError, err)
 	}
 }
 

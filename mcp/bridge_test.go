@@ -12,33 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
-
-func callTool(t *testing.T, c *client.Client, name string, args map[string]any) *mcpgo.CallToolResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: name, Arguments: args}})
-	if err != nil {
-		t.Fatalf("CallTool(%s): %v", name, err)
-	}
-	return res
-}
-
-func text(res *mcpgo.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if tc, ok := mcpgo.AsTextContent(c); ok {
-			parts = append(parts, tc.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
 
 func TestSessionToolsListAndCall(t *testing.T) {
 	h := newHarness(t, nil)
@@ -116,26 +95,26 @@ func TestSessionToolsListAndCall(t *testing.T) {
 	}
 
 	t.Run("success", func(t *testing.T) {
-		res := callTool(t, c, "getPet", map[string]any{"id": "1"})
+		res := mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})
 		if res.IsError {
-			t.Fatalf("getPet isError, text %q", text(res))
+			t.Fatalf("getPet isError, text %q", mcptest.Text(res))
 		}
 		sc, ok := res.StructuredContent.(map[string]any)
 		if !ok || sc["name"] != "Rex" {
 			t.Errorf("getPet structuredContent = %#v, want name Rex", res.StructuredContent)
 		}
 		var fromText map[string]any
-		if err := json.Unmarshal([]byte(text(res)), &fromText); err != nil || fromText["name"] != "Rex" {
-			t.Errorf("getPet text = %q, want the same JSON", text(res))
+		if err := json.Unmarshal([]byte(mcptest.Text(res)), &fromText); err != nil || fromText["name"] != "Rex" {
+			t.Errorf("getPet text = %q, want the same JSON", mcptest.Text(res))
 		}
-		got := h.up.last(t)
-		if got.method != "GET" || got.path != "/pets/1" {
-			t.Errorf("upstream saw %s %s, want GET /pets/1", got.method, got.path)
+		got := h.up.LastCall(t)
+		if got.Method != "GET" || got.Path != "/pets/1" {
+			t.Errorf("upstream saw %s %s, want GET /pets/1", got.Method, got.Path)
 		}
-		checkForwarding(t, got.header, "tok_a")
+		checkForwarding(t, got.Header, "tok_a")
 	})
 	t.Run("wrapped array", func(t *testing.T) {
-		res := callTool(t, c, "listPets", nil)
+		res := mcptest.CallTool(t, c, "listPets", nil)
 		sc, ok := res.StructuredContent.(map[string]any)
 		if res.IsError || !ok {
 			t.Fatalf("listPets = isError %v, structuredContent %#v", res.IsError, res.StructuredContent)
@@ -145,50 +124,50 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		}
 	})
 	t.Run("upstream 404", func(t *testing.T) {
-		res := callTool(t, c, "getPet", map[string]any{"id": "7"})
-		if !res.IsError || !strings.Contains(text(res), "HTTP 404 Not Found") || !strings.Contains(text(res), "no such pet") {
-			t.Errorf("getPet(7) = isError %v, text %q; want isError with HTTP 404 and the body", res.IsError, text(res))
+		res := mcptest.CallTool(t, c, "getPet", map[string]any{"id": "7"})
+		if !res.IsError || !strings.Contains(mcptest.Text(res), "HTTP 404 Not Found") || !strings.Contains(mcptest.Text(res), "no such pet") {
+			t.Errorf("getPet(7) = isError %v, text %q; want isError with HTTP 404 and the body", res.IsError, mcptest.Text(res))
 		}
 	})
 	t.Run("redirect reported, not followed", func(t *testing.T) {
-		res := callTool(t, c, "getPet", map[string]any{"id": "42"})
-		if !res.IsError || !strings.Contains(text(res), "HTTP 302 Found") {
-			t.Errorf("getPet(42) = isError %v, text %q; want isError with HTTP 302", res.IsError, text(res))
+		res := mcptest.CallTool(t, c, "getPet", map[string]any{"id": "42"})
+		if !res.IsError || !strings.Contains(mcptest.Text(res), "HTTP 302 Found") {
+			t.Errorf("getPet(42) = isError %v, text %q; want isError with HTTP 302", res.IsError, mcptest.Text(res))
 		}
-		if got := h.up.last(t); got.path != "/pets/42" {
-			t.Errorf("upstream last saw %s, want the redirect not followed", got.path)
+		if got := h.up.LastCall(t); got.Path != "/pets/42" {
+			t.Errorf("upstream last saw %s, want the redirect not followed", got.Path)
 		}
 	})
 	t.Run("invalid arguments", func(t *testing.T) {
-		before := len(h.up.requests())
-		res := callTool(t, c, "createPet", map[string]any{"age": -1})
-		if !res.IsError || !strings.Contains(text(res), "name") {
-			t.Errorf("createPet({age:-1}) = isError %v, text %q; want isError naming name", res.IsError, text(res))
+		before := len(h.up.Requests())
+		res := mcptest.CallTool(t, c, "createPet", map[string]any{"age": -1})
+		if !res.IsError || !strings.Contains(mcptest.Text(res), "name") {
+			t.Errorf("createPet({age:-1}) = isError %v, text %q; want isError naming name", res.IsError, mcptest.Text(res))
 		}
-		if after := len(h.up.requests()); after != before {
+		if after := len(h.up.Requests()); after != before {
 			t.Errorf("upstream saw %d requests for invalid arguments, want 0", after-before)
 		}
 	})
 	t.Run("valid body", func(t *testing.T) {
-		res := callTool(t, c, "createPet", map[string]any{"name": "Tom"})
+		res := mcptest.CallTool(t, c, "createPet", map[string]any{"name": "Tom"})
 		if res.IsError {
-			t.Fatalf("createPet isError, text %q", text(res))
+			t.Fatalf("createPet isError, text %q", mcptest.Text(res))
 		}
-		if got := h.up.last(t); got.method != "POST" || !strings.Contains(got.body, `"Tom"`) {
-			t.Errorf("upstream saw %s %s %q, want POST with the name", got.method, got.path, got.body)
+		if got := h.up.LastCall(t); got.Method != "POST" || !strings.Contains(string(got.Body), `"Tom"`) {
+			t.Errorf("upstream saw %s %s %q, want POST with the name", got.Method, got.Path, got.Body)
 		}
 	})
 	t.Run("empty body", func(t *testing.T) {
-		res := callTool(t, c, "deletePet", map[string]any{"id": "1"})
-		if res.IsError || !strings.Contains(text(res), "204") {
-			t.Errorf("deletePet = isError %v, text %q; want a short text naming 204", res.IsError, text(res))
+		res := mcptest.CallTool(t, c, "deletePet", map[string]any{"id": "1"})
+		if res.IsError || !strings.Contains(mcptest.Text(res), "204") {
+			t.Errorf("deletePet = isError %v, text %q; want a short text naming 204", res.IsError, mcptest.Text(res))
 		}
 	})
 	t.Run("text and image", func(t *testing.T) {
-		if res := callTool(t, c, "hello", nil); res.IsError || text(res) != "hello" {
-			t.Errorf("hello = isError %v, text %q; want hello", res.IsError, text(res))
+		if res := mcptest.CallTool(t, c, "hello", nil); res.IsError || mcptest.Text(res) != "hello" {
+			t.Errorf("hello = isError %v, text %q; want hello", res.IsError, mcptest.Text(res))
 		}
-		res := callTool(t, c, "pixel", nil)
+		res := mcptest.CallTool(t, c, "pixel", nil)
 		if len(res.Content) != 1 {
 			t.Fatalf("pixel content = %#v, want one image", res.Content)
 		}
@@ -197,18 +176,18 @@ func TestSessionToolsListAndCall(t *testing.T) {
 		}
 	})
 	t.Run("output mismatch", func(t *testing.T) {
-		res := callTool(t, c, "countPets", nil)
-		if !res.IsError || !strings.Contains(text(res), "count") || !strings.Contains(text(res), "many") {
-			t.Errorf("countPets = isError %v, text %q; want isError naming count, with the body", res.IsError, text(res))
+		res := mcptest.CallTool(t, c, "countPets", nil)
+		if !res.IsError || !strings.Contains(mcptest.Text(res), "count") || !strings.Contains(mcptest.Text(res), "many") {
+			t.Errorf("countPets = isError %v, text %q; want isError naming count, with the body", res.IsError, mcptest.Text(res))
 		}
 		if res.StructuredContent != nil {
 			t.Errorf("countPets structuredContent = %#v, want none", res.StructuredContent)
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		res := callTool(t, c, "slowPet", nil)
-		if !res.IsError || !strings.Contains(text(res), "did not answer within 1s") {
-			t.Errorf("slowPet = isError %v, text %q; want the timeout sentence", res.IsError, text(res))
+		res := mcptest.CallTool(t, c, "slowPet", nil)
+		if !res.IsError || !strings.Contains(mcptest.Text(res), "did not answer within 1s") {
+			t.Errorf("slowPet = isError %v, text %q; want the timeout sentence", res.IsError, mcptest.Text(res))
 		}
 	})
 	t.Run("unknown tool", func(t *testing.T) {
@@ -255,12 +234,12 @@ func TestUpstreamDown(t *testing.T) {
 	dead.Close()
 	h := newHarness(t, func(o *Options) { o.Upstream = deadURL; o.Client = &http.Client{} })
 	c := h.sessionClient(t, h.tokA)
-	res := callTool(t, c, "getPet", map[string]any{"id": "1"})
-	if !res.IsError || !strings.Contains(text(res), "upstream could not be reached") {
-		t.Errorf("getPet with the upstream down = isError %v, text %q", res.IsError, text(res))
+	res := mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})
+	if !res.IsError || !strings.Contains(mcptest.Text(res), "upstream could not be reached") {
+		t.Errorf("getPet with the upstream down = isError %v, text %q", res.IsError, mcptest.Text(res))
 	}
-	if strings.Contains(text(res), deadURL.Host) {
-		t.Errorf("error text %q shows the upstream address", text(res))
+	if strings.Contains(mcptest.Text(res), deadURL.Host) {
+		t.Errorf("error text %q shows the upstream address", mcptest.Text(res))
 	}
 }
 
@@ -286,7 +265,7 @@ func TestStatelessRevision(t *testing.T) {
 	if msg.Result.IsError || !strings.Contains(got, `"structuredContent"`) || !strings.Contains(got, "Rex") {
 		t.Errorf("stateless tools/call answer = %s, want structuredContent with Rex", got)
 	}
-	checkForwarding(t, h.up.last(t).header, "tok_a")
+	checkForwarding(t, h.up.LastCall(t).Header, "tok_a")
 
 	// Without a token, the stateless revision is refused like any other.
 	if resp, _ := h.rawRequest(t, "POST", "", "", "2026-07-28", body, hdr); resp.StatusCode != http.StatusUnauthorized {
@@ -294,16 +273,11 @@ func TestStatelessRevision(t *testing.T) {
 	}
 
 	// The mcp-go client negotiates the stateless revision by default.
-	tr, err := transport.NewStreamableHTTP(h.url,
-		transport.WithHTTPHeaders(map[string]string{auth.Header: h.tokB}), transport.WithHTTPLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
+	c := mcptest.Connect(t, h.url, &mcptest.Options{Token: h.tokB})
+	if v := c.Initialized.ProtocolVersion; v != mcpgo.ProtocolVersion20260728 {
+		t.Errorf("default client negotiated %q, want %q", v, mcpgo.ProtocolVersion20260728)
 	}
-	c := client.NewClient(tr)
-	if res := initialize(t, c); res.ProtocolVersion != mcpgo.ProtocolVersion20260728 {
-		t.Errorf("default client negotiated %q, want %q", res.ProtocolVersion, mcpgo.ProtocolVersion20260728)
-	}
-	res := callTool(t, c, "getPet", map[string]any{"id": "1"})
+	res := mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})
 	if res.IsError || res.StructuredContent == nil {
 		t.Errorf("modern client getPet = isError %v, structuredContent %#v", res.IsError, res.StructuredContent)
 	}
@@ -314,7 +288,7 @@ func TestListChangedOnGetStream(t *testing.T) {
 	c := h.sessionClient(t, h.tokA)
 	got := make(chan string, 8)
 	c.OnNotification(func(n mcpgo.JSONRPCNotification) { got <- n.Method })
-	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
 
 	if h.bridge.SetSpec(loadSpec(t, petsDoc(t))) {
 		t.Error("SetSpec(same document) = true, want false")
@@ -339,8 +313,8 @@ func TestListChangedOnGetStream(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notifications/tools/list_changed on the GET stream")
 	}
-	if res := callTool(t, c, "listToys", nil); res.IsError {
-		t.Errorf("listToys after SetSpec = isError, text %q", text(res))
+	if res := mcptest.CallTool(t, c, "listToys", nil); res.IsError {
+		t.Errorf("listToys after SetSpec = isError, text %q", mcptest.Text(res))
 	}
 }
 
@@ -356,22 +330,22 @@ func TestSignerSeesExactRequest(t *testing.T) {
 		}
 	})
 	c := h.sessionClient(t, h.tokA)
-	if res := callTool(t, c, "createPet", map[string]any{"name": "Tom", "age": 2}); res.IsError {
-		t.Fatalf("createPet isError, text %q", text(res))
+	if res := mcptest.CallTool(t, c, "createPet", map[string]any{"name": "Tom", "age": 2}); res.IsError {
+		t.Fatalf("createPet isError, text %q", mcptest.Text(res))
 	}
-	got := h.up.last(t)
-	sum := sha256.Sum256([]byte(got.body))
-	if got.body == "" || got.header.Get("X-Jelou-Signature") != hex.EncodeToString(sum[:]) {
-		t.Errorf("upstream body %q with signature %q; want the signature of that exact body", got.body, got.header.Get("X-Jelou-Signature"))
+	got := h.up.LastCall(t)
+	sum := sha256.Sum256(got.Body)
+	if len(got.Body) == 0 || got.Header.Get("X-Jelou-Signature") != hex.EncodeToString(sum[:]) {
+		t.Errorf("upstream body %q with signature %q; want the signature of that exact body", got.Body, got.Header.Get("X-Jelou-Signature"))
 	}
-	if want := got.method + " " + got.target + " " + got.header.Get("X-Request-Id"); got.header.Get("X-Signed-For") != want || got.header.Get("X-Request-Id") == "" {
-		t.Errorf("Signer saw %q, want the request the upstream received: %q", got.header.Get("X-Signed-For"), want)
+	if want := got.Method + " " + got.RequestURI + " " + got.Header.Get("X-Request-Id"); got.Header.Get("X-Signed-For") != want || got.Header.Get("X-Request-Id") == "" {
+		t.Errorf("Signer saw %q, want the request the upstream received: %q", got.Header.Get("X-Signed-For"), want)
 	}
-	if res := callTool(t, c, "getPet", map[string]any{"id": "1"}); res.IsError {
-		t.Fatalf("getPet isError, text %q", text(res))
+	if res := mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"}); res.IsError {
+		t.Fatalf("getPet isError, text %q", mcptest.Text(res))
 	}
 	empty := sha256.Sum256(nil)
-	if sig := h.up.last(t).header.Get("X-Jelou-Signature"); sig != hex.EncodeToString(empty[:]) {
+	if sig := h.up.LastCall(t).Header.Get("X-Jelou-Signature"); sig != hex.EncodeToString(empty[:]) {
 		t.Errorf("GET signature %q, want the signature of an empty body", sig)
 	}
 }

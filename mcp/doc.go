@@ -1,5 +1,6 @@
 // Package mcp serves a function's OpenAPI operations as MCP tools over the Streamable HTTP
-// transport. It is the only package that imports mcp-go.
+// transport. It is the only package that imports mcp-go, with its subpackage mcptest, the
+// mcp-go client that tests connect with.
 //
 // A Bridge is built per function from Options and the function's loaded document:
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 const toolsListBody = `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
@@ -74,7 +75,7 @@ func TestGateStatusCodes(t *testing.T) {
 func TestDeleteThenReuse(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.sessionClient(t, h.tokA) // its GET stream must end with the session
-	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
 	sess := c.GetSessionId()
 	if resp, body := h.rawRequest(t, "DELETE", h.tokB, sess, "", "", nil); resp.StatusCode != 404 {
 		t.Errorf("DELETE with another token: status %d, want 404 (body %s)", resp.StatusCode, body)
@@ -87,13 +88,13 @@ func TestDeleteThenReuse(t *testing.T) {
 			t.Errorf("%s after DELETE: status %d, want 404", m, resp.StatusCode)
 		}
 	}
-	waitFor(t, "the deleted session's GET stream to end", func() bool { return h.bridge.openStreams() == 0 })
+	jfntest.Eventually(t, 5*time.Second, "the deleted session's GET stream to end", func() bool { return h.bridge.openStreams() == 0 })
 }
 
 func TestRevokedTokenStopsSession(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.sessionClient(t, h.tokA)
-	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
 	sess := c.GetSessionId()
 
 	h.toks.revoke(h.tokA)
@@ -101,7 +102,7 @@ func TestRevokedTokenStopsSession(t *testing.T) {
 	if resp, _ := h.rawRequest(t, "POST", h.tokA, sess, "", toolsListBody, nil); resp.StatusCode != 401 {
 		t.Errorf("POST with a revoked token on its open session: status %d, want 401", resp.StatusCode)
 	}
-	waitFor(t, "the GET stream to end", func() bool { return h.bridge.openStreams() == 0 })
+	jfntest.Eventually(t, 5*time.Second, "the GET stream to end", func() bool { return h.bridge.openStreams() == 0 })
 }
 
 // TestBridgeWithoutGateway checks the Bridge's own refusals when no token check ran before
@@ -296,8 +297,8 @@ func TestStreamEndsWhenTokenExpires(t *testing.T) {
 	h.toks.m[auth.Hash(tok)] = auth.Info{ID: "tok_x", Function: testFunction, Hash: auth.Hash(tok), ExpiresAt: time.Now().Add(time.Second)}
 	h.toks.mu.Unlock()
 	h.sessionClient(t, tok)
-	waitFor(t, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
-	waitFor(t, "the GET stream to end at expiry", func() bool { return h.bridge.openStreams() == 0 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { return h.bridge.openStreams() == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the GET stream to end at expiry", func() bool { return h.bridge.openStreams() == 0 })
 }
 
 // TestGateErrorsAreJSON: every refusal of the gate, and the token check's 401 in front of it,
@@ -388,7 +389,7 @@ func TestGateErrorsAreJSON(t *testing.T) {
 				}
 			}()
 		}
-		waitFor(t, "the session's GET streams", func() bool { return h.bridge.openStreams() == maxStreamsPerSession })
+		jfntest.Eventually(t, 5*time.Second, "the session's GET streams", func() bool { return h.bridge.openStreams() == maxStreamsPerSession })
 		resp, err := get(context.Background())
 		if err != nil {
 			t.Fatal(err)

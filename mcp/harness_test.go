@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -30,47 +29,13 @@ import (
 
 const testFunction = "pets"
 
-// quiet silences the mcp-go client's own logging.
-var quiet = slog.New(slog.DiscardHandler)
-
-type seenRequest struct {
-	method, path string
-	header       http.Header
-	body         string
-	target       string // r.RequestURI
-}
-
-type upstream struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []seenRequest
-}
-
-func (u *upstream) requests() []seenRequest {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]seenRequest(nil), u.seen...)
-}
-
-func (u *upstream) last(t testing.TB) seenRequest {
-	t.Helper()
-	reqs := u.requests()
-	if len(reqs) == 0 {
-		t.Fatal("upstream saw no request")
-	}
-	return reqs[len(reqs)-1]
-}
-
 // pixelPNG is a 1×1 PNG.
 var pixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
-func newUpstream(t testing.TB) *upstream {
-	u := &upstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.seen = append(u.seen, seenRequest{r.Method, r.URL.Path, r.Header.Clone(), string(body), r.RequestURI})
-		u.mu.Unlock()
+// newUpstream starts the pets API the harness's document describes, recording every
+// request it receives.
+func newUpstream(t testing.TB) *jfntest.Upstream {
+	return jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		js := func(status int, v string) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
@@ -81,6 +46,7 @@ func newUpstream(t testing.TB) *upstream {
 			js(200, `[{"id":"1","name":"Rex"}]`)
 		case r.Method == "POST" && r.URL.Path == "/pets":
 			var in struct{ Name string }
+			body, _ := io.ReadAll(r.Body)
 			_ = json.Unmarshal(body, &in)
 			out, _ := json.Marshal(map[string]string{"id": "2", "name": in.Name})
 			js(201, string(out))
@@ -112,8 +78,6 @@ func newUpstream(t testing.TB) *upstream {
 			http.NotFound(w, r)
 		}
 	}))
-	t.Cleanup(u.Close)
-	return u
 }
 
 // tokens is the harness's token table; revoke removes a token at once, as the gateway's
@@ -149,7 +113,7 @@ func (k *tokens) lookup(h [sha256.Size]byte) (auth.Info, bool) {
 }
 
 type harness struct {
-	up         *upstream
+	up         *jfntest.Upstream
 	bridge     *Bridge
 	srv        *httptest.Server
 	url        string // the /mcp endpoint
@@ -211,37 +175,10 @@ func newHarness(t testing.TB, mod func(*Options)) *harness {
 	return h
 }
 
-// sessionClient starts an mcp-go client on a session-based revision, with the GET stream.
-func (h *harness) sessionClient(t testing.TB, token string) *client.Client {
+// sessionClient connects an mcp-go client on a session-based revision, with the GET stream.
+func (h *harness) sessionClient(t testing.TB, token string) *mcptest.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(h.url,
-		transport.WithHTTPHeaders(map[string]string{auth.Header: token}),
-		transport.WithHTTPLogger(quiet),
-		transport.WithContinuousListening())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithProtocolVersion(mcpgo.LATEST_LEGACY_PROTOCOL_VERSION))
-	initialize(t, c)
-	return c
-}
-
-func initialize(t testing.TB, c *client.Client) *mcpgo.InitializeResult {
-	t.Helper()
-	// Start's context must outlive this function: it carries the client's GET stream.
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.Initialize(ctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{
-		ClientInfo: mcpgo.Implementation{Name: "jfn-test", Version: "1"},
-	}})
-	if err != nil {
-		t.Fatalf("Initialize: %v", err)
-	}
-	return res
+	return mcptest.Connect(t, h.url, &mcptest.Options{Token: token, Version: mcpgo.LATEST_LEGACY_PROTOCOL_VERSION, Listen: true})
 }
 
 // rawRequest sends one HTTP request to /mcp. Empty token, session or version leave the
@@ -299,18 +236,6 @@ func (h *harness) openSession(t testing.TB, token string) string {
 		t.Fatalf("notifications/initialized: status %d, body %s", resp.StatusCode, body)
 	}
 	return id
-}
-
-// waitFor polls cond until it holds or 5 s pass.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func (b *Bridge) openStreams() int {

@@ -10,6 +10,8 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // recorder is an Observer that keeps what it was told.
@@ -63,10 +65,10 @@ func TestObserverToolCalls(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.Observer = rec })
 	c := h.sessionClient(t, h.tokA)
 
-	callTool(t, c, "getPet", map[string]any{"id": "1"})    // 200 → ok
-	callTool(t, c, "getPet", map[string]any{"id": "7"})    // 404 → tool_error
-	callTool(t, c, "createPet", map[string]any{"age": -1}) // no name → invalid_arguments
-	callTool(t, c, "slowPet", nil)                         // 1 s timeout → timeout
+	mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})    // 200 → ok
+	mcptest.CallTool(t, c, "getPet", map[string]any{"id": "7"})    // 404 → tool_error
+	mcptest.CallTool(t, c, "createPet", map[string]any{"age": -1}) // no name → invalid_arguments
+	mcptest.CallTool(t, c, "slowPet", nil)                         // 1 s timeout → timeout
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "nope"}}); err == nil {
@@ -104,7 +106,7 @@ func TestObserverUpstreamError(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.Observer = rec })
 	h.up.Close() // the upstream is gone
 	c := h.sessionClient(t, h.tokA)
-	callTool(t, c, "getPet", map[string]any{"id": "1"})
+	mcptest.CallTool(t, c, "getPet", map[string]any{"id": "1"})
 	if calls, _, _, _ := rec.snapshot(); calls["getPet "+OutcomeUpstreamError] != 1 {
 		t.Errorf("ToolCall reports = %v, want getPet upstream_error once", calls)
 	}
@@ -120,7 +122,7 @@ func TestObserverSessionsAndStreams(t *testing.T) {
 
 	// The mcp-go client opens a session and its GET stream.
 	h.sessionClient(t, h.tokA)
-	waitFor(t, "the client's GET stream", func() bool { _, st := counts(); return st == 1 })
+	jfntest.Eventually(t, 5*time.Second, "the client's GET stream", func() bool { _, st := counts(); return st == 1 })
 	if s, _ := counts(); s != 1 {
 		t.Fatalf("sessions after initialize = %d, want 1", s)
 	}
@@ -155,7 +157,7 @@ func TestObserverSessionsAndStreams(t *testing.T) {
 
 	// A revoked token's sessions and streams end.
 	h.bridge.EndTokenSessions(auth.Hash(h.tokA))
-	waitFor(t, "the GET stream to close", func() bool { _, st := counts(); return st == 0 })
+	jfntest.Eventually(t, 5*time.Second, "the GET stream to close", func() bool { _, st := counts(); return st == 0 })
 	if s, _ := counts(); s != 0 {
 		t.Errorf("sessions after revoking the token = %d, want 0", s)
 	}

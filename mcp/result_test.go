@@ -8,6 +8,7 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/jfnhq/jfn/mcp/mcptest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -79,10 +80,10 @@ func TestMapResponse(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := mapResponse(entryWith(t, tt.schema), respond(tt.status, tt.ctype), []byte(tt.body))
 			if res.IsError != tt.wantError {
-				t.Errorf("isError = %v, want %v (text %q)", res.IsError, tt.wantError, text(res))
+				t.Errorf("isError = %v, want %v (text %q)", res.IsError, tt.wantError, mcptest.Text(res))
 			}
-			if !strings.Contains(text(res), tt.wantText) {
-				t.Errorf("text = %q, want it to contain %q", text(res), tt.wantText)
+			if !strings.Contains(mcptest.Text(res), tt.wantText) {
+				t.Errorf("text = %q, want it to contain %q", mcptest.Text(res), tt.wantText)
 			}
 			// What a client reads: the result as mcp-go writes it.
 			var shown struct {
@@ -125,7 +126,7 @@ func TestCut(t *testing.T) {
 	}
 	big := strings.Repeat("x", 2*maxErrorBody)
 	res := mapResponse(entryWith(t, ""), respond(500, "text/plain"), []byte(big))
-	if n := len(text(res)); n > maxErrorBody+200 {
+	if n := len(mcptest.Text(res)); n > maxErrorBody+200 {
 		t.Errorf("500 with a %d-byte body gave %d bytes of text, want it cut near %d", len(big), n, maxErrorBody)
 	}
 }

@@ -5,25 +5,21 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
-// bigAPI is an upstream with a document too big for "all" mode: 30 issue tools, 20 pull
-// request tools and 10 untagged ones, one of which takes a bracketed query parameter. It
-// records every call.
-type bigAPI struct {
-	*httptest.Server
-	mu    sync.Mutex
-	calls []string // "METHOD requestURI body"
-}
-
-func newBigAPI(t *testing.T) *bigAPI {
+// newBigAPI starts an upstream with a document too big for "all" mode: 30 issue tools, 20
+// pull request tools and 10 untagged ones, one of which takes a bracketed query parameter.
+// It records every call.
+func newBigAPI(t *testing.T) *jfntest.Upstream {
 	t.Helper()
 	var paths []string
 	op := func(path, method, id, tag, summary, params string) {
@@ -50,30 +46,24 @@ func newBigAPI(t *testing.T) *bigAPI {
 		op(fmt.Sprintf("/misc/x%d", i), "get", fmt.Sprintf("misc%d", i), "", fmt.Sprintf("Miscellaneous operation number %d", i), "")
 	}
 	doc := `{"openapi":"3.0.3","info":{"title":"big","version":"1"},"paths":{` + strings.Join(paths, ",") + `}}`
-	u := &bigAPI{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/openapi.json" {
+	return jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jfntest.DocumentPath {
 			io.WriteString(w, doc)
 			return
 		}
-		b, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.calls = append(u.calls, r.Method+" "+r.RequestURI+" "+string(b))
-		u.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ran":%q}`, r.Method+" "+r.URL.Path)
 	}))
-	t.Cleanup(u.Close)
-	return u
 }
 
-func (u *bigAPI) last() string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.calls) == 0 {
+// lastCall returns the last call up received as "METHOD requestURI body", or "" before any.
+func lastCall(up *jfntest.Upstream) string {
+	calls := up.Calls()
+	if len(calls) == 0 {
 		return ""
 	}
-	return u.calls[len(u.calls)-1]
+	c := calls[len(calls)-1]
+	return c.Method + " " + c.RequestURI + " " + string(c.Body)
 }
 
 func TestMCPCatalogueModes(t *testing.T) {
@@ -86,13 +76,13 @@ func TestMCPCatalogueModes(t *testing.T) {
 	s.waitToken(t, base, tok)
 
 	// 60 tools are past the auto bounds: the default connection is in search mode.
-	c := mcpClient(t, base, tok, "", false)
-	if got := listToolNames(t, c); !slices.Equal(got, []string{"search_tools", "describe_tool", "call_tool"}) {
+	c := mcptest.Connect(t, base, &mcptest.Options{Token: tok})
+	if got := mcptest.ToolNames(t, c); !slices.Equal(got, []string{"search_tools", "describe_tool", "call_tool"}) {
 		t.Fatalf("tools/list in the default (auto) mode of 60 tools = %v, want the three search tools", got)
 	}
 
 	// search → describe → call.
-	res := callTool(t, c, "search_tools", map[string]any{"query": "merge pull request 42 with squash", "limit": 3})
+	res := mcptest.CallTool(t, c, "search_tools", map[string]any{"query": "merge pull request 42 with squash", "limit": 3})
 	var found struct {
 		Results []struct {
 			Name, Title, Summary, Method, Path string
@@ -102,48 +92,48 @@ func TestMCPCatalogueModes(t *testing.T) {
 		Total int
 	}
 	if err := json.Unmarshal([]byte(structured(t, res)), &found); err != nil || res.IsError {
-		t.Fatalf("search_tools: %v, isError %v, %s", err, res.IsError, resultText(res))
+		t.Fatalf("search_tools: %v, isError %v, %s", err, res.IsError, mcptest.Text(res))
 	}
 	if len(found.Results) == 0 || found.Total < len(found.Results) || found.Results[0].Name != "mergePull" ||
 		found.Results[0].Method != "PUT" || found.Results[0].Path != "/repos/{owner}/pulls/{number}/merge" ||
 		!slices.Equal(found.Results[0].Toolsets, []string{"pulls"}) || found.Results[0].Summary == "" || found.Results[0].Score <= 0 {
 		t.Errorf("search_tools for merging a pull request = %+v, want mergePull first with its method, path, toolsets, summary and score", found)
 	}
-	res = callTool(t, c, "describe_tool", map[string]any{"name": "listIssues"})
+	res = mcptest.CallTool(t, c, "describe_tool", map[string]any{"name": "listIssues"})
 	desc := structured(t, res)
 	if res.IsError || !strings.Contains(desc, `"filter.state"`) || !strings.Contains(desc, `(sent as \"filter[state]\")`) || !strings.Contains(desc, `"annotations"`) {
 		t.Errorf("describe_tool listIssues = %s, want its input schema with filter.state (sent as filter[state]) and annotations", desc)
 	}
-	res = callTool(t, c, "call_tool", map[string]any{"name": "listIssues", "arguments": map[string]any{"owner": "acme", "filter.state": "open"}})
+	res = mcptest.CallTool(t, c, "call_tool", map[string]any{"name": "listIssues", "arguments": map[string]any{"owner": "acme", "filter.state": "open"}})
 	if res.IsError || !strings.Contains(structured(t, res), `"ran":"GET /repos/acme/issues"`) {
-		t.Errorf("call_tool listIssues = %s %s, want the upstream's answer", resultText(res), structured(t, res))
+		t.Errorf("call_tool listIssues = %s %s, want the upstream's answer", mcptest.Text(res), structured(t, res))
 	}
-	if got := up.last(); got != "GET /repos/acme/issues?filter%5Bstate%5D=open " {
+	if got := lastCall(up); got != "GET /repos/acme/issues?filter%5Bstate%5D=open " {
 		t.Errorf("call_tool listIssues reached the upstream as %q, want the bracketed name as written", got)
 	}
 	viaSearch := structured(t, res)
-	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": 42, "merge_method": "squash"}})
-	if res.IsError || up.last() != "PUT /repos/acme/pulls/42/merge?merge_method=squash " {
-		t.Errorf("call_tool mergePull: %s; upstream saw %q", resultText(res), up.last())
+	res = mcptest.CallTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": 42, "merge_method": "squash"}})
+	if res.IsError || lastCall(up) != "PUT /repos/acme/pulls/42/merge?merge_method=squash " {
+		t.Errorf("call_tool mergePull: %s; upstream saw %q", mcptest.Text(res), lastCall(up))
 	}
-	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": "forty-two"}})
-	if !res.IsError || !strings.Contains(resultText(res), "number") {
-		t.Errorf("call_tool with a bad argument = %s, want isError naming the field", resultText(res))
+	res = mcptest.CallTool(t, c, "call_tool", map[string]any{"name": "mergePull", "arguments": map[string]any{"owner": "acme", "number": "forty-two"}})
+	if !res.IsError || !strings.Contains(mcptest.Text(res), "number") {
+		t.Errorf("call_tool with a bad argument = %s, want isError naming the field", mcptest.Text(res))
 	}
-	res = callTool(t, c, "call_tool", map[string]any{"name": "mergePul", "arguments": map[string]any{}})
-	if !res.IsError || !strings.Contains(resultText(res), "mergePull") {
-		t.Errorf("call_tool with a misspelt name = %s, want isError with close matches", resultText(res))
+	res = mcptest.CallTool(t, c, "call_tool", map[string]any{"name": "mergePul", "arguments": map[string]any{}})
+	if !res.IsError || !strings.Contains(mcptest.Text(res), "mergePull") {
+		t.Errorf("call_tool with a misspelt name = %s, want isError with close matches", mcptest.Text(res))
 	}
 
 	// mode=all with a toolset lists exactly that toolset, and a direct call gives what
 	// call_tool gave.
-	all := mcpClient(t, base+"?mode=all&toolsets=pulls", tok, "", false)
-	names := listToolNames(t, all)
+	all := mcptest.Connect(t, base+"?mode=all&toolsets=pulls", &mcptest.Options{Token: tok})
+	names := mcptest.ToolNames(t, all)
 	if len(names) != 20 || !slices.Contains(names, "mergePull") || slices.Contains(names, "listIssues") {
 		t.Errorf("tools/list with ?mode=all&toolsets=pulls = %d tools %v, want the 20 pull tools", len(names), names)
 	}
-	issues := mcpClient(t, base+"?mode=all&toolsets=issues", tok, "", false)
-	res = callTool(t, issues, "listIssues", map[string]any{"owner": "acme", "filter.state": "open"})
+	issues := mcptest.Connect(t, base+"?mode=all&toolsets=issues", &mcptest.Options{Token: tok})
+	res = mcptest.CallTool(t, issues, "listIssues", map[string]any{"owner": "acme", "filter.state": "open"})
 	if got := structured(t, res); got != viaSearch {
 		t.Errorf("direct tools/call = %s, call_tool gave %s; want the same result", got, viaSearch)
 	}
@@ -180,11 +170,9 @@ func TestMCPCatalogueModes(t *testing.T) {
 	if r := cli(t, s.db, "deploy", "big", "--mcp-toolsets", "bad name"); r.code != 2 {
 		t.Errorf("deploy --mcp-toolsets 'bad name': exit %d, want 2", r.code)
 	}
-	if !eventually(3e9, func() bool {
-		d := mcpClient(t, base, tok, "", false)
-		got := listToolNames(t, d)
+	jfntest.Eventually(t, 3*time.Second, "after deploy --mcp-mode all --mcp-toolsets issues, the default connection lists the 30 issue tools", func() bool {
+		d := mcptest.Connect(t, base, &mcptest.Options{Token: tok})
+		got := mcptest.ToolNames(t, d)
 		return len(got) == 30 && slices.Contains(got, "listIssues")
-	}) {
-		t.Error("after deploy --mcp-mode all --mcp-toolsets issues, the default connection does not list the 30 issue tools")
-	}
+	})
 }

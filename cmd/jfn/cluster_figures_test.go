@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
@@ -102,9 +103,8 @@ func figRevocation(t *testing.T) {
 			t.Fatalf("createToken: %v", err)
 		}
 		for j, s := range servers {
-			if !eventually(2*time.Second, func() bool { return status(s, secret) == http.StatusOK }) {
-				t.Fatalf("trial %d: replica %d did not accept the new token within 2 s", i, j)
-			}
+			jfntest.Eventually(t, 2*time.Second, fmt.Sprintf("trial %d: replica %d accepts the new token", i, j),
+				func() bool { return status(s, secret) == http.StatusOK })
 		}
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -165,18 +165,14 @@ func figThroughput(t *testing.T) {
 		reps[i] = startFigReplica(t, db)
 	}
 	for i, r := range reps {
-		if !eventually(10*time.Second, func() bool {
+		jfntest.Eventually(t, 10*time.Second, fmt.Sprintf("replica %d: /readyz answers 200", i), func() bool {
 			code, _, _ := call(t, "GET", r.admin+"/readyz", nil, "")
 			return code == http.StatusOK
-		}) {
-			t.Fatalf("replica %d: /readyz never answered 200", i)
-		}
-		if !eventually(2*time.Second, func() bool {
+		})
+		jfntest.Eventually(t, 2*time.Second, fmt.Sprintf("replica %d accepts the token", i), func() bool {
 			code, _, _ := call(t, "GET", r.url+"/bench/x", tokenHeader(tok), "")
 			return code == http.StatusOK
-		}) {
-			t.Fatalf("replica %d never accepted the token", i)
-		}
+		})
 	}
 
 	results := map[int][]figResult{}

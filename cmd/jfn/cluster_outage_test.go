@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // outageLength is the least time TestClusterPostgresOutage keeps the database stopped.
@@ -27,7 +29,7 @@ const outageLength = 6 * time.Second
 func TestClusterPostgresOutage(t *testing.T) {
 	pg := startPrivatePostgres(t)
 	db := pg.DSN
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	servers, _ := replicas(t, db, 3, up.URL)
 
 	// A is known to every replica before the outage; C is committed just before the stop,
@@ -42,7 +44,7 @@ func TestClusterPostgresOutage(t *testing.T) {
 	t.Run("during the outage", func(t *testing.T) {
 		// The log says so by itself, before anybody asks /readyz.
 		for i, s := range servers {
-			if !eventually(5*time.Second, func() bool { return loggedStoreUnreachable(s.log.String()) }) {
+			if !jfntest.Poll(5*time.Second, func() bool { return loggedStoreUnreachable(s.log.String()) }) {
 				t.Errorf("replica %d: no log line saying the store is unreachable within 5 s of the stop; log:\n%s", i, s.log)
 			}
 		}
@@ -78,14 +80,14 @@ func TestClusterPostgresOutage(t *testing.T) {
 
 	t.Run("after the outage", func(t *testing.T) {
 		for i, s := range servers {
-			if !eventually(5*time.Second, func() bool {
+			if !jfntest.Poll(5*time.Second, func() bool {
 				code, _ := readyz(t, s)
 				return code == http.StatusOK && reloadedSince(t, s, restarted)
 			}) {
 				code, body := readyz(t, s)
 				t.Fatalf("replica %d: not recovered within 5 s of the database's return: /readyz = %d %s, or no index reload since", i, code, body)
 			}
-			if !eventually(time.Second, func() bool { return loggedStoreBack(s.log.String()) }) {
+			if !jfntest.Poll(time.Second, func() bool { return loggedStoreBack(s.log.String()) }) {
 				t.Errorf("replica %d: no log line saying the store is reachable again; log:\n%s", i, s.log)
 			}
 		}
@@ -129,21 +131,15 @@ func balanceStatus(t *testing.T, s *testServer, tok string) int {
 	return code
 }
 
-// waitAll waits until every server answers want for tok, polling every 5 ms, and fails the
-// test unless all do within d (measured from the call).
+// waitAll waits until every server answers want for tok, and fails the test unless all do
+// within d (measured from the call).
 func waitAll(t *testing.T, servers []*testServer, tok string, want int, d time.Duration, what string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for i, s := range servers {
-		for {
-			code := balanceStatus(t, s, tok)
-			if code == want {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: replica %d answers %d, want %d within %v", what, i, code, want, d)
-			}
-			time.Sleep(5 * time.Millisecond)
+		var code int
+		if !jfntest.Poll(time.Until(deadline), func() bool { code = balanceStatus(t, s, tok); return code == want }) {
+			t.Fatalf("%s: replica %d answers %d, want %d within %v", what, i, code, want, d)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // screenshotDir is where the browser tests save their screenshots (git-ignored).
@@ -224,7 +225,7 @@ func TestConsoleBrowser(t *testing.T) {
 		code, _, _ := call(t, "GET", s.URL()+"/shop/products/p-100", http.Header{"X-Jelou-Token": {secret}}, "")
 		return code
 	}
-	if !eventually(2*time.Second, func() bool { return product() == http.StatusOK }) {
+	if !jfntest.Poll(2*time.Second, func() bool { return product() == http.StatusOK }) {
 		t.Fatalf("GET /shop/products/p-100 with the new token = %d, want 200", product())
 	}
 	b.run(t, "revoke",
@@ -235,7 +236,7 @@ func TestConsoleBrowser(t *testing.T) {
 		chromedp.WaitVisible("#tokens-heading", chromedp.ByQuery),
 	)
 	revoked := time.Now()
-	if !eventually(time.Second, func() bool { return product() == http.StatusUnauthorized }) {
+	if !jfntest.Poll(time.Second, func() bool { return product() == http.StatusUnauthorized }) {
 		t.Fatalf("GET with the revoked token = %d one second after the revocation, want 401", product())
 	}
 	t.Logf("revoked token refused %v after the page confirmed", time.Since(revoked).Round(time.Millisecond))
@@ -260,7 +261,7 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Fatalf("after Save settings the store has mode %q timeout %v public %v mcp %v (%v), want search, 45s, false, true", f.MCPMode, f.Timeout, f.Public, f.MCP, err)
 	}
 	var catalogue string
-	if !eventually(3*time.Second, func() bool {
+	if !jfntest.Poll(3*time.Second, func() bool {
 		b.run(t, "tools after settings", chromedp.Navigate(base+"/functions/shop"), chromedp.Text("#tools > p", &catalogue, chromedp.ByQuery))
 		return strings.HasPrefix(catalogue, "Catalogue: search")
 	}) {
@@ -290,7 +291,7 @@ func TestConsoleBrowser(t *testing.T) {
 	// CSP, and the refusal reaches the recorded errors.
 	b.run(t, "inline script", chromedp.Evaluate(`(function(){var s=document.createElement("script");s.textContent="window.inlineRan=1";document.body.appendChild(s);return 0})()`, nil))
 	var ran bool
-	if !eventually(2*time.Second, func() bool {
+	if !jfntest.Poll(2*time.Second, func() bool {
 		for _, e := range b.consoleErrors() {
 			if strings.Contains(e, "Content Security Policy") {
 				return true
@@ -319,7 +320,7 @@ func TestConsoleBrowserCron(t *testing.T) {
 	up.waitNamed(t, "boom", 1, 6*time.Second)
 	base := s.AdminURL()
 	var schedules, runs string
-	if !eventually(5*time.Second, func() bool {
+	if !jfntest.Poll(5*time.Second, func() bool {
 		b.run(t, "cron section",
 			chromedp.Navigate(base+"/functions/jobs#cron"),
 			chromedp.WaitVisible("#cron-heading", chromedp.ByQuery),
@@ -366,7 +367,7 @@ func TestConsoleBrowserBrokenDocument(t *testing.T) {
 	deployed(t, s.db, "garbled", invalid.URL)
 	base := s.AdminURL()
 	rows := map[string]string{}
-	if !eventually(10*time.Second, func() bool {
+	if !jfntest.Poll(10*time.Second, func() bool {
 		b.run(t, "functions table", chromedp.Navigate(base+"/"), chromedp.WaitVisible("main", chromedp.ByQuery))
 		for _, name := range []string{"down", "garbled"} {
 			var row string
@@ -425,7 +426,7 @@ func TestConsoleBrowserLive(t *testing.T) {
 	}
 	want := fmt.Sprint(before + 4)
 	var got, rate string
-	if !eventually(10*time.Second, func() bool {
+	if !jfntest.Poll(10*time.Second, func() bool {
 		got, rate = cell("requests"), cell("errorRate")
 		return got == want
 	}) {

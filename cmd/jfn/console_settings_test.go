@@ -15,6 +15,7 @@ import (
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // verifyingShop is the shop example that records, for each call but the document's, whether
@@ -106,7 +107,7 @@ func TestConsoleBrowserSettingsActions(t *testing.T) {
 	if strings.Contains(again, secret) {
 		t.Error("a second GET of the function page shows the rotated secret")
 	}
-	if !eventually(5*time.Second, func() bool {
+	if !jfntest.Poll(5*time.Second, func() bool {
 		return up.lastVerified(secret, func() {
 			call(t, "GET", s.URL()+"/shop/products/p-100", tokenHeader(tok), "")
 		})
@@ -136,7 +137,7 @@ func TestConsoleBrowserSettingsActions(t *testing.T) {
 		t.Error("shop is still in the store")
 	}
 	var code int
-	if !eventually(5*time.Second, func() bool {
+	if !jfntest.Poll(5*time.Second, func() bool {
 		code, _, _ = call(t, "GET", s.URL()+"/shop/products/p-100", tokenHeader(tok), "")
 		return code == http.StatusNotFound
 	}) {

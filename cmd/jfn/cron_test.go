@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // cronUpstream is a function that serves a document it is given and records every other
@@ -85,7 +86,7 @@ func (u *cronUpstream) named(name string) []cronCall {
 func (u *cronUpstream) waitNamed(t *testing.T, name string, n int, within time.Duration) []cronCall {
 	t.Helper()
 	var calls []cronCall
-	if !eventually(within, func() bool { calls = u.named(name); return len(calls) >= n }) {
+	if !jfntest.Poll(within, func() bool { calls = u.named(name); return len(calls) >= n }) {
 		t.Fatalf("schedule %q: %d upstream calls within %v, want at least %d", name, len(calls), within, n)
 	}
 	return calls
@@ -185,7 +186,7 @@ func TestCronEndToEnd(t *testing.T) {
 	var logs struct {
 		Runs []map[string]any `json:"runs"`
 	}
-	if !eventually(3*time.Second, func() bool {
+	if !jfntest.Poll(3*time.Second, func() bool {
 		r := mustCLI(t, s.db, "cron", "logs", "jobs", "--json")
 		return json.Unmarshal([]byte(r.stdout), &logs) == nil && len(logs.Runs) >= 2 && logs.Runs[0]["state"] == "OK"
 	}) {
@@ -221,12 +222,10 @@ func TestCronEndToEnd(t *testing.T) {
 		t.Errorf("tick fired %d more times after it left the document", n-ticks)
 	}
 	up.waitNamed(t, "fails", 1, 3*time.Second)
-	if !eventually(3*time.Second, func() bool {
+	jfntest.Eventually(t, 3*time.Second, "cron logs --state error shows the failing run", func() bool {
 		r := mustCLI(t, s.db, "cron", "logs", "jobs", "--state", "error", "--json")
 		return json.Unmarshal([]byte(r.stdout), &logs) == nil && len(logs.Runs) >= 1
-	}) {
-		t.Fatalf("cron logs --state error never showed the failing run")
-	}
+	})
 	if run := logs.Runs[0]; run["schedule"] != "fails" || run["state"] != "ERROR" || run["status"] != float64(500) ||
 		!strings.Contains(fmt.Sprint(run["error"]), "HTTP 500") {
 		t.Errorf("failed run = %v, want fails, ERROR, 500 and the answer", run)

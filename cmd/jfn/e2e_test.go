@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // tokenID returns the id of function's token named name, from 'tokens list --json'.
@@ -77,7 +79,7 @@ func TestDeployShowsTokenOnce(t *testing.T) {
 
 func TestTokenRule(t *testing.T) {
 	s := startServer(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tokA := deployed(t, s.db, "balance", up.URL)
 	tokB := deployed(t, s.db, "other", up.URL)
 	idA := tokenID(t, s.db, "balance", "default")
@@ -86,19 +88,17 @@ func TestTokenRule(t *testing.T) {
 
 	s.waitFunctions(t, "balance", "other")
 	s.waitToken(t, s.URL()+"/other/", tokB)
-	if !eventually(2*time.Second, func() bool {
+	jfntest.Eventually(t, 2*time.Second, "a valid token gets 200", func() bool {
 		code, _, _ := call(t, "POST", url, tokenHeader(tokA), body)
 		return code == 200
-	}) {
-		t.Fatal("a valid token never got 200")
-	}
+	})
 
 	t.Run("valid token is forwarded without the secret", func(t *testing.T) {
 		code, hdr, got := call(t, "POST", url, tokenHeader(tokA), body)
 		if code != 200 || !strings.Contains(got, `"balance":125.5`) {
 			t.Fatalf("POST /balance with a valid token = %d %s, want 200 and the balance", code, got)
 		}
-		h := up.last()
+		h := up.LastCall(t).Header
 		if v := h.Get("X-Jelou-Token"); v != "" {
 			t.Errorf("upstream saw X-Jelou-Token %q, want it removed", v)
 		}
@@ -130,13 +130,13 @@ func TestTokenRule(t *testing.T) {
 	}
 	for _, tt := range unauthorized {
 		t.Run(tt.name, func(t *testing.T) {
-			before := up.count()
+			before := len(up.Calls())
 			code, hdr, got := call(t, "POST", tt.url, tt.header, body)
 			if code != 401 || got != auth.UnauthorizedBody || hdr.Get("Content-Type") != "application/json" {
 				t.Errorf("POST /balance with %s = %d %q (Content-Type %q), want 401 %q application/json",
 					tt.name, code, got, hdr.Get("Content-Type"), auth.UnauthorizedBody)
 			}
-			if up.count() != before {
+			if len(up.Calls()) != before {
 				t.Errorf("POST /balance with %s reached the upstream", tt.name)
 			}
 		})
@@ -177,7 +177,7 @@ func TestTokenRule(t *testing.T) {
 
 func TestTokenChangesReachRunningServer(t *testing.T) {
 	s := startServer(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	deployed(t, s.db, "balance", up.URL)
 	s.waitFunctions(t, "balance")
 	url := s.URL() + "/balance"
@@ -185,32 +185,26 @@ func TestTokenChangesReachRunningServer(t *testing.T) {
 
 	r := mustCLI(t, s.db, "tokens", "create", "balance", "--name", "ci")
 	tok := tokenPattern.FindString(r.stdout)
-	if !eventually(time.Second, func() bool {
+	jfntest.Eventually(t, time.Second, "a token created with the CLI works", func() bool {
 		code, _, _ := call(t, "POST", url, tokenHeader(tok), body)
 		return code == 200
-	}) {
-		t.Fatal("a token created with the CLI did not work within one second")
-	}
+	})
 
 	id := tokenID(t, s.db, "balance", "ci")
 	mustCLI(t, s.db, "tokens", "revoke", "balance", id, "-y")
-	if !eventually(time.Second, func() bool {
+	jfntest.Eventually(t, time.Second, "a token revoked with the CLI is refused", func() bool {
 		code, _, _ := call(t, "POST", url, tokenHeader(tok), body)
 		return code == 401
-	}) {
-		t.Fatal("a token revoked with the CLI still worked one second later")
-	}
+	})
 
 	// An expiring token works, then gets 401 once it expires.
 	r = mustCLI(t, s.db, "tokens", "create", "balance", "--name", "short", "--expires", "2s")
 	tok = tokenPattern.FindString(r.stdout)
 	start := time.Now()
-	if !eventually(time.Second, func() bool {
+	jfntest.Eventually(t, time.Second, "a token created with --expires 2s works", func() bool {
 		code, _, _ := call(t, "POST", url, tokenHeader(tok), body)
 		return code == 200
-	}) {
-		t.Fatal("a token created with --expires 2s did not work within one second")
-	}
+	})
 	time.Sleep(time.Until(start.Add(2100 * time.Millisecond)))
 	if code, _, got := call(t, "POST", url, tokenHeader(tok), body); code != 401 || got != auth.UnauthorizedBody {
 		t.Errorf("POST with an expired token = %d %s, want 401", code, got)
@@ -224,7 +218,7 @@ func TestPublicRoutes(t *testing.T) {
 	s := startServer(t)
 	shopUp := httptest.NewServer(shop.Handler())
 	defer shopUp.Close()
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	shopTok := deployed(t, s.db, "shop", shopUp.URL)
 	deployed(t, s.db, "open", up.URL, "--public")
 	s.waitFunctions(t, "shop", "open")
@@ -366,7 +360,7 @@ func TestStreamingUpstream(t *testing.T) {
 
 func TestDomainAndPublicURL(t *testing.T) {
 	s := startServer(t, "--domain", "fn.example.com", "--public-url", "https://gw.example.com")
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, s.db, "balance", up.URL)
 	s.waitFunctions(t, "balance")
 	s.waitToken(t, s.URL()+"/balance/", tok)
@@ -393,7 +387,7 @@ func TestDomainAndPublicURL(t *testing.T) {
 
 func TestLastUsedRecorded(t *testing.T) {
 	s := startServer(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, s.db, "balance", up.URL)
 	s.waitFunctions(t, "balance")
 	s.waitToken(t, s.URL()+"/balance/", tok)

@@ -16,18 +16,19 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // allMethodsDoc is the document of the all-methods upstream: a public template beside
@@ -42,35 +43,17 @@ const allMethodsDoc = `{"openapi":"3.0.3","info":{"title":"all methods","version
  "/webhook":{"post":{"operationId":"webhook","security":[],"responses":{"200":{"description":"ok"}}}}
 }}`
 
-// seen is one request the all-methods upstream received.
-type seen struct {
-	Method, URI string
-	Header      http.Header
-	Body        int
-}
-
-// allMethods is an upstream whose every route answers every method, records what it
-// received, and upgrades any request that asks to (answering 101 and echoing bytes), as a
-// WebSocket or h2c endpoint registered for all methods would.
-type allMethods struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []seen
-}
-
-func newAllMethods(t *testing.T) *allMethods {
+// newAllMethods starts an upstream whose every route answers every method, records what
+// it received, and upgrades any request that asks to (answering 101 and echoing bytes), as
+// a WebSocket or h2c endpoint registered for all methods would.
+func newAllMethods(t *testing.T) *jfntest.Upstream {
 	t.Helper()
-	u := &allMethods{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/openapi.json" && r.Method == http.MethodGet {
+	return jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jfntest.DocumentPath && r.Method == http.MethodGet {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, allMethodsDoc)
 			return
 		}
-		n, _ := io.Copy(io.Discard, r.Body)
-		u.mu.Lock()
-		u.reqs = append(u.reqs, seen{r.Method, r.RequestURI, r.Header.Clone(), int(n)})
-		u.mu.Unlock()
 		if r.Header.Get("Upgrade") != "" {
 			c, rw, err := http.NewResponseController(w).Hijack()
 			if err == nil {
@@ -85,20 +68,6 @@ func newAllMethods(t *testing.T) *allMethods {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		fmt.Fprintf(w, "ran %s %s", r.Method, r.URL.Path)
 	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-func (u *allMethods) count() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.reqs)
-}
-
-func (u *allMethods) since(n int) []seen {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]seen(nil), u.reqs[n:]...)
 }
 
 // rawResponse is what came back on a raw connection.
@@ -137,7 +106,7 @@ func firstLine(s string) string {
 
 // startHardened starts a server with the all-methods upstream deployed as "fn" (flags go to
 // deploy) and returns the server, the upstream and fn's token, once the document is loaded.
-func startHardened(t *testing.T, serveFlags []string, deployFlags ...string) (*testServer, *allMethods, string) {
+func startHardened(t *testing.T, serveFlags []string, deployFlags ...string) (*testServer, *jfntest.Upstream, string) {
 	t.Helper()
 	s := startServer(t, serveFlags...)
 	up := newAllMethods(t)
@@ -145,12 +114,10 @@ func startHardened(t *testing.T, serveFlags []string, deployFlags ...string) (*t
 	s.waitFunctions(t, "fn")
 	s.waitToken(t, s.URL()+"/fn/users/admin", tok)
 	// Public operations need the document: wait until the public template answers.
-	if !eventually(5*time.Second, func() bool {
+	jfntest.Eventually(t, 5*time.Second, "GET /fn/users/42 (a public operation) answers 200", func() bool {
 		code, _, _ := call(t, "GET", s.URL()+"/fn/users/42", nil, "")
 		return code == http.StatusOK
-	}) {
-		t.Fatal("GET /fn/users/42 (a public operation) did not answer 200 within 5 s")
-	}
+	})
 	return s, up, tok
 }
 
@@ -158,7 +125,7 @@ func TestTokenlessOptionsNeverReachesUpstream(t *testing.T) {
 	const app = "https://app.example.com"
 	s, up, tok := startHardened(t, nil, "--cors-origins", app)
 	addr := s.Addr()
-	before := up.count()
+	before := len(up.Calls())
 
 	// Tokenless OPTIONS in every shape an attacker would send it: plain, with a body, asking
 	// for an upgrade, on protected and public paths. None may reach the upstream.
@@ -211,7 +178,7 @@ func TestTokenlessOptionsNeverReachesUpstream(t *testing.T) {
 				path, r.status, r.header.Get("Access-Control-Allow-Origin"))
 		}
 	}
-	if got := up.since(before); len(got) != 0 {
+	if got := up.Calls()[before:]; len(got) != 0 {
 		t.Fatalf("the upstream received %d tokenless OPTIONS requests, want none: %+v", len(got), got)
 	}
 
@@ -240,7 +207,7 @@ const unauthorizedBody = `{"error":"Unauthorized","message":"Missing or invalid 
 
 func TestTokenlessRequestsOfAnyMethodNeverReachUpstream(t *testing.T) {
 	s, up, _ := startHardened(t, nil)
-	before := up.count()
+	before := len(up.Calls())
 	for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "get", "Post", "FOO"} {
 		for _, path := range []string{"/fn/admin/delete-all", "/fn/users/admin", "/fn/", "/fn"} {
 			if method == "CONNECT" {
@@ -256,7 +223,7 @@ func TestTokenlessRequestsOfAnyMethodNeverReachUpstream(t *testing.T) {
 	if r := rawDo(t, s.Addr(), "get /fn/users/42 HTTP/1.1\r\nHost: x\r\n\r\n", 5*time.Second); r.status != http.StatusUnauthorized {
 		t.Errorf("get /fn/users/42 (lowercase method) without a token = %d, want 401", r.status)
 	}
-	if got := up.since(before); len(got) != 0 {
+	if got := up.Calls()[before:]; len(got) != 0 {
 		t.Errorf("the upstream received %d tokenless requests on protected routes, want none: %+v", len(got), got)
 	}
 }
@@ -266,13 +233,13 @@ func TestPublicLookAlikesNeedToken(t *testing.T) {
 	for _, path := range []string{"/users/ADMIN", "/users/Admin", "/users/admin;", "/users/admin;x=1",
 		"/users/admin.", "/users/admin.json", "/users/admin%20", "/users/admin%09", "/users/admin%00",
 		"/users/admin%5C", "/users/42;jsessionid=1", "/users/42%20", "/users/42."} {
-		before := up.count()
+		before := len(up.Calls())
 		r := rawDo(t, s.Addr(), "GET /fn"+path+" HTTP/1.1\r\nHost: x\r\n\r\n", 5*time.Second)
 		if r.status != http.StatusUnauthorized || r.body != unauthorizedBody {
 			t.Errorf("GET /fn%s without a token = %d %q, want 401", path, r.status, r.body)
 		}
-		if got := up.since(before); len(got) != 0 {
-			t.Errorf("GET /fn%s without a token reached the upstream as %s", path, got[0].URI)
+		if got := up.Calls()[before:]; len(got) != 0 {
+			t.Errorf("GET /fn%s without a token reached the upstream as %s", path, got[0].RequestURI)
 		}
 		// The token still opens them: the rule narrows the exemption, nothing else.
 		hdr := tokenHeader(tok)
@@ -294,7 +261,7 @@ func TestClientsCannotForgeGatewayHeaders(t *testing.T) {
 		"X-Jelou-Anything: x\r\nX-HTTP-Method-Override: DELETE\r\nX-Http-Method: DELETE\r\nX_Method_Override: DELETE\r\n"
 	check := func(what string, wantOverride bool) {
 		t.Helper()
-		got := up.since(up.count() - 1)[0]
+		got := up.LastCall(t)
 		for k, vs := range got.Header {
 			norm := strings.ToLower(strings.ReplaceAll(k, "_", "-"))
 			if strings.HasPrefix(norm, "x-jelou-") {
@@ -318,7 +285,7 @@ func TestClientsCannotForgeGatewayHeaders(t *testing.T) {
 		t.Fatalf("tokenless GET /fn/users/42 = %d, want 200", r.status)
 	}
 	check("tokenless public call", false)
-	if tid := up.since(up.count() - 1)[0].Header.Get("X-Jelou-Token-Id"); tid != "" {
+	if tid := up.LastCall(t).Header.Get("X-Jelou-Token-Id"); tid != "" {
 		t.Errorf("tokenless call: X-Jelou-Token-Id = %q, want none", tid)
 	}
 
@@ -327,7 +294,7 @@ func TestClientsCannotForgeGatewayHeaders(t *testing.T) {
 		t.Fatalf("GET /fn/users/admin with a token = %d, want 200", r.status)
 	}
 	check("call with a token", true)
-	if tid := up.since(up.count() - 1)[0].Header.Get("X-Jelou-Token-Id"); !strings.HasPrefix(tid, "tok_") || tid == "tok_forged" {
+	if tid := up.LastCall(t).Header.Get("X-Jelou-Token-Id"); !strings.HasPrefix(tid, "tok_") || tid == "tok_forged" {
 		t.Errorf("call with a token: X-Jelou-Token-Id = %q, want the real token's id", tid)
 	}
 }
@@ -342,19 +309,19 @@ func TestDotSegmentsRefusedUnderBasePath(t *testing.T) {
 	s.waitToken(t, s.URL()+"/root/x", rootTok)
 	for _, path := range []string{"/../admin/delete-all", "/a/../../admin/delete-all", "/%2e%2e/admin/delete-all",
 		"/..%2Fadmin/delete-all", "/./x", "/x/.", "/x/..", "/..%5Cadmin"} {
-		before := up.count()
+		before := len(up.Calls())
 		r := rawDo(t, s.Addr(), "POST /based"+path+" HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: "+tok+"\r\nContent-Length: 2\r\n\r\n{}", 5*time.Second)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"error":"Bad Request"`) {
 			t.Errorf("POST /based%s = %d %s, want a JSON 400", path, r.status, r.body)
 		}
-		if got := up.since(before); len(got) != 0 {
-			t.Errorf("POST /based%s reached the upstream as %s", path, got[0].URI)
+		if got := up.Calls()[before:]; len(got) != 0 {
+			t.Errorf("POST /based%s reached the upstream as %s", path, got[0].RequestURI)
 		}
 	}
 	// Without a base path there is nothing to escape: the path goes as sent.
-	before := up.count()
+	before := len(up.Calls())
 	r := rawDo(t, s.Addr(), "GET /root/a/../b HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: "+rootTok+"\r\n\r\n", 5*time.Second)
-	if got := up.since(before); r.status != http.StatusOK || len(got) != 1 || got[0].URI != "/a/../b" {
+	if got := up.Calls()[before:]; r.status != http.StatusOK || len(got) != 1 || got[0].RequestURI != "/a/../b" {
 		t.Errorf("GET /root/a/../b = %d, upstream saw %+v; want it forwarded as /a/../b", r.status, got)
 	}
 }
@@ -367,7 +334,7 @@ func TestSlowBodyCutOffAfterBodyTimeout(t *testing.T) {
 		{"chunked", "POST /fn/webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n"},
 		{"MCP", "POST /fn/mcp HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: " + tok + "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"},
 	} {
-		before := up.count()
+		before := len(up.Calls())
 		start := time.Now()
 		r := rawDo(t, s.Addr(), c.req, 10*time.Second)
 		took := time.Since(start)
@@ -377,7 +344,7 @@ func TestSlowBodyCutOffAfterBodyTimeout(t *testing.T) {
 		if took < 900*time.Millisecond {
 			t.Errorf("%s: cut off after %v, before the 1 s body timeout", c.what, took)
 		}
-		if got := up.since(before); len(got) != 0 {
+		if got := up.Calls()[before:]; len(got) != 0 {
 			t.Errorf("%s: the upstream received the unfinished request", c.what)
 		}
 	}
@@ -415,7 +382,7 @@ func TestInflightBodiesCapped(t *testing.T) {
 		held = append(held, c)
 	}
 	time.Sleep(500 * time.Millisecond) // the gateway has read what was sent
-	before := up.count()
+	before := len(up.Calls())
 	c, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -440,8 +407,12 @@ func TestInflightBodiesCapped(t *testing.T) {
 			t.Errorf("body %d under the cap: %v %v, want 200", i, resp, err)
 		}
 	}
-	if got := up.since(before); len(got) != 2 || got[0].Body != maxBody {
-		t.Errorf("the upstream received %+v, want the two complete bodies", got)
+	if got := up.Calls()[before:]; len(got) != 2 || len(got[0].Body) != maxBody {
+		sizes := make([]int, len(got))
+		for i, r := range got {
+			sizes[i] = len(r.Body)
+		}
+		t.Errorf("the upstream received bodies of %v bytes, want the two complete bodies of %d", sizes, maxBody)
 	}
 	code, _, _ := call(t, "POST", s.URL()+"/fn/admin/delete-all", tokenHeader(tok), strings.Repeat("c", maxBody))
 	if code != http.StatusOK {
@@ -527,7 +498,7 @@ func TestTokenlessBodiesCannotExhaustMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr jfntest.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -535,7 +506,7 @@ func TestTokenlessBodiesCannotExhaustMemory(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
 	addr := decodeServeJSON(t, out)["listen"]
 	base := "http://" + addr
-	if !eventually(10*time.Second, func() bool {
+	if !jfntest.Poll(10*time.Second, func() bool {
 		resp, err := http.Get(base + "/fn/users/42")
 		if err != nil {
 			return false
@@ -547,7 +518,7 @@ func TestTokenlessBodiesCannotExhaustMemory(t *testing.T) {
 	}
 	pid := cmd.Process.Pid
 	before := processResident(t, pid)
-	before0 := up.count()
+	before0 := len(up.Calls())
 
 	// The attack: headers of a public operation (no token needed) with a declared 10 MiB
 	// body, one byte of it, then silence.
@@ -598,7 +569,7 @@ func TestTokenlessBodiesCannotExhaustMemory(t *testing.T) {
 			t.Errorf("a stalled body was cut off after %v, before the %v body timeout", r.after, bodyTimeout)
 		}
 	}
-	if got := up.since(before0); len(got) != 0 {
+	if got := up.Calls()[before0:]; len(got) != 0 {
 		t.Errorf("the upstream received %d unfinished bodies, want none", len(got))
 	}
 }
@@ -613,9 +584,9 @@ func TestUpgradeNeverTunnelsPastTheGateway(t *testing.T) {
 		{"another protocol on a public operation", "POST /fn/webhook HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: foo\r\nContent-Length: 2\r\n\r\n{}", ""},
 		{"h2c with a token", "GET /fn/users/admin HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: " + tok + "\r\nConnection: Upgrade\r\nUpgrade: H2C\r\n\r\n", ""},
 	} {
-		before := up.count()
+		before := len(up.Calls())
 		r := rawDo(t, s.Addr(), c.req, 5*time.Second)
-		got := up.since(before)
+		got := up.Calls()[before:]
 		if r.status == http.StatusSwitchingProtocols || len(got) != 1 {
 			t.Errorf("%s: %d, upstream saw %d requests; want the plain request, answered, once", c.what, r.status, len(got))
 			continue
@@ -633,7 +604,7 @@ func TestUpgradeNeverTunnelsPastTheGateway(t *testing.T) {
 
 func TestTokenlessMethodOverrideRefused(t *testing.T) {
 	s, up, tok := startHardened(t, nil)
-	before := up.count()
+	before := len(up.Calls())
 	for _, c := range []struct{ what, url, ctype, body string }{
 		{"query", "/fn/webhook?_method=DELETE", "application/json", "{}"},
 		{"query, any case", "/fn/webhook?x=1&_METHOD=delete", "application/json", "{}"},
@@ -644,7 +615,7 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 			t.Errorf("tokenless POST %s with a _method override in the %s = %d %s, want a 400 naming _method", c.url, c.what, code, body)
 		}
 	}
-	if got := up.since(before); len(got) != 0 {
+	if got := up.Calls()[before:]; len(got) != 0 {
 		t.Errorf("the upstream received %d tokenless method overrides, want none", len(got))
 	}
 	// A token holder may use them: the token covers every method.
@@ -658,7 +629,7 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 	if code != http.StatusOK || strings.Contains(hdr.Get("X-Request-Id"), "jfn_rt_") {
 		t.Errorf("public POST /fn/webhook with a token as X-Request-Id = %d, echoed id %q; want 200 and a fresh id", code, hdr.Get("X-Request-Id"))
 	}
-	if got := up.since(up.count() - 1)[0].Header.Get("X-Request-Id"); strings.Contains(got, "jfn_rt_") {
+	if got := up.LastCall(t).Header.Get("X-Request-Id"); strings.Contains(got, "jfn_rt_") {
 		t.Errorf("the upstream received X-Request-Id %q", got)
 	}
 	if strings.Contains(s.log.String(), tok) {
@@ -683,7 +654,7 @@ func TestUnroutedBodyCutOffAfterBodyTimeout(t *testing.T) {
 
 func TestMCPStreamsBounded(t *testing.T) {
 	s := startServer(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	deployed(t, s.db, "pub", up.URL, "--public")
 	s.waitFunctions(t, "pub")
 	url := s.URL() + "/pub/mcp"
@@ -725,7 +696,7 @@ func TestMCPStreamsBounded(t *testing.T) {
 	// Closing one makes room again.
 	open[0].Body.Close()
 	open = open[1:]
-	if !eventually(3*time.Second, func() bool {
+	if !jfntest.Poll(3*time.Second, func() bool {
 		resp := get()
 		if resp.StatusCode == http.StatusOK {
 			open = append(open, resp)

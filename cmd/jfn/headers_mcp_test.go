@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // forgeDoc is a function whose document declares, as header parameters, headers only the
@@ -46,8 +48,8 @@ func TestToolCallsCannotForgeGatewayHeaders(t *testing.T) {
 	s.waitFunctions(t, "forge")
 	s.waitHealthy(t, "forge")
 
-	c := mcpClient(t, s.URL()+"/forge/mcp", "", sessionVersion, false)
-	res := callTool(t, c, "run", map[string]any{
+	c := mcptest.Connect(t, s.URL()+"/forge/mcp", &mcptest.Options{Version: sessionVersion})
+	res := mcptest.CallTool(t, c, "run", map[string]any{
 		"X-Trace":                "t1",
 		"X-Jelou-Token-Id":       "tok_forged",
 		"X-Jelou-Trigger":        "cron",
@@ -55,7 +57,7 @@ func TestToolCallsCannotForgeGatewayHeaders(t *testing.T) {
 		"X-HTTP-Method-Override": "DELETE",
 	})
 	if res.IsError {
-		t.Fatalf("tools/call run: isError, text %q", resultText(res))
+		t.Fatalf("tools/call run: isError, text %q", mcptest.Text(res))
 	}
 	mu.Lock()
 	defer mu.Unlock()

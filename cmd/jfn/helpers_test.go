@@ -6,38 +6,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 )
-
-// syncBuffer is a bytes.Buffer safe for a server writing and a test reading at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // mapEnv returns a getenv that sees only kv (key, value, key, value…), so that tests never
 // depend on the machine's JFN_* variables.
@@ -104,7 +84,7 @@ type testServer struct {
 // serverLog is what a test server logged. String writes out the buffered lines first, so
 // that a check for what the log must never hold sees every line.
 type serverLog struct {
-	buf *syncBuffer
+	buf *jfntest.SyncBuffer
 	w   *gateway.LogWriter
 }
 
@@ -118,43 +98,6 @@ func (l *serverLog) String() string {
 func startServer(t testing.TB, flags ...string) *testServer {
 	t.Helper()
 	return startServerOn(t, filepath.Join(t.TempDir(), "jfn.db"), nil, flags...)
-}
-
-// recorder is an upstream wrapping examples/balance that records the headers it received.
-type recorder struct {
-	*httptest.Server
-	mu      sync.Mutex
-	headers []http.Header
-}
-
-func newRecorder(t *testing.T) *recorder {
-	rec := &recorder{}
-	h := balance.Handler()
-	rec.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/openapi.json" {
-			rec.mu.Lock()
-			rec.headers = append(rec.headers, r.Header.Clone())
-			rec.mu.Unlock()
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(rec.Close)
-	return rec
-}
-
-func (rec *recorder) last() http.Header {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if len(rec.headers) == 0 {
-		return nil
-	}
-	return rec.headers[len(rec.headers)-1]
-}
-
-func (rec *recorder) count() int {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return len(rec.headers)
 }
 
 // call sends one request to the gateway and returns its status, headers and body.
@@ -180,20 +123,6 @@ func call(t testing.TB, method, url string, header http.Header, body string) (in
 }
 
 func tokenHeader(tok string) http.Header { return http.Header{"X-Jelou-Token": {tok}} }
-
-// eventually polls f until it returns true or d passes, and reports whether it did.
-func eventually(d time.Duration, f func() bool) bool {
-	deadline := time.Now().Add(d)
-	for {
-		if f() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // decodeObject decodes one JSON object and fails the test unless its keys are exactly keys.
 func decodeObject(t *testing.T, what, s string, keys ...string) map[string]any {
@@ -242,12 +171,10 @@ func errorBody(t *testing.T, what string, status int, hdr http.Header, body stri
 func (s *testServer) waitFunctions(t testing.TB, names ...string) {
 	t.Helper()
 	for _, name := range names {
-		if !eventually(2*time.Second, func() bool {
+		jfntest.Eventually(t, 2*time.Second, "the server knows function "+name, func() bool {
 			_, _, body := call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")
 			return !strings.Contains(body, "No function named")
-		}) {
-			t.Fatalf("the server did not learn of function %s within 2 s", name)
-		}
+		})
 	}
 }
 
@@ -255,12 +182,10 @@ func (s *testServer) waitFunctions(t testing.TB, names ...string) {
 // writes the function and its token in two steps, and the server may see the first alone.
 func (s *testServer) waitToken(t *testing.T, url, tok string) {
 	t.Helper()
-	if !eventually(2*time.Second, func() bool {
+	jfntest.Eventually(t, 2*time.Second, "the server accepts a new token on "+url, func() bool {
 		code, _, _ := call(t, "GET", url, tokenHeader(tok), "")
 		return code != http.StatusUnauthorized
-	}) {
-		t.Fatalf("the server did not accept a new token on %s within 2 s", url)
-	}
+	})
 }
 
 // lookProgram returns the path of the first of names on PATH. When none is there, the test

@@ -12,28 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
-
-// initializeOnly opens a session with a bare initialize and returns its id: unlike
-// openRawSession it sends no notifications/initialized, so the session has seen no request
-// after initialize.
-func initializeOnly(t *testing.T, url, token string) string {
-	t.Helper()
-	code, hdr, body := mcpRequest{method: "POST", token: token, body: rpc("initialize", map[string]any{
-		"protocolVersion": sessionVersion, "capabilities": map[string]any{},
-		"clientInfo": map[string]any{"name": "raw", "version": "1"},
-	})}.do(t, url)
-	id := hdr.Get(mcp.HeaderSessionID)
-	if code != http.StatusOK || id == "" {
-		t.Fatalf("initialize on %s = %d (session %q) %s, want 200 with a session id", url, code, id, body)
-	}
-	return id
-}
 
 // wantSessionStatus checks the status of a tools/list on session through every url.
 func wantSessionStatus(t *testing.T, urls []string, token, session, what string, want int) {
@@ -41,7 +25,7 @@ func wantSessionStatus(t *testing.T, urls []string, token, session, what string,
 	for i, url := range urls {
 		// A session ended on another server must be refused here within a second:
 		// each server trusts a session it read from the store for sessionRecheck.
-		if !eventually(time.Second, func() bool { return sessionStatus(t, url, token, session) == want }) {
+		if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, url, token, session) == want }) {
 			t.Errorf("server %d: tools/list on %s = %d, want %d", i, what, sessionStatus(t, url, token, session), want)
 		}
 	}
@@ -75,7 +59,7 @@ func TestMCPSessionsCappedPerToken(t *testing.T) {
 }
 
 func checkSessionsCappedPerToken(t *testing.T, db string) {
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
 	const limit = 3
@@ -126,7 +110,7 @@ func checkSessionsCappedPerToken(t *testing.T, db string) {
 // session is unaffected.
 func TestMCPSessionsCappedAtDefault(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	other := tokenPattern.FindString(mustCLI(t, db, "tokens", "create", "balance", "--name", "other").stdout)
 	url := boundedServers(t, db, []func(*server.Config){nil}, "balance", tok, other)[0]
@@ -162,7 +146,7 @@ func TestMCPSessionsCappedAtDefault(t *testing.T) {
 // function's tokenless sessions are unaffected.
 func TestMCPTokenlessSessionsCappedPerFunction(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	deployed(t, db, "open", up.URL, "--public")
 	deployed(t, db, "plaza", up.URL, "--public")
 	const limit = 2
@@ -190,7 +174,7 @@ func TestMCPTokenlessSessionsCappedPerFunction(t *testing.T) {
 // if server 0 recorded its first request in the store at once.
 func TestMCPUnusedSessionExpires(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	const unused = 400 * time.Millisecond
 	urls := boundedServers(t, db, []func(*server.Config){
@@ -211,7 +195,7 @@ func TestMCPUnusedSessionExpires(t *testing.T) {
 	}
 	defer st.Close()
 	ss := st.(store.Sessions)
-	if !eventually(2*time.Second, func() bool {
+	if !jfntest.Poll(2*time.Second, func() bool {
 		_, err := ss.GetSession(t.Context(), idle)
 		return errors.Is(err, store.ErrNotFound)
 	}) {

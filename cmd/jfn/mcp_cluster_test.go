@@ -4,7 +4,6 @@ package main
 // replicas) serve each other's sessions, behind a round-robin balancer with no stickiness.
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -12,49 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/internal/store/storetest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
-
-// tokenTransport adds the runtime token to every request, the client's closing DELETE
-// included: mcp-go sends that DELETE without the headers of WithHTTPHeaders.
-type tokenTransport struct{ token string }
-
-func (tt tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(auth.Header, tt.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// balancedClient is an mcp-go client on a session-based revision whose every request,
-// DELETE included, carries token.
-func balancedClient(t *testing.T, url, token string) *client.Client {
-	t.Helper()
-	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPLogger(quietLog),
-		transport.WithHTTPBasicClient(&http.Client{Transport: tokenTransport{token}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithProtocolVersion(sessionVersion))
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ProtocolVersion: sessionVersion, ClientInfo: mcp.Implementation{Name: "jfn-e2e", Version: "1"},
-	}}); err != nil {
-		t.Fatalf("Initialize through the balancer: %v", err)
-	}
-	return c
-}
 
 // replicas starts n servers on db with function balance deployed on upstream url, and
 // returns them with balance's default token once every one serves its tools.
@@ -90,18 +53,18 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 		backends[i] = s.URL()
 	}
 	lb := newRoundRobin(t, backends...)
-	c := balancedClient(t, lb.URL+"/balance/mcp", token)
+	c := mcptest.Connect(t, lb.URL+"/balance/mcp", &mcptest.Options{Token: token, Version: sessionVersion})
 	sid := c.GetSessionId()
 	if sid == "" {
 		t.Fatal("initialize through the balancer gave no session id")
 	}
 	for range len(servers) { // each step lands on every replica at least once
-		if got := listToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
+		if got := mcptest.ToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
 			t.Fatalf("tools/list through the balancer = %v, want [getBalance]", got)
 		}
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
 		if res.IsError || !strings.Contains(structured(t, res), `"balance":125.5`) {
-			t.Fatalf("getBalance through the balancer = isError %v, text %q", res.IsError, resultText(res))
+			t.Fatalf("getBalance through the balancer = isError %v, text %q", res.IsError, mcptest.Text(res))
 		}
 	}
 	for i := range lb.hits {
@@ -116,7 +79,7 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 	// second (each trusts a session it read from the store for sessionRecheck).
 	for i, s := range servers {
 		url := s.URL() + "/balance/mcp"
-		if !eventually(time.Second, func() bool { return sessionStatus(t, url, token, sid) == http.StatusNotFound }) {
+		if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, url, token, sid) == http.StatusNotFound }) {
 			t.Errorf("replica %d: tools/list on the session a second after its DELETE = %d, want 404", i, sessionStatus(t, url, token, sid))
 		}
 	}
@@ -126,7 +89,7 @@ func checkBalancedSession(t *testing.T, servers []*testServer, token string) {
 // server processes on one SQLite file.
 func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	servers, tok := replicas(t, db, 2, up.URL)
 	a, b := servers[0].URL()+"/balance/mcp", servers[1].URL()+"/balance/mcp"
 
@@ -146,7 +109,7 @@ func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 		t.Errorf("B right after its own DELETE = %d, want 404", code)
 	}
 	// A read the session from the store when it opened it; it sees the DELETE within 1 s.
-	if !eventually(time.Second, func() bool { return sessionStatus(t, a, tok, id) == http.StatusNotFound }) {
+	if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, a, tok, id) == http.StatusNotFound }) {
 		t.Errorf("A one second after a DELETE on B = %d, want 404", sessionStatus(t, a, tok, id))
 	}
 
@@ -157,7 +120,7 @@ func TestMCPSessionsAcrossServersSQLite(t *testing.T) {
 // balancer.
 func TestMCPClusterPostgres(t *testing.T) {
 	db := storetest.PostgresDatabase(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	servers, tok := replicas(t, db, 3, up.URL)
 
 	t.Run("balanced session", func(t *testing.T) { checkBalancedSession(t, servers, tok) })
@@ -180,7 +143,7 @@ func TestMCPClusterPostgres(t *testing.T) {
 		mustCLI(t, db, "tokens", "revoke", "balance", tokenID(t, db, "balance", "other"), "-y")
 		for i, s := range servers {
 			url := s.URL() + "/balance/mcp"
-			if !eventually(time.Second, func() bool { return sessionStatus(t, url, other, id) == http.StatusUnauthorized }) {
+			if !jfntest.Poll(time.Second, func() bool { return sessionStatus(t, url, other, id) == http.StatusUnauthorized }) {
 				t.Errorf("replica %d: the revoked token's session still not 401 one second after 'tokens revoke'", i)
 			}
 		}
@@ -191,7 +154,7 @@ func TestMCPClusterPostgres(t *testing.T) {
 // then removed from the store.
 func TestMCPSessionTTL(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	s := startServerOn(t, db, func(c *server.Config) {
 		c.SessionFlush, c.SessionSweep = 50*time.Millisecond, 100*time.Millisecond
@@ -218,7 +181,7 @@ func TestMCPSessionTTL(t *testing.T) {
 	}
 	defer st.Close()
 	ss := st.(store.Sessions)
-	if !eventually(2*time.Second, func() bool {
+	if !jfntest.Poll(2*time.Second, func() bool {
 		_, err := ss.GetSession(t.Context(), idle)
 		return errors.Is(err, store.ErrNotFound)
 	}) {

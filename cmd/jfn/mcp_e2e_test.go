@@ -12,11 +12,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 func TestMCPTools(t *testing.T) {
 	s := startServer(t)
-	bal := newRecorder(t)
+	bal := jfntest.NewUpstream(t, balance.Handler())
 	shopUp := shopUpstream(t)
 	balTok := deployed(t, s.db, "balance", bal.URL)
 	shopTok := deployed(t, s.db, "shop", shopUp.URL)
@@ -26,26 +30,26 @@ func TestMCPTools(t *testing.T) {
 	s.waitToken(t, s.URL()+"/balance/mcp", balTok)
 	s.waitToken(t, s.URL()+"/shop/mcp", shopTok)
 
-	c := mcpClient(t, s.URL()+"/balance/mcp", balTok, sessionVersion, false)
+	c := mcptest.Connect(t, s.URL()+"/balance/mcp", &mcptest.Options{Token: balTok, Version: sessionVersion})
 	if c.GetSessionId() == "" {
 		t.Errorf("initialize on %s gave no session id", sessionVersion)
 	}
-	if got := listToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
+	if got := mcptest.ToolNames(t, c); !slices.Equal(got, []string{"getBalance"}) {
 		t.Errorf("balance tools/list = %v, want [getBalance]", got)
 	}
 
 	t.Run("tools/call success", func(t *testing.T) {
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"})
 		if res.IsError {
-			t.Fatalf("getBalance isError, text %q", resultText(res))
+			t.Fatalf("getBalance isError, text %q", mcptest.Text(res))
 		}
 		if sc := structured(t, res); !strings.Contains(sc, `"balance":125.5`) {
 			t.Errorf("getBalance structuredContent = %s, want the balance 125.5", sc)
 		}
-		if txt := resultText(res); !strings.Contains(txt, "125.5") {
+		if txt := mcptest.Text(res); !strings.Contains(txt, "125.5") {
 			t.Errorf("getBalance text = %q, want the same JSON", txt)
 		}
-		h := bal.last()
+		h := bal.LastCall(t).Header
 		if h.Get("X-Jelou-Trigger") != "mcp" || h.Get("X-Jelou-Function") != "balance" || h.Get("X-Jelou-Token") != "" {
 			t.Errorf("upstream saw trigger %q, function %q, token %q; want mcp, balance and no token",
 				h.Get("X-Jelou-Trigger"), h.Get("X-Jelou-Function"), h.Get("X-Jelou-Token"))
@@ -53,32 +57,32 @@ func TestMCPTools(t *testing.T) {
 	})
 
 	t.Run("upstream 404 is a tool error", func(t *testing.T) {
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "+593900000000"})
-		if txt := resultText(res); !res.IsError || !strings.Contains(txt, "404") || !strings.Contains(txt, "No customer") {
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593900000000"})
+		if txt := mcptest.Text(res); !res.IsError || !strings.Contains(txt, "404") || !strings.Contains(txt, "No customer") {
 			t.Errorf("getBalance(unknown phone) = isError %v, text %q; want isError with HTTP 404 and the body", res.IsError, txt)
 		}
 	})
 
 	t.Run("invalid arguments never reach the upstream", func(t *testing.T) {
-		before := bal.count()
-		res := callTool(t, c, "getBalance", map[string]any{"phone": "not a phone"})
-		if txt := resultText(res); !res.IsError || !strings.Contains(txt, "phone") {
+		before := len(bal.Calls())
+		res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "not a phone"})
+		if txt := mcptest.Text(res); !res.IsError || !strings.Contains(txt, "phone") {
 			t.Errorf("getBalance(bad phone) = isError %v, text %q; want isError naming phone", res.IsError, txt)
 		}
-		if n := bal.count(); n != before {
+		if n := len(bal.Calls()); n != before {
 			t.Errorf("upstream saw %d requests for an invalid call, want none", n-before)
 		}
 	})
 
 	t.Run("shop lists every visible operation", func(t *testing.T) {
-		sc := mcpClient(t, s.URL()+"/shop/mcp", shopTok, sessionVersion, false)
-		got := listToolNames(t, sc)
+		sc := mcptest.Connect(t, s.URL()+"/shop/mcp", &mcptest.Options{Token: shopTok, Version: sessionVersion})
+		got := mcptest.ToolNames(t, sc)
 		slices.Sort(got)
 		want := []string{"createOrder", "getOrderStatus", "getProduct", "listProducts", "paymentWebhook"}
 		if !slices.Equal(got, want) {
 			t.Errorf("shop tools/list = %v, want %v (streamEvents is x-jelou-mcp: false)", got, want)
 		}
-		res := callTool(t, sc, "getProduct", map[string]any{"product-id": "p-100"})
+		res := mcptest.CallTool(t, sc, "getProduct", map[string]any{"product-id": "p-100"})
 		if res.IsError || !strings.Contains(structured(t, res), `"p-100"`) {
 			t.Errorf("getProduct(p-100) = isError %v, structuredContent %s", res.IsError, structured(t, res))
 		}
@@ -95,16 +99,16 @@ func TestMCPTools(t *testing.T) {
 			t.Errorf("stateless tools/call answered Mcp-Session-Id %q, want none", id)
 		}
 		// mcp-go's client negotiates the stateless revision by default.
-		mc := mcpClient(t, url, balTok, "", false)
-		if res := callTool(t, mc, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || res.StructuredContent == nil {
-			t.Errorf("default client getBalance = isError %v, text %q", res.IsError, resultText(res))
+		mc := mcptest.Connect(t, url, &mcptest.Options{Token: balTok})
+		if res := mcptest.CallTool(t, mc, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || res.StructuredContent == nil {
+			t.Errorf("default client getBalance = isError %v, text %q", res.IsError, mcptest.Text(res))
 		}
 	})
 }
 
 func TestMCPSessionRules(t *testing.T) {
 	s := startServer(t)
-	bal := newRecorder(t)
+	bal := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, s.db, "balance", bal.URL)
 	other := tokenPattern.FindString(mustCLI(t, s.db, "tokens", "create", "balance", "--name", "other").stdout)
 	url := s.URL() + "/balance/mcp"
@@ -163,14 +167,14 @@ func TestMCPSessionRules(t *testing.T) {
 	}
 
 	t.Run("revoked through the CLI", func(t *testing.T) {
-		c := mcpClient(t, url, other, sessionVersion, false)
+		c := mcptest.Connect(t, url, &mcptest.Options{Token: other, Version: sessionVersion})
 		sid := c.GetSessionId()
 		// An open GET stream of that session must end too.
 		streamEnded := openStream(t, url, other, sid)
 		otherID := tokenID(t, s.db, "balance", "other")
 		mustCLI(t, s.db, "tokens", "revoke", "balance", otherID, "-y")
 		revoked := time.Now()
-		if !eventually(time.Second, func() bool {
+		if !jfntest.Poll(time.Second, func() bool {
 			code, _ := use(other, sid)
 			return code == http.StatusUnauthorized
 		}) {
@@ -226,7 +230,7 @@ func openStream(t *testing.T, url, token, session string) <-chan struct{} {
 // the gateway's own loopback origin still passes.
 func TestMCPDNSRebinding(t *testing.T) {
 	s := startServer(t)
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	deployed(t, s.db, "open", up.URL, "--public")
 	s.waitFunctions(t, "open")
 	s.waitHealthy(t, "open")
@@ -247,7 +251,7 @@ func TestMCPDNSRebinding(t *testing.T) {
 
 func TestMCPOff(t *testing.T) {
 	s := startServer(t)
-	bal := newRecorder(t)
+	bal := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, s.db, "quiet", bal.URL, "--no-mcp")
 	s.waitFunctions(t, "quiet")
 	url := s.URL() + "/quiet/mcp"
@@ -263,19 +267,17 @@ func TestMCPOff(t *testing.T) {
 
 	// Turning it back on serves it.
 	mustCLI(t, s.db, "deploy", "quiet", "--no-mcp=false")
-	if !eventually(5*time.Second, func() bool {
+	jfntest.Eventually(t, 5*time.Second, "/mcp answers 200 after 'deploy --no-mcp=false'", func() bool {
 		code, _, _ := stateless(tok, "tools/list", "", nil).do(t, url)
 		return code == http.StatusOK
-	}) {
-		t.Errorf("/mcp never answered 200 after 'deploy --no-mcp=false'")
-	}
+	})
 }
 
 // TestCloseEndsMCPStreams: an open GET stream does not hold a stopping server for its whole
 // shutdown timeout, and its session stays in the store for another server.
 func TestCloseEndsMCPStreams(t *testing.T) {
 	db := t.TempDir() + "/jfn.db"
-	up := newRecorder(t)
+	up := jfntest.NewUpstream(t, balance.Handler())
 	tok := deployed(t, db, "balance", up.URL)
 	s := startServerOn(t, db, nil, "--shutdown-timeout", "10s")
 	s.waitFunctions(t, "balance")

@@ -1,13 +1,12 @@
 package main
 
-// Helpers for the MCP end-to-end tests: servers on a given store, the mcp-go client pinned to
-// a session-based revision, and raw /mcp requests for the status-code rules.
+// Helpers for the MCP end-to-end tests: servers on a given store, the revisions the tests
+// pin, and raw /mcp requests for the status-code rules (mcptest holds the mcp-go client).
 
 import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,12 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/auth"
 	"github.com/jfnhq/jfn/examples/shop"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 )
 
@@ -30,9 +28,6 @@ const sessionVersion = "2025-06-18"
 
 // statelessVersion is the stateless revision.
 const statelessVersion = "2026-07-28"
-
-// quietLog silences the mcp-go client's own logging.
-var quietLog = slog.New(slog.DiscardHandler)
 
 // startServerOn starts 'jfn serve' in-process on 127.0.0.1:0 with the store db (a SQLite
 // path or a postgres:// URL). tune, when set, adjusts the configuration before Open.
@@ -44,7 +39,7 @@ func startServerOn(t testing.TB, db string, tune func(*server.Config), flags ...
 	if err != nil {
 		t.Fatalf("parseServeConfig: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &jfntest.SyncBuffer{}
 	if tune != nil {
 		tune(&cfg)
 	}
@@ -73,91 +68,13 @@ func shopUpstream(t *testing.T) *httptest.Server {
 // 200), so that its MCP tools are in place.
 func (s *testServer) waitHealthy(t testing.TB, name string) {
 	t.Helper()
-	if !eventually(5*time.Second, func() bool {
+	if !jfntest.Poll(5*time.Second, func() bool {
 		code, _, _ := call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")
 		return code == http.StatusOK
 	}) {
 		_, _, body := call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")
 		t.Fatalf("%s/__health never answered 200 within 5 s; last body %s", name, body)
 	}
-}
-
-// mcpClient starts an mcp-go client on url with token, pinned to sessionVersion (or the
-// client's default revision when version is ""), and initializes it. listen opens the GET
-// stream for server notifications.
-func mcpClient(t *testing.T, url, token, version string, listen bool) *client.Client {
-	t.Helper()
-	opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(quietLog)}
-	if token != "" {
-		opts = append(opts, transport.WithHTTPHeaders(map[string]string{auth.Header: token}))
-	}
-	if listen {
-		opts = append(opts, transport.WithContinuousListening())
-	}
-	tr, err := transport.NewStreamableHTTP(url, opts...)
-	if err != nil {
-		t.Fatalf("NewStreamableHTTP(%s): %v", url, err)
-	}
-	var copts []client.ClientOption
-	if version != "" {
-		copts = append(copts, client.WithProtocolVersion(version))
-	}
-	c := client.NewClient(tr, copts...)
-	// Start's context must outlive this function: it carries the client's GET stream.
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ProtocolVersion: version,
-		ClientInfo:      mcp.Implementation{Name: "jfn-e2e", Version: "1"},
-	}})
-	if err != nil {
-		t.Fatalf("Initialize on %s: %v", url, err)
-	}
-	if version != "" && res.ProtocolVersion != version {
-		t.Fatalf("Initialize on %s negotiated %q, want %q", url, res.ProtocolVersion, version)
-	}
-	return c
-}
-
-func listToolNames(t *testing.T, c *client.Client) []string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatalf("tools/list: %v", err)
-	}
-	names := make([]string, len(res.Tools))
-	for i, tool := range res.Tools {
-		names[i] = tool.Name
-	}
-	return names
-}
-
-func callTool(t *testing.T, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
-	if err != nil {
-		t.Fatalf("tools/call %s: %v", name, err)
-	}
-	return res
-}
-
-// resultText joins the text blocks of a tool result.
-func resultText(res *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String()
 }
 
 // structured returns a tool result's structuredContent re-encoded as JSON.
@@ -247,8 +164,10 @@ func stateless(token, method, name string, params map[string]any) mcpRequest {
 // toolsList is a tools/list request body.
 func toolsList() string { return rpc("tools/list", map[string]any{}) }
 
-// openRawSession initializes a session with raw requests and returns its id.
-func openRawSession(t *testing.T, url, token string) string {
+// initializeOnly opens a session with a bare initialize and returns its id: unlike
+// openRawSession it sends no notifications/initialized, so the session has seen no request
+// after initialize.
+func initializeOnly(t *testing.T, url, token string) string {
 	t.Helper()
 	code, hdr, body := mcpRequest{method: "POST", token: token, body: rpc("initialize", map[string]any{
 		"protocolVersion": sessionVersion, "capabilities": map[string]any{},
@@ -258,7 +177,14 @@ func openRawSession(t *testing.T, url, token string) string {
 	if code != http.StatusOK || id == "" {
 		t.Fatalf("initialize on %s = %d (session %q) %s, want 200 with a session id", url, code, id, body)
 	}
-	code, _, body = mcpRequest{method: "POST", token: token, session: id, version: sessionVersion,
+	return id
+}
+
+// openRawSession initializes a session with raw requests and returns its id.
+func openRawSession(t *testing.T, url, token string) string {
+	t.Helper()
+	id := initializeOnly(t, url, token)
+	code, _, body := mcpRequest{method: "POST", token: token, session: id, version: sessionVersion,
 		body: `{"jsonrpc":"2.0","method":"notifications/initialized"}`}.do(t, url)
 	if code != http.StatusAccepted {
 		t.Fatalf("notifications/initialized on %s = %d %s, want 202", url, code, body)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jfnhq/jfn/examples/shop"
 	"github.com/jfnhq/jfn/internal/corpustest"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
 )
@@ -72,12 +73,10 @@ func BenchmarkLargestDocument(b *testing.B) {
 		name := fmt.Sprintf("big%d", i)
 		start := time.Now()
 		deployed(b, s.db, name, up.URL)
-		if !eventually(30*time.Second, func() bool {
+		jfntest.Eventually(b, 30*time.Second, name+": /__health answers 200", func() bool {
 			code, _, _ := call(b, "GET", s.URL()+"/"+name+"/__health", nil, "")
 			return code == http.StatusOK
-		}) {
-			b.Fatalf("%s: /__health not 200 within 30 s", name)
-		}
+		})
 		ready += time.Since(start)
 	}
 	heap := float64(heapAfterGC()-before) / float64(b.N)
@@ -109,12 +108,10 @@ func BenchmarkThousandFunctions(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		if !eventually(120*time.Second, func() bool {
+		jfntest.Eventually(b, 120*time.Second, "/readyz answers 200", func() bool {
 			code, _, _ := call(b, "GET", "http://"+s.AdminAddr()+"/readyz", nil, "")
 			return code == http.StatusOK
-		}) {
-			b.Fatal("not ready within 120 s")
-		}
+		})
 		loaded := time.Since(start)
 		heap := float64(heapAfterGC() - before)
 
@@ -124,12 +121,10 @@ func BenchmarkThousandFunctions(b *testing.B) {
 			b.Fatal(err)
 		}
 		created := time.Now()
-		if !eventually(10*time.Second, func() bool {
+		jfntest.Eventually(b, 10*time.Second, "a new token is accepted", func() bool {
 			code, _, _ := call(b, "GET", s.URL()+"/shop500/products", tokenHeader(secret), "")
 			return code == http.StatusOK
-		}) {
-			b.Fatal("a new token was not accepted within 10 s")
-		}
+		})
 		accepted := time.Since(created)
 		_ = st.Close()
 

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // closedURL returns an http URL on 127.0.0.1 where nothing listens.
@@ -40,18 +43,18 @@ func TestFailedToolCallLogHasNoQuery(t *testing.T) {
 	s.waitHealthy(t, "search")
 	s.waitToken(t, s.URL()+"/search/mcp", tok)
 
-	c := mcpClient(t, s.URL()+"/search/mcp", tok, sessionVersion, false)
-	res := callTool(t, c, "search", map[string]any{"api_key": secret})
+	c := mcptest.Connect(t, s.URL()+"/search/mcp", &mcptest.Options{Token: tok, Version: sessionVersion})
+	res := mcptest.CallTool(t, c, "search", map[string]any{"api_key": secret})
 	if !res.IsError {
-		t.Fatalf("tools/call search on a closed port: not isError, text %q", resultText(res))
+		t.Fatalf("tools/call search on a closed port: not isError, text %q", mcptest.Text(res))
 	}
-	if !eventually(2*time.Second, func() bool { return strings.Contains(s.log.String(), "upstream unreachable") }) {
+	if !jfntest.Poll(2*time.Second, func() bool { return strings.Contains(s.log.String(), "upstream unreachable") }) {
 		t.Fatalf("no failed tool call in the log:\n%s", s.log.String())
 	}
 	if logs := s.log.String(); strings.Contains(logs, secret) || strings.Contains(logs, "api_key=") {
 		t.Errorf("the log shows the tool call's query:\n%s", logs)
 	}
-	if txt := resultText(res); strings.Contains(txt, secret) {
+	if txt := mcptest.Text(res); strings.Contains(txt, secret) {
 		t.Errorf("the tool result shows the query: %q", txt)
 	}
 }

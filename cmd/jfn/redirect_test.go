@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
 
 // TestDocumentFetchRedirectsStayOnHost: an OpenAPI document fetch follows at most 3
@@ -44,7 +46,7 @@ func TestDocumentFetchRedirectsStayOnHost(t *testing.T) {
 	} {
 		var code int
 		var body string
-		eventually(5*time.Second, func() bool {
+		jfntest.Poll(5*time.Second, func() bool {
 			code, _, body = call(t, "GET", s.URL()+"/"+name+"/__health", nil, "")
 			return code != http.StatusServiceUnavailable || strings.Contains(body, "redirected")
 		})

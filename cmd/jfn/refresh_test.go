@@ -13,7 +13,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // docUpstream is examples/balance with an OpenAPI document the test can change or break.
@@ -79,7 +81,7 @@ func TestFunctionsRefresh(t *testing.T) {
 	url := s.URL() + "/balance/mcp"
 	s.waitToken(t, url, tok)
 
-	c := mcpClient(t, url, tok, sessionVersion, true)
+	c := mcptest.Connect(t, url, &mcptest.Options{Token: tok, Version: sessionVersion, Listen: true})
 	changed := make(chan struct{}, 1)
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
 		if n.Method == string(mcp.MethodNotificationToolsListChanged) {
@@ -117,8 +119,8 @@ func TestFunctionsRefresh(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Errorf("no notifications/tools/list_changed within 5 s of 'functions refresh'")
 	}
-	if !eventually(5*time.Second, func() bool { return slices.Equal(listToolNames(t, c), []string{"getBalance", "ping"}) }) {
-		t.Errorf("tools/list after 'functions refresh' = %v, want [getBalance ping]", listToolNames(t, c))
+	if !jfntest.Poll(5*time.Second, func() bool { return slices.Equal(mcptest.ToolNames(t, c), []string{"getBalance", "ping"}) }) {
+		t.Errorf("tools/list after 'functions refresh' = %v, want [getBalance ping]", mcptest.ToolNames(t, c))
 	}
 
 	// A broken document: one line on stderr, exit 1; JSON still describes it. The server keeps
@@ -135,7 +137,7 @@ func TestFunctionsRefresh(t *testing.T) {
 		t.Errorf("functions refresh --json (broken document) = exit %d, %s; want 1 with status error", r.code, r.stdout)
 	}
 	time.Sleep(500 * time.Millisecond) // the server's own fetch of the broken document
-	if got := listToolNames(t, c); !slices.Equal(got, []string{"getBalance", "ping"}) {
+	if got := mcptest.ToolNames(t, c); !slices.Equal(got, []string{"getBalance", "ping"}) {
 		t.Errorf("tools/list after a failed refresh = %v, want the last good tools", got)
 	}
 
@@ -196,7 +198,7 @@ func TestDocumentPathUnderUpstream(t *testing.T) {
 	}
 
 	s.waitFunctions(t, "balance")
-	if !eventually(5*time.Second, func() bool {
+	if !jfntest.Poll(5*time.Second, func() bool {
 		code, _, _ := call(t, "GET", s.URL()+"/balance/openapi.json", nil, "")
 		return code == http.StatusOK
 	}) {

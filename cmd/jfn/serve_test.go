@@ -11,33 +11,42 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 )
 
 // background runs the CLI in a goroutine until ctx ends and returns its stdout, stderr and
 // a channel with its exit code.
-func background(ctx context.Context, getenv func(string) string, args ...string) (*syncBuffer, *syncBuffer, <-chan int) {
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+func background(ctx context.Context, getenv func(string) string, args ...string) (*jfntest.SyncBuffer, *jfntest.SyncBuffer, <-chan int) {
+	stdout, stderr := &jfntest.SyncBuffer{}, &jfntest.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, strings.NewReader(""), stdout, stderr, getenv) }()
 	return stdout, stderr, done
 }
 
-func waitFor(t *testing.T, what string, buf *syncBuffer, done <-chan int, pattern *regexp.Regexp) []string {
+// waitFor returns the first match of pattern in buf, where the command that sends its exit
+// code on done prints; it fails the test when the command exits first or 15 s pass.
+func waitFor(t *testing.T, what string, buf *jfntest.SyncBuffer, done <-chan int, pattern *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		if m := pattern.FindStringSubmatch(buf.String()); m != nil {
-			return m
+	var m []string
+	code, exited := 0, false
+	if !jfntest.Poll(15*time.Second, func() bool {
+		if m = pattern.FindStringSubmatch(buf.String()); m != nil {
+			return true
 		}
 		select {
-		case code := <-done:
-			t.Fatalf("%s exited %d before printing %v:\n%s", what, code, pattern, buf)
-		case <-deadline:
-			t.Fatalf("%s did not print %v:\n%s", what, pattern, buf)
-		case <-time.After(20 * time.Millisecond):
+		case code = <-done:
+			exited = true
+		default:
 		}
+		return exited
+	}) {
+		t.Fatalf("%s did not print %v:\n%s", what, pattern, buf)
 	}
+	if exited {
+		t.Fatalf("%s exited %d before printing %v:\n%s", what, code, pattern, buf)
+	}
+	return m
 }
 
 func waitExit(t *testing.T, what string, done <-chan int) int {
@@ -94,7 +103,7 @@ func TestServeBusyPort(t *testing.T) {
 	defer ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr jfntest.SyncBuffer
 	code := run(ctx, []string{"serve", "--listen", ln.Addr().String(), "--admin-listen", "127.0.0.1:0"},
 		strings.NewReader(""), &stdout, &stderr, mapEnv("JFN_DB", t.TempDir()+"/jfn.db"))
 	if code != 1 || !strings.Contains(stderr.String(), "cannot listen on "+ln.Addr().String()) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/examples/balance"
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 var secretPattern = regexp.MustCompile(`jfn_ss_[A-Za-z0-9]{43}`)
@@ -27,7 +29,7 @@ func TestSignedCallsAndRotation(t *testing.T) {
 	first := signingSecret(t, s.db, "jobs")
 	s.waitHealthy(t, "jobs")
 	s.waitToken(t, s.URL()+"/jobs/job", tok)
-	c := mcpClient(t, s.URL()+"/jobs/mcp", tok, "", false)
+	c := mcptest.Connect(t, s.URL()+"/jobs/mcp", &mcptest.Options{Token: tok})
 
 	// check sends one proxied call and one MCP tool call, waits for a cron run, and returns
 	// each one's verification against the upstream's secrets.
@@ -39,8 +41,8 @@ func TestSignedCallsAndRotation(t *testing.T) {
 		if code, _, resp := call(t, "POST", s.URL()+"/jobs/job", tokenHeader(tok), body); code != 200 {
 			t.Fatalf("%s: proxied POST = %d %s", what, code, resp)
 		}
-		if res := callTool(t, c, "runJob", map[string]any{"k": what}); res.IsError {
-			t.Fatalf("%s: tools/call runJob is an error: %s", what, resultText(res))
+		if res := mcptest.CallTool(t, c, "runJob", map[string]any{"k": what}); res.IsError {
+			t.Fatalf("%s: tools/call runJob is an error: %s", what, mcptest.Text(res))
 		}
 		up.waitNamed(t, "tick", before+1, 3*time.Second)
 		got := map[string][]bool{}
@@ -72,16 +74,14 @@ func TestSignedCallsAndRotation(t *testing.T) {
 		t.Errorf("functions info --show-secret after rotation = a different secret than rotate-secret printed")
 	}
 	// The server picks the rotation up through the change feed within a second.
-	if !eventually(2*time.Second, func() bool {
+	jfntest.Eventually(t, 2*time.Second, "the server signs with the rotated secret", func() bool {
 		up.set("", second)
 		call(t, "POST", s.URL()+"/jobs/job", tokenHeader(tok), "{}")
 		up.mu.Lock()
 		defer up.mu.Unlock()
 		v := up.calls[len(up.calls)-1].verified
 		return len(v) == 1 && v[0]
-	}) {
-		t.Fatalf("the server did not sign with the rotated secret within 2 s")
-	}
+	})
 	check("during the grace period", []string{second, first}, []bool{true, true})
 
 	r = mustCLI(t, s.db, "functions", "rotate-secret", "jobs", "--grace", "0", "-y", "--json")
@@ -94,16 +94,14 @@ func TestSignedCallsAndRotation(t *testing.T) {
 	if out["previous_expires_at"] != nil || !secretPattern.MatchString(third) {
 		t.Errorf("rotate-secret --grace 0 --json = %s, want a new secret and previous_expires_at null", r.stdout)
 	}
-	if !eventually(2*time.Second, func() bool {
+	jfntest.Eventually(t, 2*time.Second, "the server signs with the third secret", func() bool {
 		up.set("", third)
 		call(t, "POST", s.URL()+"/jobs/job", tokenHeader(tok), "{}")
 		up.mu.Lock()
 		defer up.mu.Unlock()
 		v := up.calls[len(up.calls)-1].verified
 		return len(v) == 1 && v[0]
-	}) {
-		t.Fatalf("the server did not sign with the third secret within 2 s")
-	}
+	})
 	check("after a rotation without grace", []string{third, second}, []bool{true, false})
 
 	// Text 'functions info' hides the secret unless asked.
@@ -142,8 +140,8 @@ func TestExampleVerifiesGateway(t *testing.T) {
 	if code, _, resp := call(t, "POST", s.URL()+"/balance/", tokenHeader(tok), body); code != http.StatusOK || !strings.Contains(resp, "125.5") {
 		t.Errorf("POST through the gateway = %d %s, want 200 with the balance", code, resp)
 	}
-	c := mcpClient(t, s.URL()+"/balance/mcp", tok, "", false)
-	if res := callTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || !strings.Contains(resultText(res), "125.5") {
-		t.Errorf("tools/call getBalance through the gateway = %s, want the balance", resultText(res))
+	c := mcptest.Connect(t, s.URL()+"/balance/mcp", &mcptest.Options{Token: tok})
+	if res := mcptest.CallTool(t, c, "getBalance", map[string]any{"phone": "+593987654321"}); res.IsError || !strings.Contains(mcptest.Text(res), "125.5") {
+		t.Errorf("tools/call getBalance through the gateway = %s, want the balance", mcptest.Text(res))
 	}
 }

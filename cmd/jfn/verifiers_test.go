@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 )
 
 // signedRequest is one request an upstream received from the gateway, as raw as Go gives it.
@@ -30,41 +30,33 @@ type signedRequest struct {
 	body      []byte
 }
 
-// signedUpstream serves a document at any path ending in /openapi.json and records every
-// other request.
-type signedUpstream struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []signedRequest
-}
-
-func newSignedUpstream(t *testing.T, doc string) *signedUpstream {
-	u := &signedUpstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// newSignedUpstream starts an upstream that serves doc at any path ending in
+// /openapi.json and answers every other request with {"ok":true}.
+func newSignedUpstream(t *testing.T, doc string) *jfntest.Upstream {
+	return jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "/openapi.json") {
-			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, doc)
 			return
 		}
-		body, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.seen = append(u.seen, signedRequest{
-			function: r.Header.Get("X-Jelou-Function"), trigger: r.Header.Get("X-Jelou-Trigger"),
-			method: r.Method, target: r.RequestURI, requestID: r.Header.Get("X-Request-Id"),
-			header: r.Header.Get(auth.SignatureHeader), body: body,
-		})
-		u.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
 	}))
-	t.Cleanup(u.Close)
-	return u
 }
 
-func (u *signedUpstream) requests() []signedRequest {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]signedRequest(nil), u.seen...)
+// signedRequests returns the requests up received other than for its document.
+func signedRequests(up *jfntest.Upstream) []signedRequest {
+	var out []signedRequest
+	for _, r := range up.Requests() {
+		if strings.HasSuffix(r.Path, "/openapi.json") {
+			continue
+		}
+		out = append(out, signedRequest{
+			function: r.Header.Get("X-Jelou-Function"), trigger: r.Header.Get("X-Jelou-Trigger"),
+			method: r.Method, target: r.RequestURI, requestID: r.Header.Get("X-Request-Id"),
+			header: r.Header.Get(auth.SignatureHeader), body: r.Body,
+		})
+	}
+	return out
 }
 
 const verifierDoc = `{"openapi":"3.1.0","info":{"title":"signed","version":"1"},"paths":{
@@ -137,7 +129,7 @@ func TestReadmeVerifiersAcceptGatewayTraffic(t *testing.T) {
 			t.Fatalf("%s %s = %d %s, want 200", p.method, p.path, code, resp)
 		}
 	}
-	c := mcpClient(t, s.URL()+"/based/mcp", tokBase, "", false)
+	c := mcptest.Connect(t, s.URL()+"/based/mcp", &mcptest.Options{Token: tokBase})
 	for _, tc := range []struct {
 		tool string
 		args map[string]any
@@ -145,22 +137,20 @@ func TestReadmeVerifiersAcceptGatewayTraffic(t *testing.T) {
 		{"getItem", map[string]any{"id": "a/b c", "q": "x y&z"}},
 		{"runJob", map[string]any{"k": "from mcp"}},
 	} {
-		if res := callTool(t, c, tc.tool, tc.args); res.IsError {
-			t.Fatalf("tools/call %s = isError: %s", tc.tool, resultText(res))
+		if res := mcptest.CallTool(t, c, tc.tool, tc.args); res.IsError {
+			t.Fatalf("tools/call %s = isError: %s", tc.tool, mcptest.Text(res))
 		}
 	}
 	var reqs []signedRequest
-	if !eventually(5*time.Second, func() bool {
-		reqs = up.requests()
+	jfntest.Eventually(t, 5*time.Second, "a cron run of based reaches the upstream", func() bool {
+		reqs = signedRequests(up)
 		for _, r := range reqs {
 			if r.trigger == "cron" && r.function == "based" {
 				return true
 			}
 		}
 		return false
-	}) {
-		t.Fatalf("no cron run of based reached the upstream within 5 s")
-	}
+	})
 
 	// What the upstream received is what the callers sent, under the base path.
 	targets := map[string]bool{}

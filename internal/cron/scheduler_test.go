@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -132,17 +133,11 @@ func doc(t *testing.T, cron string) *openapi.Spec {
 // waitCalls waits until the upstream has n calls of schedule name.
 func (f *fixture) waitCalls(t *testing.T, name string, n int, within time.Duration) []call {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		calls := f.up.byName(name)
-		if len(calls) >= n {
-			return calls
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("schedule %q: %d calls within %v, want at least %d", name, len(calls), within, n)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var calls []call
+	if !jfntest.Poll(within, func() bool { calls = f.up.byName(name); return len(calls) >= n }) {
+		t.Fatalf("schedule %q: %d calls within %v, want at least %d", name, len(calls), within, n)
 	}
+	return calls
 }
 
 func TestFiresWithHeadersAndSignature(t *testing.T) {
@@ -189,23 +184,19 @@ func TestFiresWithHeadersAndSignature(t *testing.T) {
 		t.Errorf("VerifyMessage(%s replayed to %s) = nil, want an error", c.msg.Target, replay.Target)
 	}
 	// The run log records the runs.
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		runs, err := f.st.ListCronRuns(t.Context(), "probe", store.CronRunQuery{State: store.CronOK})
+	var runs []store.CronRun
+	if !jfntest.Poll(3*time.Second, func() bool {
+		var err error
+		runs, err = f.st.ListCronRuns(t.Context(), "probe", store.CronRunQuery{State: store.CronOK})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(runs) >= 2 {
-			r := runs[0]
-			if r.Schedule != "tick" || r.Status != 200 || r.Expression != "@every 1s" || r.Error != "" {
-				t.Errorf("run log entry = %+v, want tick, 200, @every 1s, no error", r)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run log has %d OK runs, want at least 2", len(runs))
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(runs) >= 2
+	}) {
+		t.Fatalf("run log has %d OK runs, want at least 2", len(runs))
+	}
+	if r := runs[0]; r.Schedule != "tick" || r.Status != 200 || r.Expression != "@every 1s" || r.Error != "" {
+		t.Errorf("run log entry = %+v, want tick, 200, @every 1s, no error", r)
 	}
 	select {
 	case got := <-f.obs:
@@ -283,38 +274,31 @@ func TestFailedRunsRecorded(t *testing.T) {
 	slow.Timeout = 300 * time.Millisecond
 	f.sched.Sync(slow, doc(t, `[{"expression":"@every 1s","name":"slow"}]`))
 	f.waitCalls(t, "slow", 1, 5*time.Second)
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		runs, _ := f.st.ListCronRuns(t.Context(), "probe", store.CronRunQuery{State: store.CronError})
-		if len(runs) > 0 && runs[0].Schedule == "slow" {
-			if !strings.Contains(runs[0].Error, "did not answer within 300ms") || runs[0].Status != 0 {
-				t.Errorf("timed-out run = status %d, error %q; want 0 and a timeout sentence", runs[0].Status, runs[0].Error)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no ERROR run for the slow schedule")
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !jfntest.Poll(3*time.Second, func() bool {
+		runs, _ = f.st.ListCronRuns(t.Context(), "probe", store.CronRunQuery{State: store.CronError})
+		return len(runs) > 0 && runs[0].Schedule == "slow"
+	}) {
+		t.Fatalf("no ERROR run for the slow schedule")
+	}
+	if !strings.Contains(runs[0].Error, "did not answer within 300ms") || runs[0].Status != 0 {
+		t.Errorf("timed-out run = status %d, error %q; want 0 and a timeout sentence", runs[0].Status, runs[0].Error)
 	}
 }
 
 func waitRuns(t *testing.T, st store.CronRuns, state string, n int) []store.CronRun {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		runs, err := st.ListCronRuns(context.Background(), "probe", store.CronRunQuery{State: state})
+	var runs []store.CronRun
+	if !jfntest.Poll(5*time.Second, func() bool {
+		var err error
+		runs, err = st.ListCronRuns(context.Background(), "probe", store.CronRunQuery{State: state})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(runs) >= n {
-			return runs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d runs in state %s, want %d", len(runs), state, n)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(runs) >= n
+	}) {
+		t.Fatalf("%d runs in state %s, want %d", len(runs), state, n)
 	}
+	return runs
 }
 
 // TestTwoSchedulersOneStore is two servers sharing a SQLite file: each fire time runs once.

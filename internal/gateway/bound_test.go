@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -28,7 +29,7 @@ func TestSignatureBoundToRequest(t *testing.T) {
 	})
 	h.start(nil)
 
-	send := func(method, path, body string) seen {
+	send := func(method, path, body string) jfntest.Request {
 		t.Helper()
 		var rd io.Reader
 		if body != "" {
@@ -41,20 +42,18 @@ func TestSignatureBoundToRequest(t *testing.T) {
 		// The request the upstream received under the id the gateway answered with (the
 		// upstream also serves document fetches meanwhile).
 		id := resp.Header.Get("X-Request-Id")
-		up.mu.Lock()
-		defer up.mu.Unlock()
-		for _, r := range up.reqs {
+		for _, r := range up.Requests() {
 			if id != "" && r.Header.Get("X-Request-Id") == id {
 				return r
 			}
 		}
 		t.Fatalf("%s %s: the upstream received no request with X-Request-Id %q", method, path, id)
-		return seen{}
+		return jfntest.Request{}
 	}
 
 	// Two empty-body requests within one second: before signatures were bound to the
 	// request, both carried the same value.
-	var a, b seen
+	var a, b jfntest.Request
 	for i := 0; i < 5; i++ {
 		a, b = send("GET", "/shop/a", ""), send("GET", "/shop/b", "")
 		if tsOf(t, a) == tsOf(t, b) {
@@ -143,7 +142,7 @@ func signatureFields(header string) (ts string, v2, v1 []string) {
 	return ts, v2, v1
 }
 
-func tsOf(t *testing.T, r seen) string {
+func tsOf(t *testing.T, r jfntest.Request) string {
 	t.Helper()
 	ts, _, _ := signatureFields(r.Header.Get(auth.SignatureHeader))
 	if ts == "" {
@@ -166,7 +165,7 @@ func TestSignatureCompatV1(t *testing.T) {
 	if resp, text := h.do("POST", "/shop/orders?id=1", nil, strings.NewReader(body)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /shop/orders = %d %s, want 200", resp.StatusCode, text)
 	}
-	r := up.last(t)
+	r := up.LastCall(t)
 	header := r.Header.Get(auth.SignatureHeader)
 	ts, v2, v1 := signatureFields(header)
 	mac := hmac.New(sha256.New, []byte(secret))
@@ -176,7 +175,7 @@ func TestSignatureCompatV1(t *testing.T) {
 	if want := "t=" + ts + ",v2=" + wantV2 + ",v1=" + wantV1; header != want || len(v2) != 1 || len(v1) != 1 {
 		t.Errorf("X-Jelou-Signature = %q, want %q (v2 first, then v1)", header, want)
 	}
-	if err := auth.VerifySignature(secret, r.request(), r.Body, 0); err != nil {
+	if err := auth.VerifySignature(secret, r.HTTPRequest(), r.Body, 0); err != nil {
 		t.Errorf("VerifySignature(v2 and v1) = %v, want nil", err)
 	}
 }

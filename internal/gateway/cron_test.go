@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -50,17 +51,17 @@ func TestCronHook(t *testing.T) {
 	h.deploy("balance", up, nil)
 	rec := &cronRecorder{}
 	h.start(func(o *Options) { o.Cron = rec })
-	eventually(t, 2*time.Second, "Sync with the loaded document", func() bool { return rec.last() == "sync balance balance" })
+	jfntest.Eventually(t, 2*time.Second, "Sync with the loaded document", func() bool { return rec.last() == "sync balance balance" })
 
 	up.setDoc(strings.Replace(defineDoc, `"title":"balance"`, `"title":"balance v2"`, 1))
 	f, _ := h.store.GetFunction(context.Background(), "balance")
 	if _, err := h.store.PutFunction(context.Background(), f); err != nil { // a refresh: the document is fetched again
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, "Sync with the changed document", func() bool { return rec.last() == "sync balance balance v2" })
+	jfntest.Eventually(t, 2*time.Second, "Sync with the changed document", func() bool { return rec.last() == "sync balance balance v2" })
 
 	if err := h.store.DeleteFunction(context.Background(), "balance"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, "Remove after delete", func() bool { return rec.last() == "remove balance" })
+	jfntest.Eventually(t, 2*time.Second, "Remove after delete", func() bool { return rec.last() == "remove balance" })
 }

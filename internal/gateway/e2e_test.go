@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/rs/zerolog"
 )
@@ -52,7 +53,7 @@ func TestEndToEndSQLite(t *testing.T) {
 	tok, tokID := newToken("shop", time.Time{})
 	expired, _ := newToken("shop", time.Now().Add(-time.Hour))
 
-	logs := &syncBuffer{}
+	logs := &jfntest.SyncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)
 	gw, err := New(ctx, &Options{Store: serverStore, Logger: zerolog.New(logs), PublicURL: "http://" + srv.Listener.Addr().String()})
 	if err != nil {
@@ -77,7 +78,7 @@ func TestEndToEndSQLite(t *testing.T) {
 	within := func(what string, cond func() bool) {
 		t.Helper()
 		start := time.Now()
-		eventually(t, time.Second, what, cond)
+		jfntest.Eventually(t, time.Second, what, cond)
 		t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond))
 	}
 
@@ -90,7 +91,7 @@ func TestEndToEndSQLite(t *testing.T) {
 	if code, _ := do("GET", "/shop/products", expired); code != 401 {
 		t.Errorf("expired token = %d, want 401", code)
 	}
-	if got := shop.last(t); got.Header.Get(auth.Header) != "" || got.Header.Get("X-Jelou-Token-Id") != tokID {
+	if got := shop.LastCall(t); got.Header.Get(auth.Header) != "" || got.Header.Get("X-Jelou-Token-Id") != tokID {
 		t.Errorf("upstream saw token %q id %q, want none and %q", got.Header.Get(auth.Header), got.Header.Get("X-Jelou-Token-Id"), tokID)
 	}
 	if code, body := do("GET", "/shop/__health", ""); code != 200 || !strings.Contains(body, `"mode":"app"`) {
@@ -123,7 +124,7 @@ func TestEndToEndSQLite(t *testing.T) {
 	within("public function routed", func() bool { code, _ := do("POST", "/open/", ""); return code == 200 })
 	// /readyz below needs every function's document loaded once; on a busy machine the new
 	// function's first fetch may still be under way, so wait for it (not timed: no contract).
-	eventually(t, 10*time.Second, "public function's document loaded", func() bool {
+	jfntest.Eventually(t, 10*time.Second, "public function's document loaded", func() bool {
 		code, _ := do("GET", "/open/__health", "")
 		return code == 200
 	})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -76,7 +77,7 @@ func TestHealth(t *testing.T) {
 		t.Errorf("POST /balance/__health = %d Allow %q, want 405 GET, HEAD", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 	// The health check never reaches the upstream beyond the document fetch.
-	if n := define.count(); n != 0 {
+	if n := len(define.Calls()); n != 0 {
 		t.Errorf("upstream received %d requests for /__health, want 0", n)
 	}
 }
@@ -181,14 +182,14 @@ func TestSpecRefresh(t *testing.T) {
 			return resp.StatusCode == status && strings.HasPrefix(body, prefix)
 		}
 	}
-	eventually(t, 3*time.Second, "define mode", healthIs(200, `{"status":"ok","mode":"define"`))
+	jfntest.Eventually(t, 3*time.Second, "define mode", healthIs(200, `{"status":"ok","mode":"define"`))
 	up.setDoc(appDoc)
-	eventually(t, 3*time.Second, "app mode after the document changed", healthIs(200, `{"status":"ok","mode":"app"`))
+	jfntest.Eventually(t, 3*time.Second, "app mode after the document changed", healthIs(200, `{"status":"ok","mode":"app"`))
 
 	// A failing document keeps the last good one for /openapi.json and the public operation,
 	// and shows in /__health.
 	up.setDoc("")
-	eventually(t, 3*time.Second, "health reports the failure", healthIs(503, `{"status":"error"`))
+	jfntest.Eventually(t, 3*time.Second, "health reports the failure", healthIs(503, `{"status":"error"`))
 	if resp, body := h.do(http.MethodGet, "/fn/openapi.json", nil, nil); resp.StatusCode != 200 || !strings.Contains(body, "listProducts") {
 		t.Errorf("GET /fn/openapi.json after a failed refresh = %d %s, want the last good document", resp.StatusCode, body)
 	}
@@ -196,7 +197,7 @@ func TestSpecRefresh(t *testing.T) {
 		t.Errorf("public operation after a failed refresh = %d, want 200", resp.StatusCode)
 	}
 	up.setDoc(appDoc)
-	eventually(t, 5*time.Second, "recovery", healthIs(200, `{"status":"ok","mode":"app"`))
+	jfntest.Eventually(t, 5*time.Second, "recovery", healthIs(200, `{"status":"ok","mode":"app"`))
 }
 
 func TestMaxAge(t *testing.T) {
@@ -277,7 +278,7 @@ func TestMCPRoute(t *testing.T) {
 			rec.path, rec.info.ID, rec.hasInfo, rec.token)
 	}
 	rec.mu.Unlock()
-	eventually(t, 3*time.Second, "MCP handler given the document", func() bool {
+	jfntest.Eventually(t, 3*time.Second, "MCP handler given the document", func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		return len(rec.docs) > 0 && rec.docs[len(rec.docs)-1]
@@ -287,7 +288,7 @@ func TestMCPRoute(t *testing.T) {
 	if resp, body := h.do(http.MethodPost, "/nomcp/mcp", tokenHeader(tok), nil); resp.StatusCode != 404 || body != want {
 		t.Errorf("POST /nomcp/mcp = %d %s, want 404 %s", resp.StatusCode, body, want)
 	}
-	if up.count() != 0 {
+	if len(up.Calls()) != 0 {
 		t.Errorf("/mcp reached the upstream")
 	}
 }

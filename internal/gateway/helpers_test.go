@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -15,74 +14,44 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 	"github.com/rs/zerolog"
 )
 
-// seen is one request as an upstream received it.
-type seen struct {
-	Method     string
-	Path       string // r.URL.Path
-	RequestURI string
-	RawQuery   string
-	Host       string
-	Header     http.Header
-	Body       []byte
-}
-
-// upstream is an httptest function that records what it receives. It serves doc at
-// /openapi.json and answers everything else with handler (200 "ok" when nil).
+// upstream is an httptest function that records every request it receives (document
+// fetches included). It serves doc at /openapi.json and answers everything else with
+// handler (200 "ok" when nil).
 type upstream struct {
-	*httptest.Server
-	mu      sync.Mutex
-	reqs    []seen
-	doc     string
-	docHits int
-	handler http.HandlerFunc
-}
-
-// request rebuilds the request as the upstream's handler saw it, enough for
-// auth.VerifySignature: method, request-target and headers.
-func (s seen) request() *http.Request {
-	return &http.Request{Method: s.Method, RequestURI: s.RequestURI, Header: s.Header}
+	*jfntest.Upstream
+	mu  sync.Mutex
+	doc string
 }
 
 func newUpstream(t *testing.T, doc string, handler http.HandlerFunc) *upstream {
 	t.Helper()
-	u := &upstream{doc: doc, handler: handler}
-	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
-	t.Cleanup(u.Close)
-	return u
-}
-
-func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	u.mu.Lock()
-	u.reqs = append(u.reqs, seen{
-		Method: r.Method, Path: r.URL.Path, RequestURI: r.RequestURI, RawQuery: r.URL.RawQuery,
-		Host: r.Host, Header: r.Header.Clone(), Body: body,
-	})
-	doc := u.doc
-	if r.URL.Path == "/openapi.json" {
-		u.docHits++
-	}
-	u.mu.Unlock()
-	if r.URL.Path == "/openapi.json" && r.Method == http.MethodGet {
-		if doc == "" {
-			http.Error(w, "no document", http.StatusInternalServerError)
+	u := &upstream{doc: doc}
+	u.Upstream = jfntest.NewUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jfntest.DocumentPath && r.Method == http.MethodGet {
+			u.mu.Lock()
+			doc := u.doc
+			u.mu.Unlock()
+			if doc == "" {
+				http.Error(w, "no document", http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, doc)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, doc)
-		return
-	}
-	if u.handler != nil {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		u.handler(w, r)
-		return
-	}
-	_, _ = io.WriteString(w, "ok")
+		if handler != nil {
+			handler(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	return u
 }
 
 func (u *upstream) setDoc(doc string) {
@@ -91,60 +60,15 @@ func (u *upstream) setDoc(doc string) {
 	u.mu.Unlock()
 }
 
-// last returns the last request the upstream received other than the document fetches.
-func (u *upstream) last(t *testing.T) seen {
-	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for i := len(u.reqs) - 1; i >= 0; i-- {
-		if u.reqs[i].Path != "/openapi.json" {
-			return u.reqs[i]
-		}
-	}
-	t.Fatalf("upstream received no request")
-	return seen{}
-}
-
-func (u *upstream) count() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	n := 0
-	for _, r := range u.reqs {
-		if r.Path != "/openapi.json" {
-			n++
-		}
-	}
-	return n
-}
-
-func (u *upstream) docRequests() []seen {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	var out []seen
-	for _, r := range u.reqs {
-		if r.Path == "/openapi.json" {
+// docRequests returns the requests for the document, which Calls leaves out.
+func (u *upstream) docRequests() []jfntest.Request {
+	var out []jfntest.Request
+	for _, r := range u.Requests() {
+		if r.Path == jfntest.DocumentPath {
 			out = append(out, r)
 		}
 	}
 	return out
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // harness runs a Gateway over a fakeStore behind an httptest server.
@@ -153,7 +77,7 @@ type harness struct {
 	store  *fakeStore
 	gw     *Gateway
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *jfntest.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 
@@ -162,7 +86,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T) *harness {
-	return &harness{t: t, store: newFakeStore(), logs: &syncBuffer{}}
+	return &harness{t: t, store: newFakeStore(), logs: &jfntest.SyncBuffer{}}
 }
 
 // deploy stores a function for up and returns a fresh token for it.
@@ -267,18 +191,6 @@ func doRequest(t *testing.T, srv *httptest.Server, method, path string, header h
 // tokenHeader returns a header carrying tok in X-Jelou-Token.
 func tokenHeader(tok string) http.Header {
 	return http.Header{"X-Jelou-Token": {tok}}
-}
-
-// eventually retries cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s", what, timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // Documents used by the tests.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -23,16 +24,16 @@ func TestIndexReloadOnWatch(t *testing.T) {
 	// A token created while the server runs works within a second.
 	tok, id := h.store.addToken(t, "balance", time.Time{})
 	created := time.Now()
-	eventually(t, time.Second, "new token accepted", func() bool { return status(tok) == 200 })
+	jfntest.Eventually(t, time.Second, "new token accepted", func() bool { return status(tok) == 200 })
 	t.Logf("token accepted %s after creation", time.Since(created))
 
 	// A revoked one is refused within a second; another token of the function still works.
 	other, _ := h.store.addToken(t, "balance", time.Time{})
-	eventually(t, time.Second, "second token accepted", func() bool { return status(other) == 200 })
+	jfntest.Eventually(t, time.Second, "second token accepted", func() bool { return status(other) == 200 })
 	if _, err := h.store.RevokeToken(context.Background(), "balance", id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "revoked token refused", func() bool { return status(tok) == 401 })
+	jfntest.Eventually(t, time.Second, "revoked token refused", func() bool { return status(tok) == 401 })
 	if got := status(other); got != 200 {
 		t.Errorf("the other token after a revocation = %d, want 200", got)
 	}
@@ -40,14 +41,14 @@ func TestIndexReloadOnWatch(t *testing.T) {
 	// A function deployed while the server runs is routed within a second; a deleted one is gone.
 	up2 := newUpstream(t, defineDoc, nil)
 	tok2 := h.deploy("late", up2, nil)
-	eventually(t, time.Second, "late function routed", func() bool {
+	jfntest.Eventually(t, time.Second, "late function routed", func() bool {
 		resp, _ := h.do(http.MethodGet, "/late/x", tokenHeader(tok2), nil)
 		return resp.StatusCode == 200
 	})
 	if err := h.store.DeleteFunction(context.Background(), "late"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "deleted function gone", func() bool {
+	jfntest.Eventually(t, time.Second, "deleted function gone", func() bool {
 		resp, _ := h.do(http.MethodGet, "/late/x", tokenHeader(tok2), nil)
 		return resp.StatusCode == 404
 	})
@@ -62,7 +63,7 @@ func TestRedeployKeepsOrRebuilds(t *testing.T) {
 
 	// A token change keeps the function's proxy and document.
 	h.store.addToken(t, "fn", time.Time{})
-	eventually(t, time.Second, "token reload", func() bool { return len(h.gw.idx.Load().tokens) == 2 })
+	jfntest.Eventually(t, time.Second, "token reload", func() bool { return len(h.gw.idx.Load().tokens) == 2 })
 	if h.gw.idx.Load().functions["fn"] != first {
 		t.Errorf("a token change rebuilt the function")
 	}
@@ -72,8 +73,8 @@ func TestRedeployKeepsOrRebuilds(t *testing.T) {
 	if _, err := h.store.PutFunction(context.Background(), store.Function{Name: "fn", Upstream: up.URL, Timeout: time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "redeploy applied", func() bool { return h.gw.idx.Load().functions["fn"].timeout == time.Second })
-	eventually(t, 2*time.Second, "document re-fetched", func() bool { return len(up.docRequests()) > hits })
+	jfntest.Eventually(t, time.Second, "redeploy applied", func() bool { return h.gw.idx.Load().functions["fn"].timeout == time.Second })
+	jfntest.Eventually(t, 2*time.Second, "document re-fetched", func() bool { return len(up.docRequests()) > hits })
 }
 
 func TestLastUsedFlushedInBatches(t *testing.T) {
@@ -115,7 +116,7 @@ func TestLastUsedFlushedPeriodically(t *testing.T) {
 	id := h.gw.idx.Load().tokens[hashOf(tok)].info.ID
 
 	h.do(http.MethodGet, "/balance/x", tokenHeader(tok), nil)
-	eventually(t, 2*time.Second, "last use flushed", func() bool {
+	jfntest.Eventually(t, 2*time.Second, "last use flushed", func() bool {
 		calls := h.store.touchCalls()
 		return len(calls) == 1 && !calls[0][id].IsZero()
 	})
@@ -144,7 +145,7 @@ func TestLogNeverContainsToken(t *testing.T) {
 	h.do(http.MethodGet, "/balance/x", http.Header{"Authorization": {"Bearer " + tok}}, nil)
 	h.do(http.MethodGet, "/nope/x?token="+tok, tokenHeader(tok), nil)
 	h.do(http.MethodGet, "/balance/__health?token="+tok, nil, nil)
-	eventually(t, 2*time.Second, "six access lines", func() bool {
+	jfntest.Eventually(t, 2*time.Second, "six access lines", func() bool {
 		return strings.Count(h.logs.String(), `"message":"request"`) >= 6
 	})
 	logs := h.logs.String()

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/rs/zerolog"
 )
 
 // TestLogWriter: info lines are held back and go out within the flush interval, a warning
 // goes out at once with the lines before it, lines stay whole, and Close writes what is left.
 func TestLogWriter(t *testing.T) {
-	var out syncBuffer
+	var out jfntest.SyncBuffer
 	lw := NewLogWriter(&out)
 	log := zerolog.New(lw)
 
@@ -20,7 +21,7 @@ func TestLogWriter(t *testing.T) {
 	if got := out.String(); got != "" {
 		t.Errorf("an info line was written at once (%q); want it buffered", got)
 	}
-	eventually(t, time.Second, "the info line flushed", func() bool { return strings.Contains(out.String(), `"n":"1"`) })
+	jfntest.Eventually(t, time.Second, "the info line flushed", func() bool { return strings.Contains(out.String(), `"n":"1"`) })
 
 	log.Info().Msg("second")
 	log.Warn().Msg("third")
@@ -48,7 +49,7 @@ func TestLogWriter(t *testing.T) {
 
 // failOnce fails its first write, then works.
 type failOnce struct {
-	syncBuffer
+	jfntest.SyncBuffer
 	failed bool
 }
 
@@ -57,7 +58,7 @@ func (f *failOnce) Write(p []byte) (int, error) {
 		f.failed = true
 		return 0, errors.New("disk full")
 	}
-	return f.syncBuffer.Write(p)
+	return f.SyncBuffer.Write(p)
 }
 
 // TestLogWriterRecovers: after one failed write (a full disk, later freed) lines are logged

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 	"github.com/jfnhq/jfn/openapi"
@@ -63,7 +64,7 @@ func TestMCPBridgeThroughGateway(t *testing.T) {
 	if resp, body := post(tok, session, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); resp.StatusCode != 202 {
 		t.Fatalf("notifications/initialized = %d %s, want 202", resp.StatusCode, body)
 	}
-	eventually(t, 3*time.Second, "tools listed", func() bool {
+	jfntest.Eventually(t, 3*time.Second, "tools listed", func() bool {
 		resp, body := post(tok, session, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
 		if resp.StatusCode != 200 {
 			return false
@@ -79,7 +80,7 @@ func TestMCPBridgeThroughGateway(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("tools/call = %d %s, want 200 with the upstream's answer", resp.StatusCode, body)
 	}
-	got := up.last(t)
+	got := up.LastCall(t)
 	if got.Path != "/products" || got.Header.Get(auth.Header) != "" || got.Header.Get("X-Jelou-Trigger") != "mcp" {
 		t.Errorf("upstream saw %s token %q trigger %q, want /products, no token, mcp",
 			got.Path, got.Header.Get(auth.Header), got.Header.Get("X-Jelou-Trigger"))

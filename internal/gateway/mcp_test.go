@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -85,9 +86,9 @@ func TestMCPLifecycle(t *testing.T) {
 	}
 	// The document arrives through SetSpec, not a new bridge.
 	first := factory.all()[0]
-	eventually(t, 2*time.Second, "document handed to the bridge", func() bool { n, _, _ := first.state(); return n >= 1 })
+	jfntest.Eventually(t, 2*time.Second, "document handed to the bridge", func() bool { n, _, _ := first.state(); return n >= 1 })
 	up.setDoc(appDoc)
-	eventually(t, 2*time.Second, "changed document handed to the bridge", func() bool { n, _, _ := first.state(); return n >= 2 })
+	jfntest.Eventually(t, 2*time.Second, "changed document handed to the bridge", func() bool { n, _, _ := first.state(); return n >= 2 })
 	if n := len(factory.all()); n != 1 {
 		t.Errorf("factory called %d times for document changes, want 1", n)
 	}
@@ -97,7 +98,7 @@ func TestMCPLifecycle(t *testing.T) {
 	if _, err := h.store.RevokeToken(ctx, "shop", id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "EndTokenSessions", func() bool {
+	jfntest.Eventually(t, time.Second, "EndTokenSessions", func() bool {
 		_, ended, _ := first.state()
 		return len(ended) == 1 && ended[0] == hashOf(tok)
 	})
@@ -114,7 +115,7 @@ func TestMCPLifecycle(t *testing.T) {
 	if _, err := h.store.PutFunction(ctx, store.Function{Name: "shop", Upstream: up2.URL, MCP: true}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "old bridge closed", func() bool { _, _, closed := first.state(); return closed })
+	jfntest.Eventually(t, time.Second, "old bridge closed", func() bool { _, _, closed := first.state(); return closed })
 	all := factory.all()
 	second := all[len(all)-1]
 	if second == first || second.upstream != up2.URL {
@@ -124,7 +125,7 @@ func TestMCPLifecycle(t *testing.T) {
 	if err := h.store.DeleteFunction(ctx, "shop"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "bridge closed on delete", func() bool { _, _, closed := second.state(); return closed })
+	jfntest.Eventually(t, time.Second, "bridge closed on delete", func() bool { _, _, closed := second.state(); return closed })
 }
 
 func TestHandlerPanicIsA500(t *testing.T) {
@@ -141,7 +142,7 @@ func TestHandlerPanicIsA500(t *testing.T) {
 	if resp.StatusCode != 500 || body != want {
 		t.Errorf("POST /fn/mcp with a panicking handler = %d %s, want 500 %s", resp.StatusCode, body, want)
 	}
-	eventually(t, time.Second, "panic logged", func() bool {
+	jfntest.Eventually(t, time.Second, "panic logged", func() bool {
 		l := h.logs.String()
 		return strings.Contains(l, `"error":"panic: boom"`) && strings.Contains(l, `"stack":`)
 	})

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -24,8 +21,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
+	"github.com/jfnhq/jfn/mcp/mcptest"
 	"github.com/jfnhq/jfn/openapi"
 )
 
@@ -216,7 +215,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		resp, _ := doRequest(t, srv, method, path, hdr, nil)
 		return resp.StatusCode
 	}
-	eventually(t, 3*time.Second, "shop's document loaded", func() bool { return do("GET", "/shop/__health", "") == 200 })
+	jfntest.Eventually(t, 3*time.Second, "shop's document loaded", func() bool { return do("GET", "/shop/__health", "") == 200 })
 	base, _ := scrape(t, admin) // the wait above made some health requests
 	baseHealth, _ := sample(base, "jfn_requests_total", "function", "shop", "kind", "health", "code", "200")
 
@@ -240,28 +239,15 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}
 
 	// MCP with the mcp-go client: a session with its GET stream, and one call per outcome.
-	tr, err := transport.NewStreamableHTTP(srv.URL+"/shop/mcp", transport.WithHTTPHeaders(map[string]string{auth.Header: tok}),
-		transport.WithContinuousListening(), transport.WithHTTPLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithProtocolVersion(mcpgo.LATEST_LEGACY_PROTOCOL_VERSION))
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := c.Start(cctx); err != nil {
-		t.Fatalf("Start = %v", err)
-	}
-	defer c.Close()
-	if _, err := c.Initialize(cctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{ClientInfo: mcpgo.Implementation{Name: "metrics-test", Version: "1"}}}); err != nil {
-		t.Fatalf("Initialize = %v", err)
-	}
+	c := mcptest.Connect(t, srv.URL+"/shop/mcp", &mcptest.Options{Token: tok, Version: mcpgo.LATEST_LEGACY_PROTOCOL_VERSION, Listen: true})
+	defer c.Close() // before srv.Close, which waits for open requests such as the GET stream
 	gauges := func() (float64, float64) {
 		fams, _ := scrape(t, admin)
 		s, _ := sample(fams, "jfn_mcp_sessions", "function", "shop")
 		g, _ := sample(fams, "jfn_mcp_streams", "function", "shop")
 		return s, g
 	}
-	eventually(t, 3*time.Second, "one session and one stream", func() bool { s, g := gauges(); return s == 1 && g == 1 })
+	jfntest.Eventually(t, 3*time.Second, "one session and one stream", func() bool { s, g := gauges(); return s == 1 && g == 1 })
 	calls := []struct {
 		tool string
 		args map[string]any
@@ -274,10 +260,10 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{"dropItem", nil},                      // upstream_error
 	}
 	for _, call := range calls {
-		if _, err := c.CallTool(cctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: call.tool, Arguments: call.args}}); err != nil {
-			t.Fatalf("CallTool(%s) = %v", call.tool, err)
-		}
+		mcptest.CallTool(t, c, call.tool, call.args)
 	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	if _, err := c.CallTool(cctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "noSuchTool"}}); err == nil {
 		t.Errorf("CallTool(noSuchTool) succeeded, want a JSON-RPC error")
 	}
@@ -389,11 +375,11 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("DELETE /shop/mcp = %d %s", resp.StatusCode, body)
 	}
-	eventually(t, 3*time.Second, "no session and no stream", func() bool { s, g := gauges(); return s == 0 && g == 0 })
+	jfntest.Eventually(t, 3*time.Second, "no session and no stream", func() bool { s, g := gauges(); return s == 0 && g == 0 })
 
 	// A tool that leaves the document loses its series; a 304 refresh is counted.
 	up.setDoc(strings.Replace(metricsDoc, `"dropItem"`, `"dropped"`, 1))
-	eventually(t, 3*time.Second, "dropItem's series removed", func() bool {
+	jfntest.Eventually(t, 3*time.Second, "dropItem's series removed", func() bool {
 		fams, _ := scrape(t, admin)
 		_, drop := sample(fams, "jfn_tool_calls_total", "function", "shop", "tool", "dropItem", "outcome", "upstream_error")
 		_, get := sample(fams, "jfn_tool_calls_total", "function", "shop", "tool", "getItem", "outcome", "ok")
@@ -405,9 +391,9 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	if err := st.DeleteFunction(ctx, "bad"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 3*time.Second, "bad's series removed", func() bool { fams, _ := scrape(t, admin); return !hasFunction(fams, "bad") })
+	jfntest.Eventually(t, 3*time.Second, "bad's series removed", func() bool { fams, _ := scrape(t, admin); return !hasFunction(fams, "bad") })
 	// The series go before the new index is published, so readiness follows shortly after.
-	eventually(t, 3*time.Second, "/readyz 200 after deleting bad", func() bool {
+	jfntest.Eventually(t, 3*time.Second, "/readyz 200 after deleting bad", func() bool {
 		rec = httptest.NewRecorder()
 		admin.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
 		return rec.Code == 200

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -37,7 +38,7 @@ func TestForwardedHeaders(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /balance/ = %d, want 200", resp.StatusCode)
 	}
-	got := up.last(t)
+	got := up.LastCall(t)
 	if v, ok := got.Header["X-Jelou-Token"]; ok {
 		t.Errorf("upstream saw X-Jelou-Token %q, want it removed", v)
 	}
@@ -99,7 +100,7 @@ func TestRequestID(t *testing.T) {
 			if len(echoed) != 1 {
 				t.Fatalf("response X-Request-Id = %q, want one value", echoed)
 			}
-			if fwd := up.last(t).Header.Get("X-Request-Id"); fwd != echoed[0] {
+			if fwd := up.LastCall(t).Header.Get("X-Request-Id"); fwd != echoed[0] {
 				t.Errorf("upstream saw X-Request-Id %q, response echoed %q; want the same", fwd, echoed[0])
 			}
 			if tt.keep && echoed[0] != tt.sent {
@@ -148,7 +149,7 @@ func TestBodyByteForByte(t *testing.T) {
 	if got != string(body) {
 		t.Errorf("echoed body differs from the sent one (%d vs %d bytes)", len(got), len(body))
 	}
-	seen := up.last(t)
+	seen := up.LastCall(t)
 	if !bytes.Equal(seen.Body, body) {
 		t.Errorf("upstream body differs from the sent one")
 	}
@@ -231,12 +232,12 @@ func TestBodyTooLarge(t *testing.T) {
 
 	big := bytes.Repeat([]byte("x"), 1<<20+1)
 	t.Run("content-length", func(t *testing.T) {
-		before := up.count()
+		before := len(up.Calls())
 		resp, body := h.do(http.MethodPost, "/big/upload", tokenHeader(tok), bytes.NewReader(big))
 		if resp.StatusCode != http.StatusRequestEntityTooLarge || body != want {
 			t.Errorf("POST 1 MiB + 1 = %d %s, want 413 %s", resp.StatusCode, body, want)
 		}
-		if up.count() != before {
+		if len(up.Calls()) != before {
 			t.Errorf("the upstream received a request over the limit")
 		}
 	})
@@ -366,7 +367,7 @@ func TestClientCancelNotAnUpstreamError(t *testing.T) {
 	if _, err := h.srv.Client().Do(req); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Do = %v, want context.Canceled", err)
 	}
-	eventually(t, 2*time.Second, "access line written", func() bool { return strings.Contains(h.logs.String(), `"status":499`) })
+	jfntest.Eventually(t, 2*time.Second, "access line written", func() bool { return strings.Contains(h.logs.String(), `"status":499`) })
 	logs := h.logs.String()
 	if strings.Contains(logs, `"level":"error"`) || strings.Contains(logs, "could not be reached") {
 		t.Errorf("a client cancellation was logged as an upstream error:\n%s", logs)

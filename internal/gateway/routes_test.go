@@ -32,7 +32,7 @@ func TestRoutingByPath(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || body != "ok" {
 				t.Fatalf("GET %s = %d %q, want 200 \"ok\"", tt.path, resp.StatusCode, body)
 			}
-			got := up.last(t)
+			got := up.LastCall(t)
 			if got.RequestURI != tt.wantRequestURI || got.Path != tt.wantPath || got.RawQuery != tt.wantRQ {
 				t.Errorf("GET %s: upstream saw RequestURI %q path %q query %q, want %q %q %q",
 					tt.path, got.RequestURI, got.Path, got.RawQuery, tt.wantRequestURI, tt.wantPath, tt.wantRQ)
@@ -68,12 +68,12 @@ func TestRoutingByHost(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET %s%s = %d %s, want 200", tt.host, tt.path, resp.StatusCode, body)
 			}
-			if got := balance.last(t); got.RequestURI != tt.wantURI {
+			if got := balance.LastCall(t); got.RequestURI != tt.wantURI {
 				t.Errorf("GET %s%s: upstream saw %q, want %q", tt.host, tt.path, got.RequestURI, tt.wantURI)
 			}
 		})
 	}
-	if n := other.count(); n != 0 {
+	if n := len(other.Calls()); n != 0 {
 		t.Errorf("other upstream received %d requests, want 0", n)
 	}
 
@@ -82,7 +82,7 @@ func TestRoutingByHost(t *testing.T) {
 		hdr := tokenHeader(tok)
 		hdr.Set("Host", host)
 		resp, body := h.do(http.MethodGet, "/balance/p", hdr, nil)
-		if resp.StatusCode != http.StatusOK || balance.last(t).RequestURI != "/p" {
+		if resp.StatusCode != http.StatusOK || balance.LastCall(t).RequestURI != "/p" {
 			t.Errorf("GET %s/balance/p = %d %s, want 200 routed by path", host, resp.StatusCode, body)
 		}
 	}

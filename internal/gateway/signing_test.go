@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -36,7 +37,7 @@ func TestProxySignsAndRotates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &jfntest.SyncBuffer{}
 	gw, err := New(ctx, &Options{Store: st, Logger: zerolog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -48,16 +49,16 @@ func TestProxySignsAndRotates(t *testing.T) {
 	go func() { done <- gw.Run(runCtx) }()
 	defer func() { stop(); <-done }()
 
-	verify := func(what, secret string, r seen) error {
+	verify := func(what, secret string, r jfntest.Request) error {
 		t.Helper()
-		return auth.VerifySignature(secret, r.request(), r.Body, 0)
+		return auth.VerifySignature(secret, r.HTTPRequest(), r.Body, 0)
 	}
 	body := `{"amount":12.5,"note":"ñandú"}`
 	hdr := http.Header{auth.SignatureHeader: {"t=1,v2=" + strings.Repeat("ab", 32) + ",v1=" + strings.Repeat("ab", 32)}, "Content-Type": {"application/json"}}
 	if resp, _ := doRequest(t, srv, "POST", "/shop/products?x=1", hdr, strings.NewReader(body)); resp.StatusCode != 200 {
 		t.Fatalf("POST /shop/products = %d, want 200", resp.StatusCode)
 	}
-	got := up.last(t)
+	got := up.LastCall(t)
 	if string(got.Body) != body {
 		t.Errorf("upstream body = %q, want %q byte for byte", got.Body, body)
 	}
@@ -78,7 +79,7 @@ func TestProxySignsAndRotates(t *testing.T) {
 	if resp, _ := doRequest(t, srv, "GET", "/shop/products", nil, nil); resp.StatusCode != 200 {
 		t.Fatalf("GET /shop/products = %d, want 200", resp.StatusCode)
 	}
-	if got := up.last(t); len(got.Body) != 0 || verify("GET", fn.SigningSecret, got) != nil {
+	if got := up.LastCall(t); len(got.Body) != 0 || verify("GET", fn.SigningSecret, got) != nil {
 		t.Errorf("GET: body %q, VerifySignature = %v; want an empty body that verifies", got.Body, verify("GET", fn.SigningSecret, got))
 	}
 
@@ -88,10 +89,10 @@ func TestProxySignsAndRotates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var during seen
-	eventually(t, 2*time.Second, "the gateway signs with the new secret", func() bool {
+	var during jfntest.Request
+	jfntest.Eventually(t, 2*time.Second, "the gateway signs with the new secret", func() bool {
 		doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(body))
-		during = up.last(t)
+		during = up.LastCall(t)
 		return verify("POST", rotated.SigningSecret, during) == nil
 	})
 	if n := strings.Count(during.Header.Get(auth.SignatureHeader), "v2="); n != 2 {
@@ -102,7 +103,7 @@ func TestProxySignsAndRotates(t *testing.T) {
 	}
 	time.Sleep(time.Until(rotated.PreviousSecrets[0].ExpiresAt) + 50*time.Millisecond)
 	doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(body))
-	after := up.last(t)
+	after := up.LastCall(t)
 	if err := verify("POST", rotated.SigningSecret, after); err != nil {
 		t.Errorf("VerifySignature(new secret, after grace) = %v, want nil", err)
 	}
@@ -165,18 +166,18 @@ func TestProxySignsWithEveryPreviousSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call := func() seen {
+	call := func() jfntest.Request {
 		t.Helper()
 		if resp, _ := doRequest(t, srv, "POST", "/shop/products", nil, strings.NewReader(`{}`)); resp.StatusCode != 200 {
 			t.Fatalf("POST /shop/products = %d, want 200", resp.StatusCode)
 		}
-		return up.last(t)
+		return up.LastCall(t)
 	}
-	verifies := func(secret string, r seen) bool {
-		return auth.VerifySignature(secret, r.request(), r.Body, 0) == nil
+	verifies := func(secret string, r jfntest.Request) bool {
+		return auth.VerifySignature(secret, r.HTTPRequest(), r.Body, 0) == nil
 	}
-	var r seen
-	eventually(t, 2*time.Second, "the gateway signs with the newest secret", func() bool {
+	var r jfntest.Request
+	jfntest.Eventually(t, 2*time.Second, "the gateway signs with the newest secret", func() bool {
 		r = call()
 		return verifies(third.SigningSecret, r)
 	})

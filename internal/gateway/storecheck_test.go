@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 )
 
@@ -28,7 +29,7 @@ func TestStoreOutage(t *testing.T) {
 	h.storeCheck = 20 * time.Millisecond
 	tok := h.deploy("balance", up, nil)
 	h.start(nil)
-	eventually(t, 2*time.Second, "document loaded", func() bool { return h.gw.specsNeverLoaded() == nil })
+	jfntest.Eventually(t, 2*time.Second, "document loaded", func() bool { return h.gw.specsNeverLoaded() == nil })
 	admin := h.gw.AdminHandler()
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
@@ -43,7 +44,7 @@ func TestStoreOutage(t *testing.T) {
 	down := fmt.Errorf("%w: %w", store.ErrUnreachable, errDown)
 	h.store.setPingErr(down)
 	h.store.setSnapErr(down)
-	eventually(t, 2*time.Second, "the outage logged", func() bool { return count("store unreachable") > 0 })
+	jfntest.Eventually(t, 2*time.Second, "the outage logged", func() bool { return count("store unreachable") > 0 })
 	fresh, _ := h.store.addToken(t, "balance", time.Time{}) // signals a reload, which fails
 	for range 3 {
 		if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "store is unreachable") {
@@ -70,8 +71,8 @@ func TestStoreOutage(t *testing.T) {
 
 	h.store.setPingErr(nil)
 	h.store.setSnapErr(nil)
-	eventually(t, 2*time.Second, "the recovery logged", func() bool { return count("store reachable again") > 0 })
-	eventually(t, 2*time.Second, "a token created during the outage accepted after it", func() bool {
+	jfntest.Eventually(t, 2*time.Second, "the recovery logged", func() bool { return count("store reachable again") > 0 })
+	jfntest.Eventually(t, 2*time.Second, "a token created during the outage accepted after it", func() bool {
 		resp, _ := h.do(http.MethodPost, "/balance/", tokenHeader(fresh), nil)
 		return resp.StatusCode == 200
 	})

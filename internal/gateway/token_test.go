@@ -46,7 +46,7 @@ func TestTokenRule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := up.count()
+			before := len(up.Calls())
 			resp, body := h.do(http.MethodGet, tt.path, tt.header, nil)
 			if resp.StatusCode != http.StatusUnauthorized || body != auth.UnauthorizedBody {
 				t.Errorf("GET %s = %d %s, want 401 %s", tt.path, resp.StatusCode, body, auth.UnauthorizedBody)
@@ -54,7 +54,7 @@ func TestTokenRule(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("GET %s: Content-Type = %q, want application/json", tt.path, ct)
 			}
-			if n := up.count(); n != before {
+			if n := len(up.Calls()); n != before {
 				t.Errorf("GET %s: upstream received the refused request", tt.path)
 			}
 		})
@@ -67,7 +67,7 @@ func TestTokenRule(t *testing.T) {
 		}
 	})
 	t.Run("OPTIONS without token", func(t *testing.T) {
-		before := up.count()
+		before := len(up.Calls())
 		hdr := http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"POST"}}
 		resp, _ := h.do(http.MethodOptions, "/shop/products", hdr, nil)
 		if resp.StatusCode != http.StatusNoContent {
@@ -80,7 +80,7 @@ func TestTokenRule(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || body != auth.UnauthorizedBody {
 			t.Errorf("plain OPTIONS /shop/products without token = %d %s, want the 401", resp.StatusCode, body)
 		}
-		if n := up.count(); n != before {
+		if n := len(up.Calls()); n != before {
 			t.Errorf("upstream received %d tokenless OPTIONS requests, want none", n-before)
 		}
 	})
@@ -107,7 +107,7 @@ func TestPublicFunction(t *testing.T) {
 	hdr := tokenHeader(tok)
 	hdr.Set("X-Jelou-Token-Id", "spoofed")
 	h.do(http.MethodGet, "/open/x", hdr, nil)
-	got := up.last(t)
+	got := up.LastCall(t)
 	if got.Header.Get("X-Jelou-Token") != "" || got.Header.Get("X-Jelou-Token-Id") != "" {
 		t.Errorf("upstream saw X-Jelou-Token %q, X-Jelou-Token-Id %q; want neither",
 			got.Header.Get("X-Jelou-Token"), got.Header.Get("X-Jelou-Token-Id"))
@@ -144,7 +144,7 @@ func TestPublicOperation(t *testing.T) {
 	}
 	// A public call carries no token id upstream.
 	h.do(http.MethodPost, "/shop/hooks/github", nil, strings.NewReader("{}"))
-	if got := up.last(t); got.Header.Get("X-Jelou-Token-Id") != "" || got.Header.Get("X-Jelou-Trigger") != "http" {
+	if got := up.LastCall(t); got.Header.Get("X-Jelou-Token-Id") != "" || got.Header.Get("X-Jelou-Trigger") != "http" {
 		t.Errorf("public call: upstream saw token id %q trigger %q, want none and http",
 			got.Header.Get("X-Jelou-Token-Id"), got.Header.Get("X-Jelou-Trigger"))
 	}

@@ -6,29 +6,12 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jfnhq/jfn/auth"
+	"github.com/jfnhq/jfn/internal/jfntest"
 )
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestRunUsage(t *testing.T) {
 	for _, args := range [][]string{nil, {"nope"}, {"balance", "shop"}, {"balance", "--bogus"}} {
@@ -43,17 +26,13 @@ func TestRunServes(t *testing.T) {
 	t.Setenv("JFN_SIGNING_SECRET", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &jfntest.SyncBuffer{}, &jfntest.SyncBuffer{}
 	done := make(chan int, 1)
 	// The flag comes after the name, as in the README.
 	go func() { done <- run(ctx, []string{"shop", "--listen", "127.0.0.1:0"}, stdout, stderr) }()
 	addr := regexp.MustCompile(`on (http://\S+) `)
-	deadline := time.Now().Add(5 * time.Second)
-	for addr.FindStringSubmatch(stdout.String()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("example shop printed %q, want its address", stdout.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !jfntest.Poll(5*time.Second, func() bool { return addr.FindStringSubmatch(stdout.String()) != nil }) {
+		t.Fatalf("example shop printed %q, want its address", stdout.String())
 	}
 	url := addr.FindStringSubmatch(stdout.String())[1]
 	resp, err := http.Get(url + "/openapi.json")
@@ -82,16 +61,12 @@ func TestRunVerifiesSignatures(t *testing.T) {
 	t.Setenv("JFN_SIGNING_SECRET", secret)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &jfntest.SyncBuffer{}, &jfntest.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"balance", "--listen", "127.0.0.1:0"}, stdout, stderr) }()
 	addr := regexp.MustCompile(`on (http://\S+) `)
-	deadline := time.Now().Add(5 * time.Second)
-	for addr.FindStringSubmatch(stdout.String()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("example balance printed %q, want its address", stdout.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !jfntest.Poll(5*time.Second, func() bool { return addr.FindStringSubmatch(stdout.String()) != nil }) {
+		t.Fatalf("example balance printed %q, want its address", stdout.String())
 	}
 	if !strings.Contains(stdout.String(), "X-Jelou-Signature") {
 		t.Errorf("example balance printed %q, want a line saying it verifies signatures", stdout.String())
