@@ -201,17 +201,7 @@ func (s *SQLite) GetFunction(ctx context.Context, name string) (Function, error)
 // TouchFunction moves the function's updated_at to at, or a millisecond past the stored one.
 func (s *SQLite) TouchFunction(ctx context.Context, name string, at time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE functions SET updated_at = max(updated_at + 1, ?) WHERE name = ?`,
-			at.UnixMilli(), name)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `UPDATE functions SET updated_at = max(updated_at + 1, ?) WHERE name = ?`, at.UnixMilli(), name)
 	})
 	if err != nil {
 		return fmt.Errorf("touch function %q: %w", name, err)
@@ -536,4 +526,18 @@ func classify(err error) error {
 		}
 	}
 	return err
+}
+
+// execOne runs a statement that must change at least one row: ErrNotFound when it changed none.
+func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }

@@ -76,17 +76,12 @@ ON CONFLICT (function, schedule, fired_at) DO NOTHING`,
 // FinishCronRun stores a claimed run's outcome and prunes the function's oldest runs.
 func (s *SQLite) FinishCronRun(ctx context.Context, r CronRun) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
+		err := execOne(ctx, tx, `
 UPDATE cron_runs SET state = ?, status = ?, duration_ms = ?, error = ?
 WHERE function = ? AND schedule = ? AND fired_at = ?`,
 			r.State, r.Status, r.Duration.Milliseconds(), r.Error, r.Function, r.Schedule, r.FiredAt.UnixMilli())
 		if err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
 		}
 		_, err = tx.ExecContext(ctx, `
 DELETE FROM cron_runs WHERE function = ?1 AND id NOT IN (

@@ -110,16 +110,7 @@ func (s *SQLite) GetSession(ctx context.Context, id string) (Session, error) {
 // DeleteSession removes the session; ErrNotFound when there is none with that id.
 func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM mcp_sessions WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `DELETE FROM mcp_sessions WHERE id = ?`, id)
 	})
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
