@@ -34,6 +34,7 @@ import (
 	"github.com/jfnhq/jfn/examples/balance"
 	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
+	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store/storetest"
 )
 
@@ -98,7 +99,7 @@ func figRevocation(t *testing.T) {
 	var times []time.Duration
 	for i := range figTrials {
 		creator, revoker := servers[(i+1)%3], servers[i%3]
-		secret, tok, err := createToken(ctx, creator.Store(), "balance", fmt.Sprintf("trial-%d", i), 0)
+		secret, tok, err := service.CreateToken(ctx, creator.Store(), "balance", fmt.Sprintf("trial-%d", i), 0)
 		if err != nil {
 			t.Fatalf("createToken: %v", err)
 		}

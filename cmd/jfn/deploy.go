@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/gateway"
@@ -108,11 +107,6 @@ func deployFunction(ctx context.Context, st store.Store, p deployParams) (deploy
 		return res, usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
 	}
 	return res, err
-}
-
-// createToken mints a runtime token for function and stores its hash. expires 0 means never.
-func createToken(ctx context.Context, st store.Store, function, name string, expires time.Duration) (string, store.Token, error) {
-	return service.CreateToken(ctx, st, function, name, expires)
 }
 
 func cmdDeploy(ctx context.Context, e *env, args []string) error {

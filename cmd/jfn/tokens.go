@@ -121,7 +121,7 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	secret, t, err := createToken(ctx, st, name, *tokenName, ttl)
+	secret, t, err := service.CreateToken(ctx, st, name, *tokenName, ttl)
 	if err != nil {
 		return notFound(err, name)
 	}

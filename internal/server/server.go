@@ -106,6 +106,34 @@ func (s *Server) Open(ctx context.Context) (err error) {
 			s.release()
 		}
 	}()
+	if err := s.listen(ctx); err != nil {
+		return err
+	}
+	if err := s.assemble(ctx); err != nil {
+		return err
+	}
+	errLog := log.New(s.logger.With().Str("component", "http").Logger(), "", 0)
+	s.srv = &http.Server{
+		Handler:           s.gw.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// Header blocks well above the 4 KB token cap are accepted, so that an oversized
+		// X-Jelou-Token gets the token rule's 401 rather than a 431.
+		MaxHeaderBytes: 64 << 10,
+		// WriteTimeout stays 0: proxied SSE responses and /mcp stream for as long as they last.
+		ErrorLog: errLog,
+	}
+	if s.adminSrv, err = s.adminServer(errLog); err != nil {
+		return err
+	}
+	s.start(ctx)
+	s.logger.Info().Str("addr", s.Addr()).Str("admin_addr", s.AdminAddr()).
+		Str("public_url", s.publicURL).Str("domain", s.cfg.Domain).Msg("listening")
+	return nil
+}
+
+// listen opens the store and both listeners, so that a busy port fails Open at once.
+func (s *Server) listen(ctx context.Context) (err error) {
 	if s.store, err = store.Open(ctx, s.cfg.DB); err != nil {
 		return fmt.Errorf("cannot open the store %s: %w; check --db or JFN_DB", store.RedactDSN(s.cfg.DB), err)
 	}
@@ -119,6 +147,12 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.publicURL == "" {
 		s.publicURL = BaseURL(s.ln.Addr().String())
 	}
+	return nil
+}
+
+// assemble builds the MCP sessions and bridges, the cron scheduler and the gateway over the
+// open store.
+func (s *Server) assemble(ctx context.Context) (err error) {
 	ss, ok := s.store.(store.Sessions)
 	if !ok {
 		return fmt.Errorf("the store %s cannot keep MCP sessions", store.RedactDSN(s.cfg.DB))
@@ -162,44 +196,43 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	// Bridges built by gateway.New sign through the gateway, which holds the current secrets.
 	s.mcp.sign = gw.Sign
-	errLog := log.New(s.logger.With().Str("component", "http").Logger(), "", 0)
-	s.srv = &http.Server{
-		Handler:           gw.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		// Header blocks well above the 4 KB token cap are accepted, so that an oversized
-		// X-Jelou-Token gets the token rule's 401 rather than a 431.
-		MaxHeaderBytes: 64 << 10,
-		// WriteTimeout stays 0: proxied SSE responses and /mcp stream for as long as they last.
-		ErrorLog: errLog,
-	}
 	s.gw = gw
+	return nil
+}
+
+// adminServer is the admin listener's server: /healthz, /readyz and /metrics, and the
+// console when it may be served there.
+func (s *Server) adminServer(errLog *log.Logger) (*http.Server, error) {
 	var con http.Handler
 	if s.consoleOff = consoleRefusal(s.adminLn.Addr().String(), s.cfg.AdminToken); s.consoleOff == "" {
-		c, err := console.New(&consoleBackend{store: s.store, gw: gw, publicURL: s.PublicURL, domain: s.cfg.Domain},
+		c, err := console.New(&consoleBackend{store: s.store, gw: s.gw, publicURL: s.PublicURL, domain: s.cfg.Domain},
 			&console.Options{AdminToken: s.cfg.AdminToken, Logger: s.logger})
 		if err != nil {
-			return fmt.Errorf("cannot build the console: %w", err)
+			return nil, fmt.Errorf("cannot build the console: %w", err)
 		}
 		con = c
 	} else {
 		s.logger.Warn().Str("admin_addr", s.AdminAddr()).Msg(s.consoleOff)
 	}
-	s.adminSrv = &http.Server{
-		Handler:           adminHandler(gw.AdminHandler(), con, s.consoleOff),
+	return &http.Server{
+		Handler:           adminHandler(s.gw.AdminHandler(), con, s.consoleOff),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		// A tool call from the console may take the longest upstream timeout.
 		WriteTimeout: store.MaxTimeout + 10*time.Second,
 		IdleTimeout:  time.Minute,
 		ErrorLog:     errLog,
-	}
+	}, nil
+}
+
+// start runs the background loops (gateway, cron, sessions) and serves both listeners.
+func (s *Server) start(ctx context.Context) {
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
-		if err := gw.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+		if err := s.gw.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 			s.errc <- fmt.Errorf("gateway stopped: %w", err)
 		}
 	}()
@@ -209,7 +242,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.sessions.run(runCtx, s.logger, s.cfg.SessionFlush, s.cfg.SessionSweep, gw.NoteStore)
+		s.sessions.run(runCtx, s.logger, s.cfg.SessionFlush, s.cfg.SessionSweep, s.gw.NoteStore)
 	}()
 	for _, p := range []struct {
 		srv *http.Server
@@ -222,9 +255,6 @@ func (s *Server) Open(ctx context.Context) (err error) {
 			}
 		}()
 	}
-	s.logger.Info().Str("addr", s.Addr()).Str("admin_addr", s.AdminAddr()).
-		Str("public_url", s.publicURL).Str("domain", s.cfg.Domain).Msg("listening")
-	return nil
 }
 
 // Addr returns the public listener's address, e.g. 127.0.0.1:8080.
