@@ -2,8 +2,11 @@ package openapi
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // maxTotalSchemaBytes bounds the memory one document's tools may take. The
@@ -30,8 +33,19 @@ func (b *builder) build() {
 	keys := slices.Clone(paths.keysOrEmpty())
 	slices.Sort(keys)
 
-	var tools []*Tool
-	total := 0 // bytes of emitted schemas
+	// The operations are converted in order; a tool's listed schemas are trimmed afterwards,
+	// for all tools at once (compactTools); then what each operation gave is recorded in
+	// document order (events), so that the size rule and the skipped list come out as if
+	// each tool had been trimmed as it was made.
+	type event struct {
+		skip   *Skipped
+		tool   *Tool
+		opName string
+	}
+	var events []event
+	skip := func(operation, reason string) {
+		events = append(events, event{skip: &Skipped{Operation: operation, Reason: reason}})
+	}
 	for _, key := range keys {
 		if strings.HasPrefix(key, "x-") || key == "" {
 			continue // extensions of the paths object
@@ -48,7 +62,7 @@ func (b *builder) build() {
 			if ref, ok := refOf(raw); ok && !isLocalRef(ref) {
 				reason = fmt.Sprintf("path item is an external $ref %q, which is never followed", ref)
 			}
-			b.spec.skipped = append(b.spec.skipped, Skipped{Operation: path, Reason: reason})
+			skip(path, reason)
 			continue
 		}
 		rt := newRoute(path)
@@ -60,30 +74,49 @@ func (b *builder) build() {
 			opName := method + " " + path
 			rt.public[method] = b.isPublic(op)
 			schedules := b.schedules(method, path, op)
+			b.spec.schedules = append(b.spec.schedules, schedules...)
 			if v, ok := op.val("x-jelou-mcp").(bool); ok && !v {
-				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: "marked x-jelou-mcp: false"})
-				b.spec.schedules = append(b.spec.schedules, schedules...)
+				skip(opName, "marked x-jelou-mcp: false")
 				continue
 			}
 			t, err := b.safeTool(method, path, item, op)
 			if err != nil {
-				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: err.Error()})
-				b.spec.schedules = append(b.spec.schedules, schedules...)
+				skip(opName, err.Error())
 				continue
 			}
-			if total += len(t.InputSchema) + len(t.FullInputSchema) + len(t.OutputSchema); total > maxTotalSchemaBytes {
-				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: "the document's tools exceed the total size allowed for their schemas"})
-				b.spec.schedules = append(b.spec.schedules, schedules...)
-				continue
-			}
-			for _, h := range t.refused {
-				b.spec.skipped = append(b.spec.skipped, Skipped{Operation: opName, Reason: fmt.Sprintf(
-					"header parameter %q is left out of the tool: only the gateway sets X-Jelou-* and method-override headers", h)})
-			}
-			tools = append(tools, t)
-			b.spec.schedules = append(b.spec.schedules, schedules...)
+			events = append(events, event{tool: t, opName: opName})
 		}
 		b.spec.routes = append(b.spec.routes, rt)
+	}
+
+	var made []*Tool
+	for _, e := range events {
+		if e.tool != nil {
+			made = append(made, e.tool)
+		}
+	}
+	compactTools(made)
+	var tools []*Tool
+	total := 0 // bytes of emitted schemas
+	for _, e := range events {
+		t := e.tool
+		switch {
+		case e.skip != nil:
+			b.spec.skipped = append(b.spec.skipped, *e.skip)
+			continue
+		case t.compactErr != nil:
+			b.spec.skipped = append(b.spec.skipped, Skipped{Operation: e.opName, Reason: t.compactErr.Error()})
+			continue
+		}
+		if total += len(t.InputSchema) + len(t.FullInputSchema) + len(t.OutputSchema); total > maxTotalSchemaBytes {
+			b.spec.skipped = append(b.spec.skipped, Skipped{Operation: e.opName, Reason: "the document's tools exceed the total size allowed for their schemas"})
+			continue
+		}
+		for _, h := range t.refused {
+			b.spec.skipped = append(b.spec.skipped, Skipped{Operation: e.opName, Reason: fmt.Sprintf(
+				"header parameter %q is left out of the tool: only the gateway sets X-Jelou-* and method-override headers", h)})
+		}
+		tools = append(tools, t)
 	}
 
 	if hooks, err := resolveObject(b.root, b.root.val("webhooks")); err == nil {
@@ -145,6 +178,45 @@ func (b *builder) indexRoutes() {
 			}
 		}
 	}
+}
+
+// compactTools trims the listed schemas of tools that wait for it (Tool.compactInput and
+// compactOutput), on every core: compactSchema only reads the trees, which tools share, and
+// builds new ones. A panic there fails its tool as safeTool fails an operation.
+func compactTools(tools []*Tool) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(tools)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(tools) {
+					return
+				}
+				tools[i].compact()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// compact lists t's waiting schemas trimmed.
+func (t *Tool) compact() {
+	defer func() {
+		if r := recover(); r != nil {
+			if panicsForTest {
+				panic(r)
+			}
+			t.compactErr = fmt.Errorf("internal error while converting: %v", r)
+		}
+	}()
+	if in := t.compactInput; in != nil {
+		t.listedInput, t.InputSchema, _ = compactSchema(in, MaxListedSchema)
+	}
+	if out := t.compactOutput; out != nil {
+		t.listedOutput, t.OutputSchema, _ = compactSchema(out, MaxListedSchema)
+	}
+	t.compactInput, t.compactOutput = nil, nil
 }
 
 // safeTool converts one operation; a panic becomes an error, so that one

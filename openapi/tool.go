@@ -58,6 +58,11 @@ type Tool struct {
 	// instead (nil when not trimmed).
 	inputTree, outputTree     *object
 	listedInput, listedOutput *object
+	// compactInput and compactOutput are schemas to list trimmed (compactSchema), which
+	// compactTools does for every tool at once; until then InputSchema and OutputSchema hold
+	// them whole. compactErr is a panic it met.
+	compactInput, compactOutput *object
+	compactErr                  error
 	outputTrimmed             bool // OutputSchema is a trimmed form
 }
 
@@ -121,8 +126,7 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	}
 	if listedSize(inputJSON) > MaxListedSchema {
 		// Listed trimmed; validated against the whole (inputTree).
-		small, smallJSON, _ := compactSchema(input, MaxListedSchema)
-		t.FullInputSchema, t.InputSchema, t.listedInput = inputJSON, smallJSON, small
+		t.FullInputSchema, t.compactInput = inputJSON, input // compactTools lists it trimmed
 	}
 	t.Tags, t.Toolsets = operationTags(op)
 	if err := b.setOutput(t, op); err != nil {
@@ -338,10 +342,9 @@ func (b *builder) setOutput(t *Tool, op *object) error {
 		outJSON, wrap, out = nil, false, nil
 	}
 	if listedSize(outJSON) > MaxListedSchema {
-		// Only the listed form is kept: it is descriptive anyway.
-		small, smallJSON, _ := compactSchema(out, MaxListedSchema)
-		outJSON, out = smallJSON, nil
-		t.listedOutput, t.outputTrimmed = small, true
+		// Only the listed form is kept (compactTools trims it): it is descriptive anyway.
+		t.compactOutput, t.outputTrimmed = out, true
+		out = nil
 	}
 	t.OutputSchema, t.WrapResult, t.outputTree = outJSON, wrap, out
 	return nil
