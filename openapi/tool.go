@@ -63,7 +63,7 @@ type Tool struct {
 	// them whole. compactErr is a panic it met.
 	compactInput, compactOutput *object
 	compactErr                  error
-	outputTrimmed             bool // OutputSchema is a trimmed form
+	outputTrimmed               bool // OutputSchema is a trimmed form
 }
 
 // Annotations are the MCP tool hints.
