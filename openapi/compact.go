@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -284,38 +285,92 @@ func wrapIn(k string, v any) *object {
 }
 
 // mapChildren returns a copy of o whose subschemas are replaced by f's
-// results. Values that are data (enum, const, examples, default) are not
-// schemas and are left alone.
+// results, or o itself when f changes none of them: the result must not be
+// modified in place. Values that are data (enum, const, examples, default)
+// are not schemas and are left alone.
 func mapChildren(o *object, f func(any) any) *object {
-	out := newObject(o.len())
-	out.keys = append(out.keys, o.keys...) // the same keys, in the same order
-	out.vals = out.vals[:len(o.keys)]
+	var out *object // o's copy, made at the first child f changes
 	for i, k := range o.keys {
 		val := o.vals[i]
+		next := val
 		switch {
 		case schemaValued[k]:
-			val = f(val)
+			next = f(val)
 		case schemaMaps[k] || k == "$defs":
 			if m, ok := val.(*object); ok {
-				mm := newObject(m.len())
-				for j, name := range m.keys {
-					mm.set(name, f(m.vals[j]))
-				}
-				val = mm
+				next = mapMembers(m, f)
 			}
 		case schemaLists[k]:
 			if a, ok := val.([]any); ok {
-				aa := make([]any, len(a))
-				for j, e := range a {
-					aa[j] = f(e)
-				}
-				val = aa
+				next = mapList(a, f)
 			}
 		}
-		out.vals[i] = val
+		if out == nil && !sameValue(next, val) {
+			out = o.clone()
+		}
+		if out != nil {
+			out.vals[i] = next
+		}
 	}
-	out.reindex()
+	if out == nil {
+		return o
+	}
 	return out
+}
+
+// mapMembers applies f to each member of m: m itself when f changes none.
+func mapMembers(m *object, f func(any) any) *object {
+	var out *object
+	for j, v := range m.vals {
+		next := f(v)
+		if out == nil && !sameValue(next, v) {
+			out = m.clone()
+		}
+		if out != nil {
+			out.vals[j] = next
+		}
+	}
+	if out == nil {
+		return m
+	}
+	return out
+}
+
+// mapList applies f to each element of a: a itself when f changes none.
+func mapList(a []any, f func(any) any) []any {
+	var out []any
+	for j, v := range a {
+		next := f(v)
+		if out == nil && !sameValue(next, v) {
+			out = slices.Clone(a)
+		}
+		if out != nil {
+			out[j] = next
+		}
+	}
+	if out == nil {
+		return a
+	}
+	return out
+}
+
+// sameValue reports whether b is a itself: the same object or list, or an equal scalar.
+// Anything else counts as changed.
+func sameValue(a, b any) bool {
+	switch a := a.(type) {
+	case *object:
+		bo, ok := b.(*object)
+		return ok && a == bo
+	case []any:
+		bl, ok := b.([]any)
+		return ok && len(a) == len(bl) && (len(a) == 0 || &a[0] == &bl[0])
+	case nil, bool, string, json.Number, float64, int, int64:
+		switch b.(type) {
+		case nil, bool, string, json.Number, float64, int, int64:
+			return a == b
+		}
+	}
+	return false
 }
 
 // cutDescription shortens o's description to n characters. A note saying
