@@ -76,7 +76,7 @@ func (p *callParams) plain() bool {
 // fastToolCall answers the tools/call message msg (as peek read it) and reports true, or
 // reports false, having done nothing, when mcp-go should answer it.
 func (b *Bridge) fastToolCall(ctx context.Context, w http.ResponseWriter, msg peeked) bool {
-	if msg.method != string(mcpgo.MethodToolsCall) || msg.result || string(msg.jsonrpc) != `"`+mcpgo.JSONRPC_VERSION+`"` {
+	if msg.method != string(mcpgo.MethodToolsCall) || msg.result || msg.paramsTwice || string(msg.jsonrpc) != `"`+mcpgo.JSONRPC_VERSION+`"` {
 		return false
 	}
 	p, ok := readCallParams(msg.params)

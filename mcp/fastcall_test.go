@@ -40,6 +40,9 @@ func TestFastToolCallAnswersAsMCPGo(t *testing.T) {
 		{"_meta not an object", `{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"hello","_meta":5}}`, false},
 		{"multi-round-trip state", `{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"name":"hello","requestState":5}}`, false},
 		{"a result too", `{"jsonrpc":"2.0","id":15,"method":"tools/call","params":{"name":"hello"},"result":1}`, false},
+		// mcp-go decodes each params member into the same struct: the arguments of the first
+		// stay when the last has none.
+		{"params twice", `{"jsonrpc":"2.0","id":16,"method":"tools/call","params":{"name":"getPet","arguments":{"id":"7"}},"Params":{"name":"getPet"}}`, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := h.bridge

@@ -43,6 +43,10 @@ type peeked struct {
 	jsonrpc, id, params json.RawMessage
 	// result is set when the message also has a "result": mcp-go takes it for a response.
 	result bool
+	// paramsTwice: "params" appears more than once. encoding/json decodes each into the
+	// same struct, so mcp-go may read members of an earlier one (arguments, _meta) where
+	// params holds only the last: the hot path leaves such a message to mcp-go.
+	paramsTwice bool
 }
 
 // peek reads the method, the id and the declared revision of a single JSON-RPC message, as
@@ -73,6 +77,7 @@ func peek(body []byte) peeked {
 		case strings.EqualFold(key, "id"):
 			m.id = v
 		case strings.EqualFold(key, "params"):
+			m.paramsTwice = m.paramsTwice || m.params != nil
 			m.params = v
 		case strings.EqualFold(key, "result"):
 			result = v
@@ -84,7 +89,18 @@ func peek(body []byte) peeked {
 	}
 	m.result = len(result) > 0 && string(result) != "null"
 	m.request = len(m.id) > 0 && string(m.id) != "null"
-	if len(m.params) > 0 && m.params[0] == '{' {
+	switch {
+	case m.paramsTwice:
+		// mcp-go's own test (detectRequestEra), on the whole message.
+		var wrapper struct {
+			Params struct {
+				Meta *mcpgo.Meta `json:"_meta"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(body, &wrapper) == nil {
+			m.modern = mcpgo.IsModernProtocol(wrapper.Params.Meta.ProtocolVersion())
+		}
+	case len(m.params) > 0 && m.params[0] == '{':
 		var meta json.RawMessage
 		_ = openapi.EachMember(m.params, func(key string, v []byte) {
 			if strings.EqualFold(key, "_meta") {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 )
 
 func TestPeekMethod(t *testing.T) {
@@ -87,6 +89,28 @@ func FuzzPeekMethod(f *testing.F) {
 			t.Errorf("peekMethod(%q) = initialize, but mcp-go would not see an initialize", body)
 		}
 	})
+}
+
+// TestPeekModernAsMCPGo: the declared revision is read as mcp-go reads it from the whole
+// message, where a params member written twice is decoded twice into the same struct (a
+// _meta of the first stays when the last has none).
+func TestPeekModernAsMCPGo(t *testing.T) {
+	for _, body := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}},"params":{"name":"x"}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"},"PARAMS":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}},"params":{"_meta":{}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}},"params":null}`,
+	} {
+		var wrapper struct {
+			Params struct {
+				Meta *mcpgo.Meta `json:"_meta"`
+			} `json:"params"`
+		}
+		want := json.Unmarshal([]byte(body), &wrapper) == nil && mcpgo.IsModernProtocol(wrapper.Params.Meta.ProtocolVersion())
+		if got := peek([]byte(body)).modern; got != want {
+			t.Errorf("peek(%s).modern = %v, mcp-go reads %v", body, got, want)
+		}
+	}
 }
 
 // FuzzNormalizeOrigin checks that any Origin header value is handled without panic, and that

@@ -74,8 +74,8 @@ type Fetched struct {
 
 // Fetch GETs the OpenAPI document at rawURL as every part of jfn does (the gateway's
 // refresh, the CLI's commands and `jfn tools URL`): without credentials, asking for JSON
-// then YAML, following redirects under CheckRedirect (whatever client's own rule), taking
-// any 2xx answer, and reading at most MaxDocumentSize bytes. A non-empty etag is sent as
+// then YAML, following redirects under the client's own CheckRedirect (CheckRedirect when it
+// has none), taking any 2xx answer, and reading at most MaxDocumentSize bytes. A non-empty etag is sent as
 // If-None-Match, and a 304 then reads as NotModified. The client's errors are returned as
 // it gives them (a *url.Error names the URL, credentials included: see RedactError); an
 // invalid URL is a *url.Error whose Op is "parse".
@@ -90,7 +90,9 @@ func Fetch(ctx context.Context, client *http.Client, rawURL, etag string) (Fetch
 		req.Header.Set("If-None-Match", etag)
 	}
 	c := *client
-	c.CheckRedirect = CheckRedirect
+	if c.CheckRedirect == nil {
+		c.CheckRedirect = CheckRedirect
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return Fetched{}, err

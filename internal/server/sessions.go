@@ -269,14 +269,27 @@ func (s *storeSessions) sweep(ctx context.Context, now time.Time) (int, error) {
 
 // run flushes last-seen times every flushEvery (and at once after a session's first use)
 // and sweeps expired sessions every sweepEvery until ctx ends, then flushes one last time.
-// A failed flush or sweep is a store that does not answer: it goes to storeErr (the
-// gateway's NoteStore, which logs an outage once when it starts and once when it ends), and
-// is tried again at the next tick; the times wait in memory.
+// A flush or sweep that fails because the store does not answer goes to storeErr (the
+// gateway's NoteStore, which logs an outage once when it starts and once when it ends);
+// any other failure is logged here. Either is tried again at the next tick; the times wait
+// in memory.
 func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEvery, sweepEvery time.Duration, storeErr func(error)) {
 	flushTick := time.NewTicker(flushEvery)
 	defer flushTick.Stop()
 	sweepTick := time.NewTicker(sweepEvery)
 	defer sweepTick.Stop()
+	// failed reports err and whether the store is away.
+	failed := func(what string, err error) bool {
+		if ctx.Err() != nil {
+			return false
+		}
+		if errors.Is(err, store.ErrUnreachable) {
+			storeErr(fmt.Errorf("%s: %w", what, err))
+			return true
+		}
+		logger.Warn().Err(err).Msg(what + " failed; will retry")
+		return false
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -287,23 +300,22 @@ func (s *storeSessions) run(ctx context.Context, logger zerolog.Logger, flushEve
 			cancel()
 			return
 		case <-s.kick:
-			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
-				storeErr(fmt.Errorf("record MCP session use: %w", err))
+			if err := s.flush(ctx); err != nil {
+				failed("record MCP session use", err)
 			}
 		case <-flushTick.C:
-			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
-				storeErr(fmt.Errorf("record MCP session use: %w", err))
+			if err := s.flush(ctx); err != nil {
+				failed("record MCP session use", err)
 			}
 		case now := <-sweepTick.C:
 			// Flush first, so a session in use here is not swept on its stored time alone.
-			if err := s.flush(ctx); err != nil && ctx.Err() == nil {
-				storeErr(fmt.Errorf("record MCP session use: %w", err))
+			if err := s.flush(ctx); err != nil && failed("record MCP session use", err) {
 				continue // the store is away: the sweep would fail too
 			}
 			n, err := s.sweep(ctx, now)
 			switch {
-			case err != nil && ctx.Err() == nil:
-				storeErr(fmt.Errorf("remove idle MCP sessions: %w", err))
+			case err != nil:
+				failed("remove idle MCP sessions", err)
 			case n > 0:
 				logger.Info().Int("sessions", n).Dur("ttl", s.ttl).Dur("unused_ttl", s.unused).Msg("removed expired MCP sessions")
 			}

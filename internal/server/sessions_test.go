@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/mcp"
 )
@@ -215,7 +217,7 @@ func sessionsStore(t *testing.T) *store.SQLite {
 // downSessions is a store that has gone away: every write and sweep fails.
 type downSessions struct{ store.Sessions }
 
-var errStoreDown = errors.New("connection refused")
+var errStoreDown = fmt.Errorf("%w: connection refused", store.ErrUnreachable)
 
 func (downSessions) TouchSessions(context.Context, map[string]time.Time) error { return errStoreDown }
 func (downSessions) DeleteIdleSessions(context.Context, time.Time, time.Time) (int, error) {
@@ -260,6 +262,57 @@ func TestSessionLoopReportsOutageOnce(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), `"level":"warn"`); n > 1 {
 		t.Errorf("the session loop logged %d warnings during one outage, want at most one (at shutdown):\n%s", n, logs.String())
+	}
+}
+
+// failingSessions is a store that answers but refuses the writes (a full disk, a read-only
+// standby): no outage.
+type failingSessions struct{ store.Sessions }
+
+var errRefused = errors.New("could not extend file: No space left on device")
+
+func (failingSessions) TouchSessions(context.Context, map[string]time.Time) error { return errRefused }
+
+// TestSessionLoopOtherErrorsAreNoOutage: a flush the store refuses for another reason than
+// being unreachable is logged, not reported as an outage (which would mark the store down
+// and log "store reachable again" at the next ping), and the sweep still runs.
+func TestSessionLoopOtherErrorsAreNoOutage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := sessionsStore(t)
+	s := newStoreSessions(failingSessions{st}, 30*time.Millisecond, 0, 0)
+	for _, id := range []string{"a", "idle"} {
+		if _, err := s.Create(ctx, id, "fn", [32]byte{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs strings.Builder
+	var mu sync.Mutex
+	var reported atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.run(ctx, zerolog.New(&lockedWriter{w: &logs, mu: &mu}), 5*time.Millisecond, 10*time.Millisecond, func(error) {
+			reported.Add(1)
+		})
+	}()
+	jfntest.Eventually(t, 5*time.Second, "the sweep removes the idle session while flushes fail", func() bool {
+		// Session a is in use, so every flush has a last-seen time to write, and fails.
+		if _, _, err := s.Get(ctx, "a"); err != nil && !errors.Is(err, mcp.ErrSessionNotFound) {
+			t.Fatal(err)
+		}
+		_, err := st.GetSession(ctx, "idle")
+		return errors.Is(err, store.ErrNotFound)
+	})
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if n := reported.Load(); n != 0 {
+		t.Errorf("the store watch was told of %d outages; the store answered", n)
+	}
+	if !strings.Contains(logs.String(), errRefused.Error()) {
+		t.Errorf("the refused flush was not logged:\n%s", logs.String())
 	}
 }
 
