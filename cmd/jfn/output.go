@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,10 +23,21 @@ func warn(w io.Writer, format string, args ...any) { fmt.Fprintf(w, "⚠ "+forma
 
 // printJSON writes v as one indented JSON object.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	// What json.Encoder with SetIndent writes, indented into a buffer sized once: 'jfn tools
+	// --json' prints megabytes, which the Encoder's indenting buffer would grow to by doubling.
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	out.Grow(2 * compact.Len())
+	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
+		return err
+	}
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // table returns a tabwriter that aligns columns with two spaces between them.
