@@ -54,7 +54,7 @@ type peeked struct {
 // and the last one wins), in one pass. A response, a batch, or anything that is not JSON is
 // the zero message.
 func peek(body []byte) peeked {
-	body = bytes.TrimSpace(body)
+	body = bytes.Trim(body, jsonSpace) // JSON's own spaces only, as mcp-go reads the body
 	if len(body) == 0 || body[0] != '{' {
 		return peeked{}
 	}

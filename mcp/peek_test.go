@@ -52,6 +52,8 @@ func FuzzPeekMethod(f *testing.F) {
 		`{"Method":"initialize","method":"ping"}`,
 		`{"id":1,"result":{}}`,
 		`{"jsonrpc":"2.0","id":null,"method":"tools/call"}`,
+		"\u00a0{\"method\":\"initialize\"}", // a space JSON does not allow: mcp-go reads no message
+		"\u0085{\"method\":\"initialize\"}\u2028",
 		`{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`,
 	} {
 		f.Add([]byte(s))
