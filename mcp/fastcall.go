@@ -229,17 +229,20 @@ func (c *callsInFlight) add(session string, id []byte, cancel context.CancelFunc
 
 // cancelled ends the call a notifications/cancelled message (msg) names in session, if it
 // is in flight here. mcp-go still sees the message, for the requests it runs itself.
-func (c *callsInFlight) cancelled(session string, msg peeked) {
+func (c *callsInFlight) cancelled(session string, msg peeked, body []byte) {
 	if msg.method != string(mcpgo.MethodNotificationCancelled) || session == "" {
 		return
 	}
-	var p struct {
-		RequestID any `json:"requestId"`
+	// The whole message, as mcp-go reads it: encoding/json merges a repeated "params".
+	var m struct {
+		Params struct {
+			RequestID any `json:"requestId"`
+		} `json:"params"`
 	}
-	if json.Unmarshal(msg.params, &p) != nil || p.RequestID == nil {
+	if json.Unmarshal(body, &m) != nil || m.Params.RequestID == nil {
 		return
 	}
-	id, err := json.Marshal(p.RequestID)
+	id, err := json.Marshal(m.Params.RequestID)
 	if err != nil {
 		return
 	}

@@ -119,6 +119,17 @@ func sameJSON(t *testing.T, got, want string) {
 // TestCancelledNotificationEndsCall: notifications/cancelled naming a tools/call in flight
 // ends it, in the same session only.
 func TestCancelledNotificationEndsCall(t *testing.T) {
+	for _, cancel := range []string{
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":77}}`,
+		// encoding/json, and so mcp-go, merges a repeated "params": the id is the first's.
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":77},"Params":{"reason":"stop"}}`,
+	} {
+		testCancelled(t, cancel)
+	}
+}
+
+func testCancelled(t *testing.T, cancel string) {
+	t.Helper()
 	h := newHarness(t, func(o *Options) { o.Timeout = 4 * time.Second })
 	sid := h.openSession(t, h.tokA)
 	other := h.openSession(t, h.tokA)
@@ -129,7 +140,6 @@ func TestCancelledNotificationEndsCall(t *testing.T) {
 		done <- body
 	}()
 	time.Sleep(200 * time.Millisecond)
-	cancel := `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":77}}`
 	// The same id in another session is another request: nothing happens.
 	if resp, _ := h.rawRequest(t, "POST", h.tokA, other, "2025-06-18", cancel, nil); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("notifications/cancelled in another session = %d, want 202", resp.StatusCode)

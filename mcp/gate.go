@@ -89,7 +89,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	checked, _ := ctx.Value(checkedKey{}).(string)
 	if checked != "" {
 		b.sessions.used(checked)
-		b.calls.cancelled(checked, msg)
+		b.calls.cancelled(checked, msg, body)
 	}
 	if r.Method == http.MethodPost && !msg.modern { // see direct.go
 		if minted, _ := ctx.Value(mintedKey{}).(string); minted != "" {
