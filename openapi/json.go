@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// A small JSON reader and writer for the document tree: unlike encoding/json
-// it keeps object key order, keeps numbers as written (json.Number), bounds
-// nesting depth, and writes text without HTML escaping.
+// A small JSON reader for the document tree (its writer is jsonwrite.go): unlike
+// encoding/json it keeps object key order, keeps numbers as written (json.Number), and
+// bounds nesting depth.
 
 // errTooDeep is returned for documents nested deeper than maxDepth.
 var errTooDeep = errors.New("document is nested too deeply")
@@ -61,36 +60,6 @@ func DecodeJSON(data []byte) (any, error) {
 // an error, as it is for encoding/json).
 func DecodeJSONAny(data []byte) (any, error) {
 	return (&jsonParser{data: data, native: true, floats: true, depthLimit: maxNativeDepth}).whole()
-}
-
-// EachMember calls fn with each member of the JSON object data, in order: its key, read as
-// encoding/json reads it, and its value's raw text. It reports an error, having called fn
-// for none, when data is not one valid JSON object (as json.Valid judges, encoding/json's
-// bound on nesting included). It reads the values without decoding them.
-func EachMember(data []byte, fn func(key string, value []byte)) error {
-	p := &jsonParser{data: data, native: true, depthLimit: maxNativeDepth}
-	p.skipSpace()
-	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
-		return p.errorf("not a JSON object")
-	}
-	type member struct {
-		key        string
-		start, end int
-	}
-	var members [8]member
-	list := members[:0]
-	err := p.skipObject(0, func(key string, start, end int) { list = append(list, member{key, start, end}) })
-	if err != nil {
-		return err
-	}
-	p.skipSpace()
-	if p.pos != len(p.data) {
-		return p.errorf("unexpected data after the top-level value")
-	}
-	for _, m := range list {
-		fn(m.key, data[m.start:m.end])
-	}
-	return nil
 }
 
 // whole reads the one value data holds, with nothing after it but spaces.
@@ -307,146 +276,6 @@ func (p *jsonParser) skipNumber() error {
 	return nil
 }
 
-// skip passes over one value, checking it as value would read it, without building it.
-func (p *jsonParser) skip(depth int) error {
-	if p.pos >= len(p.data) {
-		return p.errorf("unexpected end of input")
-	}
-	if c := p.data[p.pos]; (c == '{' || c == '[') && depth >= maxNativeDepth {
-		return errTooDeep
-	}
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.skipObject(depth, nil)
-	case c == '[':
-		p.pos++
-		p.skipSpace()
-		if p.pos < len(p.data) && p.data[p.pos] == ']' {
-			p.pos++
-			return nil
-		}
-		for {
-			p.skipSpace()
-			if err := p.skip(depth + 1); err != nil {
-				return err
-			}
-			p.skipSpace()
-			if p.pos >= len(p.data) {
-				return p.errorf("unexpected end of input in an array")
-			}
-			switch p.data[p.pos] {
-			case ',':
-				p.pos++
-			case ']':
-				p.pos++
-				return nil
-			default:
-				return p.errorf("expected ',' or ']' in an array")
-			}
-		}
-	case c == '"':
-		return p.skipString()
-	case c == 't', c == 'f', c == 'n':
-		for _, word := range []string{"true", "false", "null"} {
-			if bytes.HasPrefix(p.data[p.pos:], []byte(word)) {
-				p.pos += len(word)
-				return nil
-			}
-		}
-		return p.errorf("invalid literal")
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.skipNumber()
-	default:
-		return p.errorf("unexpected character %q", c)
-	}
-}
-
-// skipObject passes over an object, as skip does, and calls member (when not nil) with
-// each member's key and the bounds of its value in p.data.
-func (p *jsonParser) skipObject(depth int, member func(key string, start, end int)) error {
-	p.pos++ // {
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		return nil
-	}
-	for {
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return p.errorf("expected a string key")
-		}
-		var key string
-		if member != nil {
-			k, err := p.string()
-			if err != nil {
-				return err
-			}
-			key = k.(string)
-		} else if err := p.skipString(); err != nil {
-			return err
-		}
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return p.errorf("expected ':' after a key")
-		}
-		p.pos++
-		p.skipSpace()
-		start := p.pos
-		if err := p.skip(depth + 1); err != nil {
-			return err
-		}
-		if member != nil {
-			member(key, start, p.pos)
-		}
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of input in an object")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return nil
-		default:
-			return p.errorf("expected ',' or '}' in an object")
-		}
-	}
-}
-
-// skipString passes over a string, checking its escapes and that it holds no control
-// character, as string would read it.
-func (p *jsonParser) skipString() error {
-	p.pos++ // opening quote
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		p.pos++
-		switch {
-		case c == '"':
-			return nil
-		case c < 0x20:
-			return p.errorf("control character in a string")
-		case c != '\\':
-			continue
-		}
-		if p.pos >= len(p.data) {
-			break
-		}
-		e := p.data[p.pos]
-		p.pos++
-		switch e {
-		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-		case 'u':
-			if _, ok := p.hex4(); !ok {
-				return p.errorf("invalid \\u escape")
-			}
-		default:
-			return p.errorf("invalid escape \\%c", e)
-		}
-	}
-	return p.errorf("unterminated string")
-}
-
 func (p *jsonParser) string() (any, error) {
 	p.pos++ // opening quote
 	start := p.pos
@@ -558,139 +387,7 @@ func (p *jsonParser) hex4() (rune, bool) {
 	return rune(v), true
 }
 
-// writeJSON writes v as compact JSON. Object keys keep their order; strings
-// are written without HTML escaping, so text reads as it was written.
-func writeJSON(buf *bytes.Buffer, v any) error {
-	switch v := v.(type) {
-	case nil:
-		buf.WriteString("null")
-	case bool:
-		if v {
-			buf.WriteString("true")
-		} else {
-			buf.WriteString("false")
-		}
-	case string:
-		WriteJSONString(buf, v)
-	case json.Number:
-		if !isJSONNumber(string(v)) {
-			return fmt.Errorf("invalid number %q", string(v))
-		}
-		buf.WriteString(string(v))
-	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("unsupported number %v", v)
-		}
-		buf.WriteString(formatFloat(v))
-	case int:
-		buf.WriteString(strconv.Itoa(v))
-	case int64:
-		buf.WriteString(strconv.FormatInt(v, 10))
-	case *object:
-		if v == nil {
-			buf.WriteString("null")
-			return nil
-		}
-		buf.WriteByte('{')
-		for i, k := range v.keys {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			WriteJSONString(buf, k)
-			buf.WriteByte(':')
-			if err := writeJSON(buf, v.vals[i]); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-	case []any:
-		buf.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := writeJSON(buf, e); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-	default:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
-	}
-	return nil
-}
-
-// marshalTree returns v as JSON bytes.
-func marshalTree(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, v); err != nil {
-		return nil, err
-	}
-	// An exact copy: a tool keeps its schemas for its life, and the buffer's spare capacity
-	// (up to half of it) would stay with them.
-	return bytes.Clone(buf.Bytes()), nil
-}
-
 const hexDigits = "0123456789abcdef"
-
-// WriteJSONString writes s as a JSON string, without encoding/json's HTML escaping: bytes
-// that are not UTF-8 become U+FFFD, and U+2028 and U+2029 are escaped for JavaScript.
-func WriteJSONString(buf *bytes.Buffer, s string) {
-	buf.WriteByte('"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf.WriteString(s[start:i])
-			switch c {
-			case '"', '\\':
-				buf.WriteByte('\\')
-				buf.WriteByte(c)
-			case '\n':
-				buf.WriteString(`\n`)
-			case '\r':
-				buf.WriteString(`\r`)
-			case '\t':
-				buf.WriteString(`\t`)
-			default:
-				buf.WriteString(`\u00`)
-				buf.WriteByte(hexDigits[c>>4])
-				buf.WriteByte(hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf.WriteString(s[start:i])
-			buf.WriteString(`\ufffd`)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but break JavaScript string literals.
-		if r == '\u2028' || r == '\u2029' {
-			buf.WriteString(s[start:i])
-			buf.WriteString(`\u202`)
-			buf.WriteByte(hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf.WriteString(s[start:])
-	buf.WriteByte('"')
-}
 
 // isJSONNumber reports whether s is a number in JSON's grammar.
 func isJSONNumber(s string) bool {
@@ -702,13 +399,4 @@ func isJSONNumber(s string) bool {
 		return false
 	}
 	return p.pos == len(s)
-}
-
-// formatFloat formats f the way JSON writers usually do: integers without an
-// exponent or fraction.
-func formatFloat(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -93,15 +93,9 @@ func checkUpstreamURL(cmd, flag, s string) (string, error) {
 	return s, nil
 }
 
-// deployParams and deployResult are the service's; the rules of a deploy live there.
-type (
-	deployParams = service.DeployParams
-	deployResult = service.DeployResult
-)
-
 // deployFunction creates or updates a function, and creates its default token when the
 // function is new.
-func deployFunction(ctx context.Context, st store.Store, p deployParams) (deployResult, error) {
+func deployFunction(ctx context.Context, st store.Store, p service.DeployParams) (service.DeployResult, error) {
 	res, err := service.Deploy(ctx, st, p)
 	if errors.Is(err, service.ErrUpstreamRequired) {
 		return res, usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
@@ -130,7 +124,7 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	if err := urls.validate("deploy"); err != nil {
 		return err
 	}
-	p := deployParams{Name: pos[0]}
+	p := service.DeployParams{Name: pos[0]}
 	if err := checkName("deploy", p.Name); err != nil {
 		return err
 	}

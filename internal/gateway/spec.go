@@ -302,10 +302,13 @@ func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState
 	}
 	f, err := openapi.Fetch(ctx, g.client, url, etag)
 	res := fetchResult{etag: f.ETag, maxAge: maxAge(f.CacheControl), notModified: f.NotModified, body: f.Body}
-	var status *openapi.StatusError
-	switch {
-	case err == nil:
+	if err == nil {
 		return res
+	}
+	res.err, res.reason = fmt.Errorf("fetch document: %w", openapi.RedactError(err)), unreachable
+	var status *openapi.StatusError
+	var uerr *neturl.Error
+	switch {
 	case errors.As(err, &status):
 		res.err = fmt.Errorf("fetch document: upstream answered %s", status.Status)
 		res.reason = fmt.Sprintf("The function's OpenAPI document could not be fetched: the upstream answered HTTP %d.", status.Code)
@@ -313,18 +316,12 @@ func (g *Gateway) fetchDocument(ctx context.Context, url string, prev *specState
 		res.err = fmt.Errorf("fetch document: larger than %d bytes", int64(maxDocumentSize))
 		res.reason = fmt.Sprintf("The function's OpenAPI document is larger than %s.", sizeText(int64(maxDocumentSize)))
 	case errors.Is(err, errTooManyRedirects):
-		res.err = fmt.Errorf("fetch document: %w", openapi.RedactError(err))
 		res.reason = "The function's OpenAPI document could not be fetched: it redirected more than 3 times."
 	case errors.Is(err, errCrossHostRedirect):
-		res.err = fmt.Errorf("fetch document: %w", openapi.RedactError(err))
 		res.reason = "The function's OpenAPI document could not be fetched: it redirected to another host, and documents are fetched from their own host only."
-	default:
-		res.err, res.reason = fmt.Errorf("fetch document: %w", openapi.RedactError(err)), unreachable
-		if uerr := (*neturl.Error)(nil); errors.As(err, &uerr) && uerr.Op == "parse" {
-			res.reason = "The function's OpenAPI document URL is invalid."
-		}
+	case errors.As(err, &uerr) && uerr.Op == "parse":
+		res.reason = "The function's OpenAPI document URL is invalid."
 	}
-	res.body = nil
 	return res
 }
 

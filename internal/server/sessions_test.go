@@ -235,18 +235,7 @@ func TestSessionLoopReportsOutageOnce(t *testing.T) {
 		cancel()
 		t.Fatal(err)
 	}
-	var logs strings.Builder
-	var mu sync.Mutex
-	var reported atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.run(ctx, zerolog.New(&lockedWriter{w: &logs, mu: &mu}), 5*time.Millisecond, 10*time.Millisecond, func(err error) {
-			if errors.Is(err, errStoreDown) {
-				reported.Add(1)
-			}
-		})
-	}()
+	logs, reported, stop := runSessionLoop(ctx, s, func(err error) bool { return errors.Is(err, errStoreDown) })
 	for range 50 { // a session in use keeps a last-seen time to write
 		if _, _, err := s.Get(ctx, "a"); err != nil {
 			t.Fatal(err)
@@ -254,9 +243,7 @@ func TestSessionLoopReportsOutageOnce(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	cancel()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
+	stop()
 	if n := reported.Load(); n < 2 {
 		t.Errorf("the store watch was told of %d failures, want one per failed flush or sweep", n)
 	}
@@ -286,16 +273,7 @@ func TestSessionLoopOtherErrorsAreNoOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var logs strings.Builder
-	var mu sync.Mutex
-	var reported atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.run(ctx, zerolog.New(&lockedWriter{w: &logs, mu: &mu}), 5*time.Millisecond, 10*time.Millisecond, func(error) {
-			reported.Add(1)
-		})
-	}()
+	logs, reported, stop := runSessionLoop(ctx, s, func(error) bool { return true })
 	jfntest.Eventually(t, 5*time.Second, "the sweep removes the idle session while flushes fail", func() bool {
 		// Session a is in use, so every flush has a last-seen time to write, and fails.
 		if _, _, err := s.Get(ctx, "a"); err != nil && !errors.Is(err, mcp.ErrSessionNotFound) {
@@ -305,9 +283,7 @@ func TestSessionLoopOtherErrorsAreNoOutage(t *testing.T) {
 		return errors.Is(err, store.ErrNotFound)
 	})
 	cancel()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
+	stop()
 	if n := reported.Load(); n != 0 {
 		t.Errorf("the store watch was told of %d outages; the store answered", n)
 	}
@@ -316,13 +292,18 @@ func TestSessionLoopOtherErrorsAreNoOutage(t *testing.T) {
 	}
 }
 
-type lockedWriter struct {
-	w  *strings.Builder
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// runSessionLoop runs s's loop with short ticks until ctx ends, keeping its log and counting
+// the errors it reports as outages that count says to. stop waits for the loop to end.
+func runSessionLoop(ctx context.Context, s *storeSessions, count func(error) bool) (logs *jfntest.SyncBuffer, reported *atomic.Int64, stop func()) {
+	logs, reported = &jfntest.SyncBuffer{}, &atomic.Int64{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.run(ctx, zerolog.New(logs), 5*time.Millisecond, 10*time.Millisecond, func(err error) {
+			if count(err) {
+				reported.Add(1)
+			}
+		})
+	}()
+	return logs, reported, func() { <-done }
 }
