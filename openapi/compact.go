@@ -90,6 +90,13 @@ func fitsIn(o *object, limit int) ([]byte, bool) {
 	return b, err == nil && listedSize(b) <= limit
 }
 
+// treeSize is the listed size of v's JSON.
+func treeSize(v any) int {
+	var n int
+	_ = withTreeJSON(v, func(b []byte) { n = listedSize(b) })
+	return n
+}
+
 // deepestFitting is step 3: the schema cut at the deepest nesting limit at
 // which it fits, and its JSON; nil when none does. The size shrinks with
 // the limit, so a binary search finds the limit that lowering it one level
@@ -130,8 +137,7 @@ func compactProperties(s *object, limit int) (*object, []byte, bool) {
 	for _, r := range stringsOf(s.arr("required")) {
 		t.required[r] = true
 	}
-	b, _ := marshalTree(withUsedDefs(s))
-	t.total = listedSize(b)
+	t.total = treeSize(withUsedDefs(s))
 
 	// 4. Optional properties become {type, description}, the largest first.
 	if cur, b, ok := t.collapse(false); ok {
@@ -162,9 +168,7 @@ type propertyTrim struct {
 
 // sizeOf is the listed size of property i, with its name.
 func (t *propertyTrim) sizeOf(i int) int {
-	k, _ := marshalTree(t.props.keys[i])
-	v, _ := marshalTree(t.props.vals[i])
-	return listedSize(k) + listedSize(v) + 2 // ':' and ','
+	return treeSize(t.props.keys[i]) + treeSize(t.props.vals[i]) + 2 // ':' and ','
 }
 
 // check returns the schema without the $defs nothing refers to any more,

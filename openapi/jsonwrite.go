@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -80,14 +81,29 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 
 // marshalTree returns v as JSON bytes.
 func marshalTree(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, v); err != nil {
-		return nil, err
-	}
-	// An exact copy: a tool keeps its schemas for its life, and the buffer's spare capacity
-	// (up to half of it) would stay with them.
-	return bytes.Clone(buf.Bytes()), nil
+	var out []byte
+	err := withTreeJSON(v, func(b []byte) { out = bytes.Clone(b) })
+	return out, err
 }
+
+// withTreeJSON writes v as JSON into a scratch buffer and hands it to f, which must not keep
+// it. Converting a large document writes its schemas many times over, to keep them and to
+// measure them; reused buffers spare the growth of a new one each time.
+func withTreeJSON(v any, f func([]byte)) error {
+	buf := scratchBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		scratchBuffers.Put(buf)
+	}()
+	if err := writeJSON(buf, v); err != nil {
+		return err
+	}
+	f(buf.Bytes())
+	return nil
+}
+
+// scratchBuffers are withTreeJSON's buffers.
+var scratchBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WriteJSONString writes s as a JSON string, without encoding/json's HTML escaping: bytes
 // that are not UTF-8 become U+FFFD, and U+2028 and U+2029 are escaped for JavaScript.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/service"
 )
 
@@ -22,23 +21,7 @@ func info(w io.Writer, format string, args ...any) { fmt.Fprintf(w, "▸ "+forma
 func warn(w io.Writer, format string, args ...any) { fmt.Fprintf(w, "⚠ "+format+"\n", args...) }
 
 // printJSON writes v as one indented JSON object.
-func printJSON(w io.Writer, v any) error {
-	// What json.Encoder with SetIndent writes, indented into a buffer sized once: 'jfn tools
-	// --json' prints megabytes, which the Encoder's indenting buffer would grow to by doubling.
-	var compact bytes.Buffer
-	enc := json.NewEncoder(&compact)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	var out bytes.Buffer
-	out.Grow(2 * compact.Len())
-	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
-		return err
-	}
-	_, err := w.Write(out.Bytes())
-	return err
-}
+func printJSON(w io.Writer, v any) error { return catalog.WriteJSON(w, v) }
 
 // table returns a tabwriter that aligns columns with two spaces between them.
 func table(w io.Writer) *tabwriter.Writer {

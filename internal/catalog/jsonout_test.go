@@ -1,0 +1,114 @@
+package catalog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/jfnhq/jfn/internal/corpustest"
+	"github.com/jfnhq/jfn/openapi"
+)
+
+// encoderJSON is what WriteJSON promises to write: json.Encoder's indented output.
+func encoderJSON(t testing.TB, v any) string {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func writtenJSON(t testing.TB, v any) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// Every listing of every corpus document, in both modes, streams out as encoding/json would
+// write it whole.
+func TestWriteJSONListingsAsEncodingJSON(t *testing.T) {
+	corpus := corpustest.Find(t)
+	for _, file := range corpus.Files() {
+		spec, err := openapi.Load(corpus.Read(t, file))
+		if err != nil {
+			continue // the corpus tests say which documents load
+		}
+		for _, mode := range []string{ModeAll, ModeSearch} {
+			l, err := NewListing(spec, mode, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			if got, want := writtenJSON(t, l), encoderJSON(t, l); got != want {
+				t.Errorf("%s, mode %s: WriteJSON differs from encoding/json at byte %d", file, mode, firstDiff(got, want))
+			}
+		}
+	}
+}
+
+func TestWriteJSONEdgeCases(t *testing.T) {
+	for _, v := range []any{
+		Listing{}, // nil slices are null
+		Listing{Mode: "all", Tools: []ListedTool{{Name: "a<b>", Description: "x & \"y\"\n\\", InputSchema: json.RawMessage(`{"type":"object","properties":{}}`)}}},
+		Listing{Tools: []ListedTool{{Name: "t", Title: "T", OutputSchema: json.RawMessage(`{"a":[[],{},[1,{"b":"}\"]\\"}]]}`)}}},
+		map[string]any{"a": []any{}, "b": map[string]any{}, "c": "line\u2028", "d": []any{1, "x", nil, true}},
+		struct {
+			Tokens []string `json:"tokens"`
+		}{},
+		"just a string",
+	} {
+		if got, want := writtenJSON(t, v), encoderJSON(t, v); got != want {
+			t.Errorf("%#v:\n got %q\nwant %q", v, got, want)
+		}
+	}
+}
+
+// FuzzIndenter checks the streaming indenter against json.Indent on compact JSON, written
+// to it in pieces of any size.
+func FuzzIndenter(f *testing.F) {
+	for _, s := range []string{`{}`, `[]`, `{"a":[1,2,{"b":[]}],"c":{}}`, `"a\"b\\"`, `[{"x":"{[,:]}"}]`, `1.5e3`, `[true,false,null]`} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, piece uint8) {
+		if len(data) > 1<<16 || !json.Valid(data) {
+			return
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, data); err != nil {
+			t.Fatal(err)
+		}
+		compact.WriteByte('\n')
+		var want bytes.Buffer
+		if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		ind := &indenter{w: bufio.NewWriter(&got)}
+		src, n := compact.Bytes(), int(piece%16)+1
+		for len(src) > 0 {
+			k := min(n, len(src))
+			ind.Write(src[:k])
+			src = src[k:]
+		}
+		ind.w.Flush()
+		if got.String() != want.String() {
+			t.Fatalf("indenter differs from json.Indent at byte %d:\n got %q\nwant %q", firstDiff(got.String(), want.String()), got.String(), want.String())
+		}
+	})
+}
+
+func firstDiff(a, b string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
