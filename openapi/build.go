@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // maxTotalSchemaBytes bounds the memory one document's tools may take. The
@@ -43,6 +42,8 @@ func (b *builder) build() {
 		opName string
 	}
 	var events []event
+	trim := startCompacting()
+	defer trim.wait() // after a panic too: the trimming goroutines end
 	skip := func(operation, reason string) {
 		events = append(events, event{skip: &Skipped{Operation: operation, Reason: reason}})
 	}
@@ -84,18 +85,13 @@ func (b *builder) build() {
 				skip(opName, err.Error())
 				continue
 			}
+			trim.add(t)
 			events = append(events, event{tool: t, opName: opName})
 		}
 		b.spec.routes = append(b.spec.routes, rt)
 	}
 
-	var made []*Tool
-	for _, e := range events {
-		if e.tool != nil {
-			made = append(made, e.tool)
-		}
-	}
-	compactTools(made)
+	trim.wait()
 	var tools []*Tool
 	total := 0 // bytes of emitted schemas
 	for _, e := range events {
@@ -180,24 +176,46 @@ func (b *builder) indexRoutes() {
 	}
 }
 
-// compactTools trims the listed schemas of tools that wait for it (Tool.compactInput and
-// compactOutput), on every core: compactSchema only reads the trees, which tools share, and
-// builds new ones. A panic there fails its tool as safeTool fails an operation.
-func compactTools(tools []*Tool) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(tools)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(tools) {
-					return
-				}
-				tools[i].compact()
-			}
-		})
+// compacting trims the listed schemas of the tools handed to it (Tool.compactInput and
+// compactOutput) while the next operations are converted, on every other core; wait joins
+// in on this one. compactSchema only reads the trees, which tools share and the converter
+// never changes once made, and builds new ones. A panic there fails its tool as safeTool
+// fails an operation.
+type compacting struct {
+	tools chan *Tool
+	wg    sync.WaitGroup
+	done  bool
+}
+
+func startCompacting() *compacting {
+	c := &compacting{tools: make(chan *Tool, 256)}
+	for range max(1, runtime.GOMAXPROCS(0)-1) {
+		c.wg.Go(c.work)
 	}
-	wg.Wait()
+	return c
+}
+
+func (c *compacting) work() {
+	for t := range c.tools {
+		t.compact()
+	}
+}
+
+func (c *compacting) add(t *Tool) {
+	if t.compactInput != nil || t.compactOutput != nil {
+		c.tools <- t
+	}
+}
+
+// wait returns when every tool handed over is trimmed. It may be called again.
+func (c *compacting) wait() {
+	if c.done {
+		return
+	}
+	c.done = true
+	close(c.tools)
+	c.work()
+	c.wg.Wait()
 }
 
 // compact lists t's waiting schemas trimmed.

@@ -46,10 +46,15 @@ func (c *yamlConverter) size(n *yaml.Node, depth int) int {
 	if n == nil || depth > maxDepth {
 		return 1
 	}
-	if s, ok := c.sizes[n]; ok {
-		return s
+	// Only an anchored node can be reached twice (through an alias), so only those are
+	// memoised.
+	anchored := n.Anchor != ""
+	if anchored {
+		if s, ok := c.sizes[n]; ok {
+			return s
+		}
+		c.sizes[n] = 1 // an alias cycle counts once
 	}
-	c.sizes[n] = 1 // an alias cycle counts once
 	s := 1
 	if n.Kind == yaml.AliasNode {
 		s += c.size(n.Alias, depth+1)
@@ -60,7 +65,9 @@ func (c *yamlConverter) size(n *yaml.Node, depth int) int {
 			break
 		}
 	}
-	c.sizes[n] = s
+	if anchored {
+		c.sizes[n] = s
+	}
 	return s
 }
 
@@ -93,8 +100,10 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		return v, nil
 	case yaml.MappingNode:
 		o := newObject(len(n.Content) / 2)
-		c.busy[n] = true
-		defer delete(c.busy, n)
+		if n.Anchor != "" { // only an anchor can be inside itself
+			c.busy[n] = true
+			defer delete(c.busy, n)
+		}
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -119,8 +128,10 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		}
 		return o, nil
 	case yaml.SequenceNode:
-		c.busy[n] = true
-		defer delete(c.busy, n)
+		if n.Anchor != "" { // only an anchor can be inside itself
+			c.busy[n] = true
+			defer delete(c.busy, n)
+		}
 		a := make([]any, 0, len(n.Content))
 		for _, e := range n.Content {
 			cv, err := c.convert(e, depth+1)
