@@ -32,9 +32,9 @@ func (b *builder) build() {
 	keys := slices.Clone(paths.keysOrEmpty())
 	slices.Sort(keys)
 
-	// The operations are converted in order; a tool's listed schemas are trimmed afterwards,
-	// for all tools at once (compactTools); then what each operation gave is recorded in
-	// document order (events), so that the size rule and the skipped list come out as if
+	// The operations are converted in order; a tool's listed schemas are trimmed on the
+	// other cores meanwhile (compacting); when all are, what each operation gave is recorded
+	// in document order (events), so that the size rule and the skipped list come out as if
 	// each tool had been trimmed as it was made.
 	type event struct {
 		skip   *Skipped
@@ -182,17 +182,14 @@ func (b *builder) indexRoutes() {
 // never changes once made, and builds new ones. A panic there fails its tool as safeTool
 // fails an operation.
 type compacting struct {
-	tools chan *Tool
-	wg    sync.WaitGroup
-	done  bool
+	tools   chan *Tool
+	wg      sync.WaitGroup
+	started bool
+	done    bool
 }
 
 func startCompacting() *compacting {
-	c := &compacting{tools: make(chan *Tool, 256)}
-	for range max(1, runtime.GOMAXPROCS(0)-1) {
-		c.wg.Go(c.work)
-	}
-	return c
+	return &compacting{tools: make(chan *Tool, 256)}
 }
 
 func (c *compacting) work() {
@@ -202,9 +199,16 @@ func (c *compacting) work() {
 }
 
 func (c *compacting) add(t *Tool) {
-	if t.compactInput != nil || t.compactOutput != nil {
-		c.tools <- t
+	if t.compactInput == nil && t.compactOutput == nil {
+		return
 	}
+	if !c.started { // most documents have no schema to trim: no goroutine for them
+		c.started = true
+		for range max(1, runtime.GOMAXPROCS(0)-1) {
+			c.wg.Go(c.work)
+		}
+	}
+	c.tools <- t
 }
 
 // wait returns when every tool handed over is trimmed. It may be called again.

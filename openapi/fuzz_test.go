@@ -35,6 +35,7 @@ func FuzzLoad(f *testing.F) {
 		`{"swagger":"2.0","paths":{"/a":{"post":{"parameters":[{"in":"body","name":"b","schema":{"items":[{"$ref":"#/definitions/A"}]}}]}}},"definitions":{"A":{"$ref":"#/definitions/A"}}}`,
 		"openapi: 3.1.0\npaths:\n  /x:\n    get:\n      responses:\n        200:\n          content:\n            application/json:\n              schema: &a {type: object, properties: {s: *a}}\n",
 		`{"openapi":"3.0.0","paths":{"/{a}":{"put":{"requestBody":{"content":{"application/json":{"schema":{"oneOf":[{"$ref":"#"}]}}}}}}}}`,
+		trimmedSeed(),
 	} {
 		f.Add([]byte(s))
 	}
@@ -243,4 +244,37 @@ func FuzzPropertyName(f *testing.F) {
 			t.Fatalf("propertyNames is not deterministic: %q then %q", names, again)
 		}
 	})
+}
+
+// trimmedSeed is a small document whose schemas, through YAML aliases and a recursive
+// $ref, are large enough to be trimmed for listing, so that FuzzLoad reaches the trimming
+// (TestTrimmedSeedIsTrimmed keeps it so).
+func trimmedSeed() string {
+	long := strings.Repeat("d", 120)
+	return "openapi: 3.0.0\npaths:\n  /a:\n    post:\n      requestBody: {content: {application/json: {schema: &top {type: object, required: [a], properties: {" +
+		"a: &d1 {type: object, properties: {x: &d0 {type: string, description: " + long + ", example: e, default: f}, y: *d0, z: *d0, w: *d0, v: *d0, u: *d0}}, " +
+		"b: &d2 {type: object, description: " + long + ", properties: {a: *d1, b: *d1, c: *d1, d: *d1, e: *d1}}, " +
+		"c: &d3 {type: object, properties: {a: *d2, b: *d2, c: *d2, d: *d2}}, d: *d3, e: *d3, f: {$ref: '#/components/schemas/R'}}}}}}\n" +
+		"      responses: {'200': {description: ok, content: {application/json: {schema: *top}}}}\n" +
+		"  /b:\n    put:\n      requestBody: {content: {application/json: {schema: {allOf: [*top, {$ref: '#/components/schemas/R'}]}}}}\n" +
+		"components:\n  schemas:\n    R: {type: object, properties: {r: {$ref: '#/components/schemas/R'}, big: *d3}}\n"
+}
+
+func TestTrimmedSeedIsTrimmed(t *testing.T) {
+	spec, err := Load([]byte(trimmedSeed()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trimmed := 0
+	for _, tool := range spec.Tools() {
+		if tool.FullInputSchema != nil || tool.outputTrimmed {
+			trimmed++
+		}
+		if n := max(listedSize(tool.InputSchema), listedSize(tool.OutputSchema)); n > MaxListedSchema {
+			t.Errorf("%s: a listed schema has %d bytes, over %d", tool.Name, n, MaxListedSchema)
+		}
+	}
+	if trimmed == 0 {
+		t.Fatalf("no tool of the seed is trimmed (tools %d, skipped %v)", len(spec.Tools()), spec.Skipped())
+	}
 }

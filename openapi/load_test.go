@@ -24,6 +24,14 @@ func TestLoadRejects(t *testing.T) {
 		bomb += n + ": &" + n + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
 		prev = n
 	}
+	// The same bomb with its anchors defined inside a complex mapping key nested past the
+	// depth limit, where the expansion count used to stop and remember a count cut short
+	// (the converter skips such keys), and one shallow alias to the last of them.
+	hidden := "openapi: 3.0.0\ninfo: {title: t, version: '1'}\nx-b0: &b0 [x, x, x, x, x, x, x, x, x, x]\n? " + strings.Repeat("[", 253)
+	for i := 1; i <= 9; i++ {
+		hidden += fmt.Sprintf("&b%d [%s], ", i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*b%d, ", i-1), 10), ", "))
+	}
+	hidden += strings.Repeat("]", 253) + " : z\nx-use: *b9\n"
 	tests := []struct {
 		name, doc string
 	}{
@@ -36,6 +44,7 @@ func TestLoadRejects(t *testing.T) {
 		{"too deep (JSON)", deepJSON},
 		{"too deep (YAML)", deepYAML},
 		{"alias bomb", bomb},
+		{"alias bomb with anchors past the depth limit", hidden},
 		{"recursive alias", "openapi: 3.0.0\nx: &x {a: *x}\n"},
 		{"too large", `{"openapi":"3.0.0","x":"` + strings.Repeat("a", MaxDocumentSize) + `"}`},
 	}

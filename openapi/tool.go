@@ -59,7 +59,7 @@ type Tool struct {
 	inputTree, outputTree     *object
 	listedInput, listedOutput *object
 	// compactInput and compactOutput are schemas to list trimmed (compactSchema), which
-	// compactTools does for every tool at once; until then InputSchema and OutputSchema hold
+	// Load does on other cores while it converts; until then InputSchema and OutputSchema hold
 	// them whole. compactErr is a panic it met.
 	compactInput, compactOutput *object
 	compactErr                  error
@@ -126,7 +126,7 @@ func (b *builder) operationTool(method, path string, item, op *object) (*Tool, e
 	}
 	if listedSize(inputJSON) > MaxListedSchema {
 		// Listed trimmed; validated against the whole (inputTree).
-		t.FullInputSchema, t.compactInput = inputJSON, input // compactTools lists it trimmed
+		t.FullInputSchema, t.compactInput = inputJSON, input // listed trimmed (compacting)
 	}
 	t.Tags, t.Toolsets = operationTags(op)
 	if err := b.setOutput(t, op); err != nil {
@@ -342,7 +342,7 @@ func (b *builder) setOutput(t *Tool, op *object) error {
 		outJSON, wrap, out = nil, false, nil
 	}
 	if listedSize(outJSON) > MaxListedSchema {
-		// Only the listed form is kept (compactTools trims it): it is descriptive anyway.
+		// Only the listed form is kept (compacting trims it): it is descriptive anyway.
 		t.compactOutput, t.outputTrimmed = out, true
 		out = nil
 	}

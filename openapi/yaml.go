@@ -43,8 +43,11 @@ type yamlConverter struct {
 // size counts the nodes of n with every alias expanded, memoised per node so
 // that counting is linear in the document.
 func (c *yamlConverter) size(n *yaml.Node, depth int) int {
-	if n == nil || depth > maxDepth {
+	if n == nil {
 		return 1
+	}
+	if depth > maxDepth {
+		return maxExpandedNodes + 1 // fail closed: a count cut short here would be memoised
 	}
 	// Only an anchored node can be reached twice (through an alias), so only those are
 	// memoised.

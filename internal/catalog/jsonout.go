@@ -13,7 +13,8 @@ import (
 // WriteJSON writes v as one indented JSON object. It streams: a Listing goes out a tool at
 // a time, and its schemas, compact JSON from the converter's own writer, as they are. The
 // listing of a large document is megabytes, which would otherwise be held compact, checked
-// again and held again indented.
+// again and held again indented. A Listing's schemas must therefore be JSON, as the openapi
+// package writes them: WriteJSON does not check them again.
 func WriteJSON(w io.Writer, v any) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	ind := &indenter{w: bw}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/jfnhq/jfn/internal/corpustest"
@@ -70,13 +71,16 @@ func TestWriteJSONEdgeCases(t *testing.T) {
 	}
 }
 
-// FuzzIndenter checks the streaming indenter against json.Indent on compact JSON, written
-// to it in pieces of any size.
+// FuzzIndenter checks the streaming indenter against json.Indent, on JSON as written and
+// compacted (writeCompact leaves a newline after each value it encodes), written to it in
+// pieces of any size.
 func FuzzIndenter(f *testing.F) {
-	for _, s := range []string{`{}`, `[]`, `{"a":[1,2,{"b":[]}],"c":{}}`, `"a\"b\\"`, `[{"x":"{[,:]}"}]`, `1.5e3`, `[true,false,null]`} {
+	for _, s := range []string{`{}`, `[]`, `{"a":[1,2,{"b":[]}],"c":{}}`, `"a\"b\\"`, `[{"x":"{[,:]}"}]`, `1.5e3`, `[true,false,null]`,
+		"{\"a\":1\n,\"b\":[\n]\n,\"c\":{ }}\n", "[ 1 , \"x\\\\\" , { \"k\" : null } ]"} {
 		f.Add([]byte(s), uint8(3))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, piece uint8) {
+		data = bytes.TrimLeft(data, " \t\r\n") // json.Indent drops leading space; the indenter is never given any
 		if len(data) > 1<<16 || !json.Valid(data) {
 			return
 		}
@@ -85,23 +89,64 @@ func FuzzIndenter(f *testing.F) {
 			t.Fatal(err)
 		}
 		compact.WriteByte('\n')
-		var want bytes.Buffer
-		if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		ind := &indenter{w: bufio.NewWriter(&got)}
-		src, n := compact.Bytes(), int(piece%16)+1
-		for len(src) > 0 {
-			k := min(n, len(src))
-			ind.Write(src[:k])
-			src = src[k:]
-		}
-		ind.w.Flush()
-		if got.String() != want.String() {
-			t.Fatalf("indenter differs from json.Indent at byte %d:\n got %q\nwant %q", firstDiff(got.String(), want.String()), got.String(), want.String())
+		for _, src := range [][]byte{data, compact.Bytes()} {
+			var want bytes.Buffer
+			if err := json.Indent(&want, src, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			ind := &indenter{w: bufio.NewWriter(&got)}
+			for n := int(piece%16) + 1; len(src) > 0; {
+				k := min(n, len(src))
+				ind.Write(src[:k])
+				src = src[k:]
+			}
+			ind.w.Flush()
+			if got.String() != want.String() {
+				t.Fatalf("indenter differs from json.Indent at byte %d:\n got %q\nwant %q", firstDiff(got.String(), want.String()), got.String(), want.String())
+			}
 		}
 	})
+}
+
+// FuzzWriteJSONListing checks the hand-written listing writer against encoding/json.
+func FuzzWriteJSONListing(f *testing.F) {
+	f.Add("all", "n", "t", "d\u2028<", []byte(`{"a":[1,{}]}`), []byte(`{"b":"\u2028"}`), "op", "why", 3)
+	f.Fuzz(func(t *testing.T, mode, name, title, desc string, in, out []byte, op, why string, n int) {
+		if len(in) == 0 || !json.Valid(in) || len(out) > 0 && !json.Valid(out) {
+			return // WriteJSON's precondition: the schemas are JSON
+		}
+		l := Listing{Mode: mode, Bytes: n, Toolsets: []Toolset{{Name: name, Tools: n}}, Skipped: []openapi.Skipped{{Operation: op, Reason: why}}}
+		l.Tools = []ListedTool{
+			{Name: name, Title: title, Description: desc, InputSchema: in, OutputSchema: out, Annotations: Hints{ReadOnlyHint: n%2 == 0}},
+			{Name: desc, Title: name, InputSchema: in},
+		}
+		if got, want := writtenJSON(t, l), encoderJSON(t, l); got != want {
+			t.Fatalf("WriteJSON differs from encoding/json at byte %d:\n got %q\nwant %q", firstDiff(got, want), got, want)
+		}
+	})
+}
+
+// A listing with every field set writes as encoding/json writes it, and the test knows
+// every field: one added to Listing or ListedTool fails here until writeCompact writes it.
+func TestWriteJSONEveryField(t *testing.T) {
+	if n := reflect.TypeFor[Listing]().NumField(); n != 5 {
+		t.Errorf("Listing has %d fields; writeCompact and this test write 5", n)
+	}
+	if n := reflect.TypeFor[ListedTool]().NumField(); n != 6 {
+		t.Errorf("ListedTool has %d fields; writeCompact and this test write 6", n)
+	}
+	l := Listing{
+		Mode: "search", Bytes: 12, Toolsets: []Toolset{{Name: "pets", Tools: 2}},
+		Tools: []ListedTool{{
+			Name: "a", Title: "A", Description: "d", InputSchema: json.RawMessage(`{"type":"object"}`),
+			OutputSchema: json.RawMessage(`{"type":"array"}`), Annotations: Hints{ReadOnlyHint: true, DestructiveHint: true, IdempotentHint: true},
+		}},
+		Skipped: []openapi.Skipped{{Operation: "GET /x", Reason: "r"}},
+	}
+	if got, want := writtenJSON(t, l), encoderJSON(t, l); got != want {
+		t.Errorf("WriteJSON:\n got %s\nwant %s", got, want)
+	}
 }
 
 func firstDiff(a, b string) int {
