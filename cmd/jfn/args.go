@@ -99,14 +99,22 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// addYes adds -y and --yes, one flag under two names, which answers a command's question.
+func addYes(fs *flag.FlagSet) *bool {
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	fs.BoolVar(yes, "y", false, "") // without usage: help lists it with --yes
+	return yes
+}
+
 // parseArgs parses args with fs, allowing flags to come after positional arguments, and
-// returns the positional arguments. -h and --help become a helpError carrying usage.
+// returns the positional arguments. -h and --help become a helpError carrying usage and the
+// help of fs's flags.
 func parseArgs(fs *flag.FlagSet, args []string, usage string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, &helpError{text: usage}
+				return nil, &helpError{text: usage + flagHelp(fs)}
 			}
 			return nil, usagef("jfn %s: %v; run 'jfn %s --help'", fs.Name(), err, fs.Name())
 		}

@@ -20,21 +20,6 @@ const deployUsage = `Usage: jfn deploy NAME --url URL [flags]
 Registers function NAME, or updates its settings. The first deploy creates a runtime token
 named "default" and prints it once. On later deploys, settings whose flags are not given keep
 their current values.
-
-  --url URL          the function's base URL (required on the first deploy)
-  --openapi URL      its OpenAPI document (default URL/openapi.json)
-  --public           no token needed on any route (--public=false to undo)
-  --timeout D        upstream timeout, at most 120s (default 30s)
-  --no-mcp           do not serve /mcp (--no-mcp=false to undo)
-  --mcp-mode M       what /mcp lists: auto (default: every tool while they are at most 40
-                     and 64 KB, else search), all, or search (three tools that search,
-                     describe and call the others); a connection may add ?mode=
-  --mcp-toolsets L   OpenAPI tags /mcp offers by default, comma-separated ("" for all, the
-                     default); a connection may add ?toolsets=
-  --cors-origins L   browser origins allowed to call the function, comma-separated
-                     (https://app.example.com,… or *; "" for none, the default)
-  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
-  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
 // validName reports whether name is a valid function name (a DNS label).
@@ -56,8 +41,8 @@ type urlFlags struct {
 
 func addURLFlags(fs *flag.FlagSet, e *env) *urlFlags {
 	return &urlFlags{
-		publicURL: fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), ""),
-		domain:    fs.String("domain", e.getenv("JFN_DOMAIN"), ""),
+		publicURL: fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), "the base URL `U` for printed function URLs (env JFN_PUBLIC_URL)"),
+		domain:    fs.String("domain", e.getenv("JFN_DOMAIN"), "print https://NAME.`D` URLs (env JFN_DOMAIN)"),
 		listen:    envOr(e, "JFN_LISTEN", defaultListen),
 	}
 }
@@ -105,14 +90,17 @@ func deployFunction(ctx context.Context, st store.Store, p service.DeployParams)
 
 func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("deploy")
-	upstream := fs.String("url", "", "")
-	openapiURL := fs.String("openapi", "", "")
-	public := fs.Bool("public", false, "")
-	timeout := fs.Duration("timeout", store.DefaultTimeout, "")
-	noMCP := fs.Bool("no-mcp", false, "")
-	cors := fs.String("cors-origins", "", "")
-	mode := fs.String("mcp-mode", "", "")
-	toolsets := fs.String("mcp-toolsets", "", "")
+	upstream := fs.String("url", "", "the function's base `URL` (required on the first deploy)")
+	openapiURL := fs.String("openapi", "", "the `URL` of its OpenAPI document (default <--url>/openapi.json)")
+	public := fs.Bool("public", false, "no token needed on any route (--public=false to undo)")
+	timeout := fs.Duration("timeout", store.DefaultTimeout, "the upstream timeout `D`, at most 120s (default 30s)")
+	noMCP := fs.Bool("no-mcp", false, "do not serve /mcp (--no-mcp=false to undo)")
+	cors := fs.String("cors-origins", "", "the browser origins allowed to call the function, a comma-separated list `L` "+
+		`(https://app.example.com,… or *; "" for none, the default)`)
+	mode := fs.String("mcp-mode", "", "what /mcp lists, `M`: auto (default: every tool while they are at most 40 and 64 KB, "+
+		"else search), all, or search (three tools that search, describe and call the others); a connection may add ?mode=")
+	toolsets := fs.String("mcp-toolsets", "", "the OpenAPI tags /mcp offers by default, a comma-separated list `L` "+
+		`("" for all, the default); a connection may add ?toolsets=`)
 	urls := addURLFlags(fs, e)
 	pos, err := parseArgs(fs, args, deployUsage)
 	if err != nil {

@@ -14,25 +14,16 @@ import (
 const functionsListUsage = `Usage: jfn functions list
 
 Lists the deployed functions.
-
-  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
-  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
 const functionsInfoUsage = `Usage: jfn functions info NAME [--show-secret]
 
 Shows a function's settings, and the MCP tools its OpenAPI document turns into (fetched now).
-
-  --show-secret      also show the function's signing secret
-  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
-  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
 const functionsDeleteUsage = `Usage: jfn functions delete NAME [-y]
 
 Deletes function NAME and all its tokens.
-
-  -y, --yes      do not ask for confirmation
 `
 
 // functionJSON is a function in 'functions list --json'.
@@ -112,7 +103,7 @@ type specJSON struct {
 
 func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions info")
-	showSecret := fs.Bool("show-secret", false, "")
+	showSecret := fs.Bool("show-secret", false, "also show the function's signing secret")
 	urls := addURLFlags(fs, e)
 	name, err := parseName(fs, args, functionsInfoUsage, "functions info")
 	if err != nil {
@@ -197,14 +188,12 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 
 func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions delete")
-	var yes bool
-	fs.BoolVar(&yes, "y", false, "")
-	fs.BoolVar(&yes, "yes", false, "")
+	yes := addYes(fs)
 	name, err := parseName(fs, args, functionsDeleteUsage, "functions delete")
 	if err != nil {
 		return err
 	}
-	if e.json && !yes {
+	if e.json && !*yes {
 		return usagef("jfn functions delete: --json cannot ask for confirmation; add -y")
 	}
 	st, err := openStore(ctx, e)
@@ -216,7 +205,7 @@ func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return notFound(err, name)
 	}
-	if !yes && !confirm(e, fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))) {
+	if !*yes && !confirm(e, fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))) {
 		return errAborted
 	}
 	if err := service.DeleteFunction(ctx, st, name); err != nil {
@@ -288,17 +277,12 @@ Gives function NAME a new signing secret (the key of the X-Jelou-Signature heade
 request the gateway sends it) and prints it. During the grace period requests carry two
 signatures, one per secret, so the function accepts them whichever secret it holds (one
 more for each earlier secret whose own grace period has not ended).
-
-  --grace D      how long the old secret still signs, e.g. 24h or 7d (default 24h; 0 stops it now)
-  -y, --yes      do not ask for confirmation
 `
 
 func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions rotate-secret")
-	grace := fs.String("grace", "24h", "")
-	var yes bool
-	fs.BoolVar(&yes, "y", false, "")
-	fs.BoolVar(&yes, "yes", false, "")
+	grace := fs.String("grace", "24h", "the old secret still signs for `D`, e.g. 24h or 7d (default 24h; 0 stops it now)")
+	yes := addYes(fs)
 	name, err := parseName(fs, args, functionsRotateSecretUsage, "functions rotate-secret")
 	if err != nil {
 		return err
@@ -307,7 +291,7 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if !valid {
 		return usagef("jfn functions rotate-secret: invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
 	}
-	if e.json && !yes {
+	if e.json && !*yes {
 		return usagef("jfn functions rotate-secret: --json cannot ask for confirmation; add -y")
 	}
 	st, err := openStore(ctx, e)
@@ -325,7 +309,7 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if g == 0 {
 		question = fmt.Sprintf("Rotate the signing secret of %s? The old one stops working at once.", name)
 	}
-	if !yes && !confirm(e, question) {
+	if !*yes && !confirm(e, question) {
 		return errAborted
 	}
 	f, err := service.RotateSecret(ctx, st, name, g)

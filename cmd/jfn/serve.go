@@ -16,27 +16,8 @@ import (
 
 const serveUsage = `Usage: jfn serve [flags]
 
-Runs the gateway. Flags beat their environment variables.
-
-  --listen ADDR          public address (env JFN_LISTEN, default 127.0.0.1:8080)
-  --admin-listen ADDR    the web console, /healthz, /readyz and /metrics
-                         (env JFN_ADMIN_LISTEN, default 127.0.0.1:9090)
-  --admin-token T        the console asks for it once (env JFN_ADMIN_TOKEN); without it the
-                         console is served only on a loopback --admin-listen
-  --domain D             route <name>.D to function name (env JFN_DOMAIN)
-  --public-url U         base URL callers use, e.g. https://gw.example.com (env JFN_PUBLIC_URL)
-  --allowed-origins L    comma-separated browser origins allowed on /mcp (env JFN_ALLOWED_ORIGINS)
-  --spec-refresh D       how often OpenAPI documents are re-fetched (env JFN_SPEC_REFRESH, default 60s)
-  --session-ttl D        MCP sessions unused this long are removed (env JFN_SESSION_TTL, default 24h)
-  --max-body-bytes N     largest request body proxied (env JFN_MAX_BODY_BYTES, default 10485760)
-  --body-timeout D       how long a request body may take to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)
-  --max-inflight-bytes N request bodies buffered at once, all requests together, then 503
-                         (env JFN_MAX_INFLIGHT_BYTES, default 268435456)
-  --signature-compat v1  also send the old body-only v1 signature after the v2 one, for
-                         functions not yet verifying v2; v1 can be replayed to any path
-                         (env JFN_SIGNATURE_COMPAT, default none)
-  --shutdown-timeout D   how long open requests may finish on SIGINT/SIGTERM (default 10s)
-  --db PATH              the store (env JFN_DB, default ./jfn.db)
+Runs the gateway on the store that the global --db PATH names (env JFN_DB, default ./jfn.db).
+Flags beat their environment variables.
 `
 
 const (
@@ -48,19 +29,31 @@ const (
 // the result before anything listens.
 func parseServeConfig(e *env, args []string) (server.Config, error) {
 	fs := newFlagSet("serve")
-	listen := fs.String("listen", envOr(e, "JFN_LISTEN", defaultListen), "")
-	admin := fs.String("admin-listen", envOr(e, "JFN_ADMIN_LISTEN", defaultAdminListen), "")
-	adminToken := fs.String("admin-token", e.getenv("JFN_ADMIN_TOKEN"), "")
-	domain := fs.String("domain", e.getenv("JFN_DOMAIN"), "")
-	publicURL := fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), "")
-	origins := fs.String("allowed-origins", e.getenv("JFN_ALLOWED_ORIGINS"), "")
-	refresh := fs.String("spec-refresh", envOr(e, "JFN_SPEC_REFRESH", "60s"), "")
-	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", server.DefaultSessionTTL.String()), "")
-	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"), "")
-	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()), "")
-	inflight := fs.String("max-inflight-bytes", envOr(e, "JFN_MAX_INFLIGHT_BYTES", strconv.Itoa(gateway.DefaultMaxInflightBytes)), "")
-	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "")
-	compat := fs.String("signature-compat", e.getenv("JFN_SIGNATURE_COMPAT"), "")
+	listen := fs.String("listen", envOr(e, "JFN_LISTEN", defaultListen),
+		"the public address `ADDR` (env JFN_LISTEN, default 127.0.0.1:8080)")
+	admin := fs.String("admin-listen", envOr(e, "JFN_ADMIN_LISTEN", defaultAdminListen),
+		"the address `ADDR` of the web console, /healthz, /readyz and /metrics (env JFN_ADMIN_LISTEN, default 127.0.0.1:9090)")
+	adminToken := fs.String("admin-token", e.getenv("JFN_ADMIN_TOKEN"),
+		"the token `T` the console asks for once (env JFN_ADMIN_TOKEN); without it the console is served only on a loopback --admin-listen")
+	domain := fs.String("domain", e.getenv("JFN_DOMAIN"), "route <name>.`D` to function name (env JFN_DOMAIN)")
+	publicURL := fs.String("public-url", e.getenv("JFN_PUBLIC_URL"),
+		"the base URL `U` callers use, e.g. https://gw.example.com (env JFN_PUBLIC_URL)")
+	origins := fs.String("allowed-origins", e.getenv("JFN_ALLOWED_ORIGINS"),
+		"the browser origins allowed on /mcp, a comma-separated list `L` (env JFN_ALLOWED_ORIGINS)")
+	refresh := fs.String("spec-refresh", envOr(e, "JFN_SPEC_REFRESH", "60s"),
+		"OpenAPI documents are re-fetched every `D` (env JFN_SPEC_REFRESH, default 60s)")
+	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", server.DefaultSessionTTL.String()),
+		"MCP sessions unused for `D` are removed (env JFN_SESSION_TTL, default 24h)")
+	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"),
+		"the largest request body proxied, `N` bytes (env JFN_MAX_BODY_BYTES, default 10485760)")
+	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()),
+		"a request body may take `D` to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)")
+	inflight := fs.String("max-inflight-bytes", envOr(e, "JFN_MAX_INFLIGHT_BYTES", strconv.Itoa(gateway.DefaultMaxInflightBytes)),
+		"request bodies buffered at once, all requests together, up to `N` bytes, then 503 (env JFN_MAX_INFLIGHT_BYTES, default 268435456)")
+	shutdown := fs.Duration("shutdown-timeout", 10*time.Second,
+		"open requests may finish for `D` on SIGINT/SIGTERM (default 10s)")
+	compat := fs.String("signature-compat", e.getenv("JFN_SIGNATURE_COMPAT"),
+		"also send the old body-only `v1` signature after the v2 one, for functions not yet verifying v2; v1 can be replayed to any path (env JFN_SIGNATURE_COMPAT, default none)")
 	pos, err := parseArgs(fs, args, serveUsage)
 	if err != nil {
 		return server.Config{}, err

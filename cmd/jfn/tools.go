@@ -53,10 +53,10 @@ const toolsMemoryLimit = 96 << 20
 
 func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
-	search := flags.String("search", "", "")
-	limit := flags.Int("limit", defaultSearchLimit, "")
-	modeFlag := flags.String("mode", catalog.ModeAll, "")
-	toolsetsFlag := flags.String("toolsets", "", "")
+	search := flags.String("search", "", "rank the tools for the request `QUERY`")
+	limit := flags.Int("limit", defaultSearchLimit, "with --search, print the best `N` (1-50, default 10)")
+	modeFlag := flags.String("mode", catalog.ModeAll, "list the tools a connection with mode `M` sees: all (default), search or auto")
+	toolsetsFlag := flags.String("toolsets", "", "list only the tools of these OpenAPI tags, a comma-separated list `L`")
 	pos, err := parseArgs(flags, args, toolsUsage)
 	if err != nil {
 		return err
