@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/service"
@@ -44,9 +41,6 @@ default 10), one a line: rank, name, method and path, summary. With --json:
 Exits 0 for any document that reads as OpenAPI, even one with no operations; 1 when the input
 cannot be read or is not an OpenAPI or Swagger document.
 `
-
-// toolsFetchTimeout bounds the download of a document given by URL.
-const toolsFetchTimeout = 30 * time.Second
 
 // toolsMemoryLimit is the soft heap limit of 'jfn tools' (runtime/debug.SetMemoryLimit).
 const toolsMemoryLimit = 96 << 20
@@ -85,10 +79,10 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	if strings.TrimSpace(src) == "" {
 		return usagef("jfn tools: the FILE|URL argument is empty; run 'jfn tools --help'")
 	}
-	if scheme, _, ok := strings.Cut(src, "://"); ok && isURLScheme(scheme) && !isHTTP(src) {
-		return usagef("jfn tools: unsupported URL scheme %q: want a file path, http:// or https://", scheme)
+	data, err := service.ReadDocument(ctx, e.stdin, src)
+	if serr := (*service.SchemeError)(nil); errors.As(err, &serr) {
+		return usagef("jfn tools: %v", serr)
 	}
-	data, err := readDocument(ctx, e.stdin, src)
 	if err != nil {
 		return err
 	}
@@ -100,7 +94,7 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	}
 	spec, err := openapi.Load(data)
 	if err != nil {
-		return fmt.Errorf("cannot load %s: %w", sourceName(src), err)
+		return fmt.Errorf("cannot load %s: %w", service.SourceName(src), err)
 	}
 	if set["search"] {
 		res := searchTools(spec.Tools(), *search, *limit)
@@ -121,85 +115,12 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// sourceName names src in messages.
-func sourceName(src string) string {
-	if src == "-" {
-		return "standard input"
-	}
-	return src
-}
-
-func isHTTP(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
-}
-
-// isURLScheme reports whether s could be a URL scheme (RFC 3986: a letter, then letters,
-// digits, +, - or .), so that "ftp://x" is refused while "./a://b" stays a file path.
-func isURLScheme(s string) bool {
-	if s == "" || !('a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
-		return false
-	}
-	for _, c := range []byte(s) {
-		lc := c | 0x20
-		if !('a' <= lc && lc <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// readDocument returns the bytes of the document src names: an http(s) URL, "-" for stdin,
-// or a file path. It refuses anything over openapi.MaxDocumentSize.
-func readDocument(ctx context.Context, stdin io.Reader, src string) ([]byte, error) {
-	if isHTTP(src) {
-		return fetchDocument(ctx, src)
-	}
-	var r io.Reader
-	if src == "-" {
-		r = stdin
-	} else {
-		f, err := os.Open(src)
-		if err != nil {
-			var perr *fs.PathError
-			if errors.As(err, &perr) {
-				err = perr.Err // its message repeats the path
-			}
-			return nil, fmt.Errorf("cannot read %s: %w", src, err)
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, fmt.Errorf("cannot read %s: it is a directory, not an OpenAPI document", src)
-		}
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, openapi.MaxDocumentSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", sourceName(src), err)
-	}
-	if len(data) > openapi.MaxDocumentSize {
-		return nil, fmt.Errorf("cannot read %s: the document is larger than %d bytes", sourceName(src), openapi.MaxDocumentSize)
-	}
-	return data, nil
-}
-
-// fetchDocument downloads the document at u, without credentials, within toolsFetchTimeout.
-func fetchDocument(ctx context.Context, u string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, toolsFetchTimeout)
-	defer cancel()
-	data, err := service.FetchDocument(ctx, u)
-	if err != nil {
-		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
-	}
-	return data, nil
-}
-
 // printTools writes the human-readable preview: each tool, the skipped operations, and a
 // closing count.
 func printTools(w io.Writer, src string, spec *openapi.Spec, out catalog.Listing) {
 	about := spec.Title()
 	if about == "" {
-		about = sourceName(src)
+		about = service.SourceName(src)
 	}
 	kind := "OpenAPI"
 	if spec.Version() == "2.0" {
