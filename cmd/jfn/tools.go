@@ -165,39 +165,9 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out catalog.Listing
 		_ = tw.Flush()
 	}
 	fmt.Fprintln(w)
-	// A skipped entry is an operation ("GET /x", "webhook …"), or a whole path item ("/x")
-	// that could not be read, whose operations are unknown.
-	var skippedOps, skippedPaths int
-	for _, s := range out.Skipped {
-		if strings.HasPrefix(s.Operation, "/") {
-			skippedPaths++
-		} else {
-			skippedOps++
-		}
-	}
-	n := len(out.Tools)
-	summary := countOf(n, "tool") + " from " + countOf(n+skippedOps, "operation")
-	var notes []string
-	if skippedOps > 0 {
-		notes = append(notes, fmt.Sprintf("%d skipped", skippedOps))
-	}
-	if skippedPaths > 0 {
-		notes = append(notes, countOf(skippedPaths, "path item")+" skipped")
-	}
-	if len(notes) > 0 {
-		summary += " (" + strings.Join(notes, ", ") + ")"
-	}
-	if n == 0 {
-		warn(w, "%s", summary)
+	if len(out.Tools) == 0 {
+		warn(w, "%s", out.Summary())
 		return
 	}
-	ok(w, "%s", summary)
-}
-
-// countOf returns "1 tool", "2 tools".
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	ok(w, "%s", out.Summary())
 }
