@@ -37,8 +37,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs("demo", pos); err != nil {
 		return err
 	}
-	if err := checkListen("--listen", *listen); err != nil {
-		return err
+	if err := server.CheckListen("--listen", *listen); err != nil {
+		return usagef("jfn serve: %v", err)
 	}
 	logger, logs := server.NewLogger(e.stderr)
 	defer logs.Close()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/gctune"
 	"github.com/jfnhq/jfn/internal/server"
-	"github.com/jfnhq/jfn/internal/service"
 )
 
 const serveUsage = `Usage: jfn serve [flags]
@@ -25,8 +23,8 @@ const (
 	defaultAdminListen = "127.0.0.1:9090"
 )
 
-// parseServeConfig reads serve's flags, with JFN_* variables as their defaults, and validates
-// the result before anything listens.
+// parseServeConfig reads serve's flags, with JFN_* variables as their defaults, and checks
+// the result (server.Config.Check) before anything listens.
 func parseServeConfig(e *env, args []string) (server.Config, error) {
 	fs := newFlagSet("serve")
 	listen := fs.String("listen", envOr(e, "JFN_LISTEN", defaultListen),
@@ -44,7 +42,7 @@ func parseServeConfig(e *env, args []string) (server.Config, error) {
 		"OpenAPI documents are re-fetched every `D` (env JFN_SPEC_REFRESH, default 60s)")
 	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", server.DefaultSessionTTL.String()),
 		"MCP sessions unused for `D` are removed (env JFN_SESSION_TTL, default 24h)")
-	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"),
+	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", strconv.Itoa(gateway.DefaultMaxBodyBytes)),
 		"the largest request body proxied, `N` bytes (env JFN_MAX_BODY_BYTES, default 10485760)")
 	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()),
 		"a request body may take `D` to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)")
@@ -91,10 +89,10 @@ func parseServeConfig(e *env, args []string) (server.Config, error) {
 	if cfg.MaxInflight, err = strconv.ParseInt(*inflight, 10, 64); err != nil || cfg.MaxInflight <= 0 {
 		return cfg, usagef("jfn serve: invalid --max-inflight-bytes %q: want a positive number of bytes", *inflight)
 	}
-	if cfg.MaxInflight <= cfg.MaxBodyBytes {
-		return cfg, usagef("jfn serve: --max-inflight-bytes %d must be more than --max-body-bytes %d, or one request at the limit could never be served", cfg.MaxInflight, cfg.MaxBodyBytes)
+	if err := cfg.Check(); err != nil {
+		return cfg, usagef("jfn serve: %v", err)
 	}
-	return cfg, validateServe(cfg)
+	return cfg, nil
 }
 
 func envOr(e *env, key, def string) string {
@@ -102,45 +100,6 @@ func envOr(e *env, key, def string) string {
 		return v
 	}
 	return def
-}
-
-// validate checks the configuration; every problem is a usage error.
-func validateServe(c server.Config) error {
-	if err := checkListen("--listen", c.Listen); err != nil {
-		return err
-	}
-	if err := checkListen("--admin-listen", c.AdminListen); err != nil {
-		return err
-	}
-	if server.SameAddr(c.Listen, c.AdminListen) {
-		return usagef("jfn serve: --admin-listen %s is the public address; give the admin endpoints their own port", c.AdminListen)
-	}
-	if c.Domain != "" && !service.ValidDomain(c.Domain) {
-		return usagef("jfn serve: invalid --domain %q: want a DNS name such as fn.example.com", c.Domain)
-	}
-	if c.PublicURL != "" {
-		if err := service.CheckBaseURL(c.PublicURL); err != nil {
-			return usagef("jfn serve: invalid --public-url: %v", err)
-		}
-	}
-	if c.ShutdownTimeout <= 0 {
-		return usagef("jfn serve: --shutdown-timeout must be positive")
-	}
-	if c.SignatureCompat != "" && c.SignatureCompat != "v1" {
-		return usagef("jfn serve: invalid --signature-compat %q: the only value is v1 (or leave it unset for v2 signatures only)", c.SignatureCompat)
-	}
-	return nil
-}
-
-func checkListen(flag, addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return usagef("jfn serve: invalid %s %q: want host:port such as 127.0.0.1:8080", flag, addr)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return usagef("jfn serve: invalid port in %s %q", flag, addr)
-	}
-	return nil
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
