@@ -138,6 +138,14 @@ func visited(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
+// ifSet returns v when the flag called name was set on the command line, else nil.
+func ifSet[T any](set map[string]bool, name string, v *T) *T {
+	if set[name] {
+		return v
+	}
+	return nil
+}
+
 // wantArgs checks that exactly the named positional arguments were given.
 func wantArgs(cmd string, pos []string, names ...string) error {
 	if len(pos) < len(names) {
