@@ -106,6 +106,15 @@ func addYes(fs *flag.FlagSet) *bool {
 	return yes
 }
 
+// needYes refuses --json without -y in fs's command, whose question a JSON caller cannot
+// answer.
+func needYes(e *env, fs *flag.FlagSet, yes bool) error {
+	if e.json && !yes {
+		return usagef("jfn %s: --json cannot ask for confirmation; add -y", fs.Name())
+	}
+	return nil
+}
+
 // parseArgs parses args with fs, allowing flags to come after positional arguments, and
 // returns the positional arguments. -h and --help become a helpError carrying usage and the
 // help of fs's flags.

@@ -101,6 +101,16 @@ type specJSON struct {
 	Error     *string `json:"error"`
 }
 
+// specOf is the "spec" member of --json for a document fetched now, or that could not be
+// loaded with fetchErr.
+func specOf(fetchErr error) specJSON {
+	if fetchErr != nil {
+		msg := fetchErr.Error()
+		return specJSON{Status: "error", Error: &msg}
+	}
+	return specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
+}
+
 func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions info")
 	showSecret := fs.Bool("show-secret", false, "also show the function's signing secret")
@@ -129,11 +139,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 			tools = append(tools, t.Name)
 		}
 	}
-	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
-	if fetchErr != nil {
-		msg := fetchErr.Error()
-		spec = specJSON{Status: "error", Error: &msg}
-	}
+	spec := specOf(fetchErr)
 	if e.json {
 		var secret *string
 		if *showSecret {
@@ -193,8 +199,8 @@ func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if e.json && !*yes {
-		return usagef("jfn functions delete: --json cannot ask for confirmation; add -y")
+	if err := needYes(e, fs, *yes); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
@@ -244,10 +250,8 @@ func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 		return notFound(err, name)
 	}
 	tools, fetchErr := res.Tools, res.FetchErr
-	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
+	spec := specOf(fetchErr)
 	if fetchErr != nil {
-		msg := fetchErr.Error()
-		spec = specJSON{Status: "error", Error: &msg}
 		fetchErr = fmt.Errorf("cannot load the OpenAPI document of %s: %w (running servers keep their last good tools and retry)", name, fetchErr)
 	}
 	if e.json {
@@ -291,8 +295,8 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if !valid {
 		return usagef("jfn functions rotate-secret: invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
 	}
-	if e.json && !*yes {
-		return usagef("jfn functions rotate-secret: --json cannot ask for confirmation; add -y")
+	if err := needYes(e, fs, *yes); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {

@@ -148,29 +148,30 @@ func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
 	if err := checkName("tokens revoke", name); err != nil {
 		return err
 	}
-	if e.json && !*yes {
-		return usagef("jfn tokens revoke: --json cannot ask for confirmation; add -y")
+	if err := needYes(e, fs, *yes); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tok, err := service.FindToken(ctx, st, name, id)
-	if errors.Is(err, service.ErrNoToken) {
-		return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
-	}
-	if err != nil {
+	// tokenErr says what to do when the function, or its token, is not there.
+	tokenErr := func(err error) error {
+		if errors.Is(err, service.ErrNoToken) {
+			return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
+		}
 		return notFound(err, name)
+	}
+	tok, err := service.FindToken(ctx, st, name, id)
+	if err != nil {
+		return tokenErr(err)
 	}
 	if !*yes && !confirm(e, fmt.Sprintf("Revoke token %s for %s?", tok.Prefix, name)) {
 		return errAborted
 	}
 	if err := service.RevokeToken(ctx, st, name, id); err != nil {
-		if errors.Is(err, service.ErrNoToken) {
-			return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
-		}
-		return err
+		return tokenErr(err)
 	}
 	if e.json {
 		return printJSON(e.stdout, struct {
