@@ -135,9 +135,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	doc, fetchErr := service.FetchSpec(ctx, f)
 	tools := []string{}
 	if doc != nil {
-		for _, t := range doc.Tools() {
-			tools = append(tools, t.Name)
-		}
+		tools = service.ToolNames(doc)
 	}
 	spec := specOf(fetchErr)
 	if e.json {

@@ -10,6 +10,7 @@ import (
 	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/gctune"
 	"github.com/jfnhq/jfn/internal/server"
+	"github.com/jfnhq/jfn/internal/service"
 )
 
 const serveUsage = `Usage: jfn serve [flags]
@@ -74,16 +75,16 @@ func parseServeConfig(e *env, args []string) (server.Config, error) {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
-	if cfg.SpecRefresh, err = parseDuration(*refresh); err != nil || cfg.SpecRefresh <= 0 {
+	if cfg.SpecRefresh, err = service.ParseDuration(*refresh); err != nil || cfg.SpecRefresh <= 0 {
 		return cfg, usagef("jfn serve: invalid --spec-refresh %q: want a positive duration such as 60s", *refresh)
 	}
-	if cfg.SessionTTL, err = parseDuration(*sessionTTL); err != nil || cfg.SessionTTL <= 0 {
+	if cfg.SessionTTL, err = service.ParseDuration(*sessionTTL); err != nil || cfg.SessionTTL <= 0 {
 		return cfg, usagef("jfn serve: invalid --session-ttl %q: want a positive duration such as 24h or 7d", *sessionTTL)
 	}
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBodyBytes <= 0 {
 		return cfg, usagef("jfn serve: invalid --max-body-bytes %q: want a positive number of bytes", *maxBody)
 	}
-	if cfg.BodyTimeout, err = parseDuration(*bodyTimeout); err != nil || cfg.BodyTimeout <= 0 {
+	if cfg.BodyTimeout, err = service.ParseDuration(*bodyTimeout); err != nil || cfg.BodyTimeout <= 0 {
 		return cfg, usagef("jfn serve: invalid --body-timeout %q: want a positive duration such as 30s", *bodyTimeout)
 	}
 	if cfg.MaxInflight, err = strconv.ParseInt(*inflight, 10, 64); err != nil || cfg.MaxInflight <= 0 {

@@ -104,7 +104,7 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	}
 	var ttl time.Duration
 	if *expires != "" {
-		if ttl, err = parseDuration(*expires); err != nil {
+		if ttl, err = service.ParseDuration(*expires); err != nil {
 			return usagef("jfn tokens create: %v", err)
 		}
 		if ttl <= 0 {

@@ -97,7 +97,7 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("cannot load %s: %w", service.SourceName(src), err)
 	}
 	if set["search"] {
-		res := searchTools(spec.Tools(), *search, *limit)
+		res := searchJSON{Results: catalog.SearchTools(spec.Tools(), *search, *limit)}
 		if e.json {
 			return printJSON(e.stdout, res)
 		}

@@ -30,11 +30,16 @@ func FetchTools(ctx context.Context, f store.Function) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ToolNames(spec), nil
+}
+
+// ToolNames returns the names of the MCP tools spec turns into; none is an empty list.
+func ToolNames(spec *openapi.Spec) []string {
 	names := []string{}
 	for _, t := range spec.Tools() {
 		names = append(names, t.Name)
 	}
-	return names, nil
+	return names
 }
 
 // FetchSpec downloads and loads f's OpenAPI document, without credentials, as the gateway
