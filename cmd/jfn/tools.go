@@ -48,7 +48,8 @@ const toolsMemoryLimit = 96 << 20
 func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
 	search := flags.String("search", "", "rank the tools for the request `QUERY`")
-	limit := flags.Int("limit", defaultSearchLimit, "with --search, print the best `N` (1-50, default 10)")
+	// The bounds of --limit are those of search_tools.
+	limit := flags.Int("limit", catalog.DefaultSearchLimit, "with --search, print the best `N` (1-50, default 10)")
 	modeFlag := flags.String("mode", catalog.ModeAll, "list the tools a connection with mode `M` sees: all (default), search or auto")
 	toolsetsFlag := flags.String("toolsets", "", "list only the tools of these OpenAPI tags, a comma-separated list `L`")
 	pos, err := parseArgs(flags, args, toolsUsage)
@@ -62,8 +63,8 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	if set["limit"] && !set["search"] {
 		return usagef("jfn tools: --limit goes with --search; run 'jfn tools --help'")
 	}
-	if *limit < 1 || *limit > maxSearchLimit {
-		return usagef("jfn tools: --limit %d: want 1 to %d", *limit, maxSearchLimit)
+	if *limit < 1 || *limit > catalog.MaxSearchLimit {
+		return usagef("jfn tools: --limit %d: want 1 to %d", *limit, catalog.MaxSearchLimit)
 	}
 	if err := wantArgs("tools", pos, "FILE|URL"); err != nil {
 		return err

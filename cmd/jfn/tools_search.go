@@ -7,12 +7,6 @@ import (
 	"github.com/jfnhq/jfn/internal/catalog"
 )
 
-// The bounds of 'jfn tools --search --limit', those of search_tools.
-const (
-	defaultSearchLimit = catalog.DefaultSearchLimit
-	maxSearchLimit     = catalog.MaxSearchLimit
-)
-
 // searchJSON is the output of 'jfn tools --search --json': the results as search_tools returns
 // them.
 type searchJSON struct {
