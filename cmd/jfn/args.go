@@ -99,14 +99,31 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// addYes adds -y and --yes, one flag under two names, which answers a command's question.
+func addYes(fs *flag.FlagSet) *bool {
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	fs.BoolVar(yes, "y", false, "") // without usage: help lists it with --yes
+	return yes
+}
+
+// needYes refuses --json without -y in fs's command, whose question a JSON caller cannot
+// answer.
+func needYes(e *env, fs *flag.FlagSet, yes bool) error {
+	if e.json && !yes {
+		return usagef("jfn %s: --json cannot ask for confirmation; add -y", fs.Name())
+	}
+	return nil
+}
+
 // parseArgs parses args with fs, allowing flags to come after positional arguments, and
-// returns the positional arguments. -h and --help become a helpError carrying usage.
+// returns the positional arguments. -h and --help become a helpError carrying usage and the
+// help of fs's flags.
 func parseArgs(fs *flag.FlagSet, args []string, usage string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, &helpError{text: usage}
+				return nil, &helpError{text: usage + flagHelp(fs)}
 			}
 			return nil, usagef("jfn %s: %v; run 'jfn %s --help'", fs.Name(), err, fs.Name())
 		}
@@ -128,6 +145,14 @@ func visited(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// ifSet returns v when the flag called name was set on the command line, else nil.
+func ifSet[T any](set map[string]bool, name string, v *T) *T {
+	if set[name] {
+		return v
+	}
+	return nil
 }
 
 // wantArgs checks that exactly the named positional arguments were given.

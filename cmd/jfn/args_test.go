@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"testing"
-	"time"
 )
 
 func TestLiftGlobals(t *testing.T) {
@@ -71,39 +70,5 @@ func TestParseArgsInterspersed(t *testing.T) {
 	var he *helpError
 	if !errors.As(err, &he) || he.text != "usage text" {
 		t.Errorf("parseArgs(--help) = %v, want a helpError with the usage", err)
-	}
-}
-
-func TestParseDuration(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    time.Duration
-		wantErr bool
-	}{
-		{"90d", 90 * 24 * time.Hour, false},
-		{"1d", 24 * time.Hour, false},
-		{"36h", 36 * time.Hour, false},
-		{"1s", time.Second, false},
-		{"d", 0, true},
-		{"1.5d", 0, true},
-		{"soon", 0, true},
-		{"", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseDuration(tt.in)
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("parseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestNewID(t *testing.T) {
-	seen := map[string]bool{}
-	for range 100 {
-		id := newID("tok_", 12)
-		if len(id) != 16 || id[:4] != "tok_" || seen[id] {
-			t.Fatalf("newID = %q: want tok_ and 12 new characters", id)
-		}
-		seen[id] = true
 	}
 }

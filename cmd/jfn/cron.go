@@ -20,9 +20,6 @@ operation), fetched now, with their next fire time, and the entries a server ski
 const cronLogsUsage = `Usage: jfn cron logs NAME [--state ERROR] [--limit 20]
 
 Shows the recent cron runs of function NAME, newest first.
-
-  --state S      only runs in state OK, ERROR or RUNNING
-  --limit N      at most N runs (default 20, at most 1000)
 `
 
 // scheduleJSON is one schedule in 'cron list --json'.
@@ -115,8 +112,8 @@ type runJSON struct {
 
 func cmdCronLogs(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("cron logs")
-	state := fs.String("state", "", "")
-	limit := fs.Int("limit", 20, "")
+	state := fs.String("state", "", "only runs in state `S`: OK, ERROR or RUNNING")
+	limit := fs.Int("limit", 20, "at most `N` runs (default 20, at most 1000)")
 	name, err := parseName(fs, args, cronLogsUsage, "cron logs")
 	if err != nil {
 		return err

@@ -15,8 +15,6 @@ const demoUsage = `Usage: jfn demo [--listen 127.0.0.1:8080]
 Runs everything in one process on a temporary store: the example functions balance and shop,
 deployed with their default tokens, behind a gateway. Prints their URLs, tokens, curl lines and
 Brain Studio settings, and runs until Ctrl-C, when the temporary store is deleted.
-
-  --listen ADDR    the gateway's address (default 127.0.0.1:8080; a free port if that is busy)
 `
 
 // demoResult is one function in 'demo --json'.
@@ -31,7 +29,7 @@ type demoResult struct {
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("demo")
-	listen := fs.String("listen", defaultListen, "")
+	listen := fs.String("listen", defaultListen, "the gateway's address `ADDR` (default 127.0.0.1:8080; a free port if that is busy)")
 	pos, err := parseArgs(fs, args, demoUsage)
 	if err != nil {
 		return err
@@ -39,8 +37,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs("demo", pos); err != nil {
 		return err
 	}
-	if err := checkListen("--listen", *listen); err != nil {
-		return err
+	if err := server.CheckListen("--listen", *listen); err != nil {
+		return usagef("jfn serve: %v", err)
 	}
 	logger, logs := server.NewLogger(e.stderr)
 	defer logs.Close()

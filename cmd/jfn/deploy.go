@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jfnhq/jfn/internal/catalog"
-	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/server"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
-	"github.com/jfnhq/jfn/openapi"
 )
 
 const deployUsage = `Usage: jfn deploy NAME --url URL [flags]
@@ -20,29 +17,12 @@ const deployUsage = `Usage: jfn deploy NAME --url URL [flags]
 Registers function NAME, or updates its settings. The first deploy creates a runtime token
 named "default" and prints it once. On later deploys, settings whose flags are not given keep
 their current values.
-
-  --url URL          the function's base URL (required on the first deploy)
-  --openapi URL      its OpenAPI document (default URL/openapi.json)
-  --public           no token needed on any route (--public=false to undo)
-  --timeout D        upstream timeout, at most 120s (default 30s)
-  --no-mcp           do not serve /mcp (--no-mcp=false to undo)
-  --mcp-mode M       what /mcp lists: auto (default: every tool while they are at most 40
-                     and 64 KB, else search), all, or search (three tools that search,
-                     describe and call the others); a connection may add ?mode=
-  --mcp-toolsets L   OpenAPI tags /mcp offers by default, comma-separated ("" for all, the
-                     default); a connection may add ?toolsets=
-  --cors-origins L   browser origins allowed to call the function, comma-separated
-                     (https://app.example.com,… or *; "" for none, the default)
-  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
-  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
-// validName reports whether name is a valid function name (a DNS label).
-func validName(name string) bool { return service.ValidName(name) }
-
+// checkName checks the function NAME argument of cmd.
 func checkName(cmd, name string) error {
-	if !validName(name) {
-		return usagef("jfn %s: invalid function name %q: use 1 to 63 lowercase letters, digits and inner hyphens (a DNS label)", cmd, name)
+	if err := service.CheckName(name); err != nil {
+		return usagef("jfn %s: invalid function name %q: %v", cmd, name, err)
 	}
 	return nil
 }
@@ -56,8 +36,8 @@ type urlFlags struct {
 
 func addURLFlags(fs *flag.FlagSet, e *env) *urlFlags {
 	return &urlFlags{
-		publicURL: fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), ""),
-		domain:    fs.String("domain", e.getenv("JFN_DOMAIN"), ""),
+		publicURL: fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), "the base URL `U` for printed function URLs (env JFN_PUBLIC_URL)"),
+		domain:    fs.String("domain", e.getenv("JFN_DOMAIN"), "print https://NAME.`D` URLs (env JFN_DOMAIN)"),
 		listen:    envOr(e, "JFN_LISTEN", defaultListen),
 	}
 }
@@ -85,34 +65,19 @@ func (u *urlFlags) validate(cmd string) error {
 	return nil
 }
 
-// checkUpstreamURL accepts an absolute http or https URL without query or fragment.
-func checkUpstreamURL(cmd, flag, s string) (string, error) {
-	if err := service.CheckBaseURL(s); err != nil {
-		return "", usagef("jfn %s: invalid %s: %v", cmd, flag, err)
-	}
-	return s, nil
-}
-
-// deployFunction creates or updates a function, and creates its default token when the
-// function is new.
-func deployFunction(ctx context.Context, st store.Store, p service.DeployParams) (service.DeployResult, error) {
-	res, err := service.Deploy(ctx, st, p)
-	if errors.Is(err, service.ErrUpstreamRequired) {
-		return res, usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
-	}
-	return res, err
-}
-
 func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("deploy")
-	upstream := fs.String("url", "", "")
-	openapiURL := fs.String("openapi", "", "")
-	public := fs.Bool("public", false, "")
-	timeout := fs.Duration("timeout", store.DefaultTimeout, "")
-	noMCP := fs.Bool("no-mcp", false, "")
-	cors := fs.String("cors-origins", "", "")
-	mode := fs.String("mcp-mode", "", "")
-	toolsets := fs.String("mcp-toolsets", "", "")
+	upstream := fs.String("url", "", "the function's base `URL` (required on the first deploy)")
+	openapiURL := fs.String("openapi", "", "the `URL` of its OpenAPI document (default <--url>/openapi.json)")
+	public := fs.Bool("public", false, "no token needed on any route (--public=false to undo)")
+	timeout := fs.Duration("timeout", store.DefaultTimeout, "the upstream timeout `D`, at most 120s (default 30s)")
+	noMCP := fs.Bool("no-mcp", false, "do not serve /mcp (--no-mcp=false to undo)")
+	cors := fs.String("cors-origins", "", "the browser origins allowed to call the function, a comma-separated list `L` "+
+		`(https://app.example.com,… or *; "" for none, the default)`)
+	mode := fs.String("mcp-mode", "", "what /mcp lists, `M`: auto (default: every tool while they are at most 40 and 64 KB, "+
+		"else search), all, or search (three tools that search, describe and call the others); a connection may add ?mode=")
+	toolsets := fs.String("mcp-toolsets", "", "the OpenAPI tags /mcp offers by default, a comma-separated list `L` "+
+		`("" for all, the default); a connection may add ?toolsets=`)
 	urls := addURLFlags(fs, e)
 	pos, err := parseArgs(fs, args, deployUsage)
 	if err != nil {
@@ -124,66 +89,34 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	if err := urls.validate("deploy"); err != nil {
 		return err
 	}
-	p := service.DeployParams{Name: pos[0]}
-	if err := checkName("deploy", p.Name); err != nil {
-		return err
-	}
 	set := visited(fs)
-	if set["url"] {
-		if p.Upstream, err = checkUpstreamURL("deploy", "--url", *upstream); err != nil {
-			return err
-		}
-	}
-	if set["openapi"] {
-		if *openapiURL != "" {
-			if _, err := checkUpstreamURL("deploy", "--openapi", *openapiURL); err != nil {
-				return err
-			}
-		}
-		p.OpenAPI = openapiURL
-	}
-	if set["public"] {
-		p.Public = public
-	}
-	if set["timeout"] {
-		if *timeout <= 0 || *timeout > store.MaxTimeout {
-			return usagef("jfn deploy: invalid --timeout %v: want more than 0 and at most %v", *timeout, store.MaxTimeout)
-		}
-		p.Timeout = timeout
+	settings := service.DeploySettings{
+		Name:     pos[0],
+		Upstream: ifSet(set, "url", upstream),
+		OpenAPI:  ifSet(set, "openapi", openapiURL),
+		Public:   ifSet(set, "public", public),
+		Timeout:  ifSet(set, "timeout", timeout),
+		Mode:     ifSet(set, "mcp-mode", mode),
+		Toolsets: ifSet(set, "mcp-toolsets", toolsets),
+		CORS:     ifSet(set, "cors-origins", cors),
 	}
 	if set["no-mcp"] {
 		mcp := !*noMCP
-		p.MCP = &mcp
+		settings.MCP = &mcp
 	}
-	if set["mcp-mode"] {
-		m, err := catalog.ParseMode(*mode)
-		if err != nil || *mode == "" {
-			return usagef("jfn deploy: invalid --mcp-mode %q: want auto, all or search", *mode)
-		}
-		p.Mode = &m
-	}
-	if set["mcp-toolsets"] {
-		ts := catalog.ParseToolsets(*toolsets)
-		for _, name := range ts {
-			if openapi.ToolsetName(name) != name {
-				return usagef("jfn deploy: invalid toolset %q in --mcp-toolsets: toolsets are OpenAPI tags written as tool names are (letters, digits, _ and -), as 'jfn tools FILE --json' lists them", name)
-			}
-		}
-		p.Toolsets = &ts
-	}
-	if set["cors-origins"] {
-		origins, err := gateway.ParseCORSOrigins(*cors)
-		if err != nil {
-			return usagef("jfn deploy: invalid --cors-origins: %v", err)
-		}
-		p.CORS = &origins
+	p, err := settings.Params()
+	if err != nil {
+		return deploySettingError(err)
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	res, err := deployFunction(ctx, st, p)
+	res, err := service.Deploy(ctx, st, p)
+	if errors.Is(err, service.ErrUpstreamRequired) {
+		return usagef("jfn deploy: --url is required to deploy %s for the first time", p.Name)
+	}
 	if err != nil {
 		return err
 	}
@@ -204,6 +137,32 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		info(e.stdout, "Token    %s", res.Token)
 	}
 	return nil
+}
+
+// deploySettingError words a setting that service.DeploySettings.Params refused as a usage
+// error naming its flag.
+func deploySettingError(err error) error {
+	var bad *service.SettingError
+	if !errors.As(err, &bad) {
+		return err
+	}
+	switch bad.Setting {
+	case service.SettingName:
+		return checkName("deploy", bad.Value)
+	case service.SettingUpstream:
+		return usagef("jfn deploy: invalid --url: %v", bad.Err)
+	case service.SettingOpenAPI:
+		return usagef("jfn deploy: invalid --openapi: %v", bad.Err)
+	case service.SettingTimeout:
+		return usagef("jfn deploy: invalid --timeout %s: %v", bad.Value, bad.Err)
+	case service.SettingMode:
+		return usagef("jfn deploy: invalid --mcp-mode %q: %v", bad.Value, bad.Err)
+	case service.SettingToolsets:
+		return usagef("jfn deploy: invalid toolset %q in --mcp-toolsets: %v, as 'jfn tools FILE --json' lists them", bad.Value, bad.Err)
+	case service.SettingCORS:
+		return usagef("jfn deploy: invalid --cors-origins: %v", bad.Err)
+	}
+	return usagef("jfn deploy: %v", err)
 }
 
 // notFound turns a store.ErrNotFound for function name into an error that says what to do.

@@ -14,25 +14,16 @@ import (
 const functionsListUsage = `Usage: jfn functions list
 
 Lists the deployed functions.
-
-  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
-  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
 const functionsInfoUsage = `Usage: jfn functions info NAME [--show-secret]
 
 Shows a function's settings, and the MCP tools its OpenAPI document turns into (fetched now).
-
-  --show-secret      also show the function's signing secret
-  --public-url U     base URL for printed function URLs (env JFN_PUBLIC_URL)
-  --domain D         print https://NAME.D URLs (env JFN_DOMAIN)
 `
 
 const functionsDeleteUsage = `Usage: jfn functions delete NAME [-y]
 
 Deletes function NAME and all its tokens.
-
-  -y, --yes      do not ask for confirmation
 `
 
 // functionJSON is a function in 'functions list --json'.
@@ -110,9 +101,19 @@ type specJSON struct {
 	Error     *string `json:"error"`
 }
 
+// specOf is the "spec" member of --json for a document fetched now, or that could not be
+// loaded with fetchErr.
+func specOf(fetchErr error) specJSON {
+	if fetchErr != nil {
+		msg := fetchErr.Error()
+		return specJSON{Status: "error", Error: &msg}
+	}
+	return specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
+}
+
 func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions info")
-	showSecret := fs.Bool("show-secret", false, "")
+	showSecret := fs.Bool("show-secret", false, "also show the function's signing secret")
 	urls := addURLFlags(fs, e)
 	name, err := parseName(fs, args, functionsInfoUsage, "functions info")
 	if err != nil {
@@ -134,15 +135,9 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	doc, fetchErr := service.FetchSpec(ctx, f)
 	tools := []string{}
 	if doc != nil {
-		for _, t := range doc.Tools() {
-			tools = append(tools, t.Name)
-		}
+		tools = service.ToolNames(doc)
 	}
-	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
-	if fetchErr != nil {
-		msg := fetchErr.Error()
-		spec = specJSON{Status: "error", Error: &msg}
-	}
+	spec := specOf(fetchErr)
 	if e.json {
 		var secret *string
 		if *showSecret {
@@ -197,15 +192,13 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 
 func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions delete")
-	var yes bool
-	fs.BoolVar(&yes, "y", false, "")
-	fs.BoolVar(&yes, "yes", false, "")
+	yes := addYes(fs)
 	name, err := parseName(fs, args, functionsDeleteUsage, "functions delete")
 	if err != nil {
 		return err
 	}
-	if e.json && !yes {
-		return usagef("jfn functions delete: --json cannot ask for confirmation; add -y")
+	if err := needYes(e, fs, *yes); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
@@ -216,7 +209,7 @@ func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return notFound(err, name)
 	}
-	if !yes && !confirm(e, fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))) {
+	if !*yes && !confirm(e, fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))) {
 		return errAborted
 	}
 	if err := service.DeleteFunction(ctx, st, name); err != nil {
@@ -255,10 +248,8 @@ func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 		return notFound(err, name)
 	}
 	tools, fetchErr := res.Tools, res.FetchErr
-	spec := specJSON{Status: "ok", FetchedAt: jsonTime(time.Now())}
+	spec := specOf(fetchErr)
 	if fetchErr != nil {
-		msg := fetchErr.Error()
-		spec = specJSON{Status: "error", Error: &msg}
 		fetchErr = fmt.Errorf("cannot load the OpenAPI document of %s: %w (running servers keep their last good tools and retry)", name, fetchErr)
 	}
 	if e.json {
@@ -288,17 +279,12 @@ Gives function NAME a new signing secret (the key of the X-Jelou-Signature heade
 request the gateway sends it) and prints it. During the grace period requests carry two
 signatures, one per secret, so the function accepts them whichever secret it holds (one
 more for each earlier secret whose own grace period has not ended).
-
-  --grace D      how long the old secret still signs, e.g. 24h or 7d (default 24h; 0 stops it now)
-  -y, --yes      do not ask for confirmation
 `
 
 func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions rotate-secret")
-	grace := fs.String("grace", "24h", "")
-	var yes bool
-	fs.BoolVar(&yes, "y", false, "")
-	fs.BoolVar(&yes, "yes", false, "")
+	grace := fs.String("grace", "24h", "the old secret still signs for `D`, e.g. 24h or 7d (default 24h; 0 stops it now)")
+	yes := addYes(fs)
 	name, err := parseName(fs, args, functionsRotateSecretUsage, "functions rotate-secret")
 	if err != nil {
 		return err
@@ -307,8 +293,8 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if !valid {
 		return usagef("jfn functions rotate-secret: invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
 	}
-	if e.json && !yes {
-		return usagef("jfn functions rotate-secret: --json cannot ask for confirmation; add -y")
+	if err := needYes(e, fs, *yes); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
@@ -325,7 +311,7 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	if g == 0 {
 		question = fmt.Sprintf("Rotate the signing secret of %s? The old one stops working at once.", name)
 	}
-	if !yes && !confirm(e, question) {
+	if !*yes && !confirm(e, question) {
 		return errAborted
 	}
 	f, err := service.RotateSecret(ctx, st, name, g)

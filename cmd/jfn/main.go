@@ -38,32 +38,6 @@ func main() {
 // defaultDB is the store used when neither --db nor JFN_DB names one.
 const defaultDB = "./jfn.db"
 
-const usage = `jfn — a gateway for HTTP functions, with runtime tokens and an OpenAPI → MCP bridge.
-
-Usage:
-  jfn serve [--listen 127.0.0.1:8080] [--domain D] [--admin-listen 127.0.0.1:9090] [--public-url U]
-  jfn deploy NAME --url URL [--openapi URL] [--public] [--timeout 30s] [--no-mcp]
-  jfn tokens list NAME
-  jfn tokens create NAME --name N [--expires 90d]
-  jfn tokens revoke NAME TOKEN_ID [-y]
-  jfn functions list
-  jfn functions info NAME [--show-secret]
-  jfn functions refresh NAME
-  jfn functions rotate-secret NAME [--grace 24h] [-y]
-  jfn functions delete NAME [-y]
-  jfn cron list NAME
-  jfn cron logs NAME [--state ERROR] [--limit 20]
-  jfn demo [--listen 127.0.0.1:8080]
-  jfn tools FILE|URL                        (preview the MCP tools of an OpenAPI document)
-  jfn help [COMMAND]
-
-Global flags (before or after the command):
-  --db PATH    the store: a SQLite file path or a postgres:// URL (env JFN_DB, default ./jfn.db)
-  --json       print one JSON object instead of text
-
-Run 'jfn COMMAND --help' for a command's flags.
-`
-
 // env is what a command sees of the process: streams, environment and global flags.
 type env struct {
 	stdin  *bufio.Reader
@@ -74,35 +48,53 @@ type env struct {
 	json   bool
 }
 
-// command is one runnable (sub)command.
+// command is one runnable (sub)command: its name, its usage (the synopsis and what it does;
+// its flags' help comes from its flags) and its implementation.
 type command struct {
+	name  string
 	usage string
 	run   func(ctx context.Context, e *env, args []string) error
 }
 
-// commands maps "serve", "tokens list" and so on to their implementations.
-var commands = map[string]command{
-	"serve":                   {serveUsage, cmdServe},
-	"deploy":                  {deployUsage, cmdDeploy},
-	"tokens list":             {tokensListUsage, cmdTokensList},
-	"tokens create":           {tokensCreateUsage, cmdTokensCreate},
-	"tokens revoke":           {tokensRevokeUsage, cmdTokensRevoke},
-	"functions list":          {functionsListUsage, cmdFunctionsList},
-	"functions info":          {functionsInfoUsage, cmdFunctionsInfo},
-	"functions delete":        {functionsDeleteUsage, cmdFunctionsDelete},
-	"functions refresh":       {functionsRefreshUsage, cmdFunctionsRefresh},
-	"functions rotate-secret": {functionsRotateSecretUsage, cmdFunctionsRotateSecret},
-	"cron list":               {cronListUsage, cmdCronList},
-	"cron logs":               {cronLogsUsage, cmdCronLogs},
-	"demo":                    {demoUsage, cmdDemo},
-	"tools":                   {toolsUsage, cmdTools},
+// commands are "serve", "tokens list" and so on, in the order help lists them; a name of two
+// words is a subcommand of the group its first word names.
+var commands = []command{
+	{"serve", serveUsage, cmdServe},
+	{"deploy", deployUsage, cmdDeploy},
+	{"tokens list", tokensListUsage, cmdTokensList},
+	{"tokens create", tokensCreateUsage, cmdTokensCreate},
+	{"tokens revoke", tokensRevokeUsage, cmdTokensRevoke},
+	{"functions list", functionsListUsage, cmdFunctionsList},
+	{"functions info", functionsInfoUsage, cmdFunctionsInfo},
+	{"functions refresh", functionsRefreshUsage, cmdFunctionsRefresh},
+	{"functions rotate-secret", functionsRotateSecretUsage, cmdFunctionsRotateSecret},
+	{"functions delete", functionsDeleteUsage, cmdFunctionsDelete},
+	{"cron list", cronListUsage, cmdCronList},
+	{"cron logs", cronLogsUsage, cmdCronLogs},
+	{"demo", demoUsage, cmdDemo},
+	{"tools", toolsUsage, cmdTools},
 }
 
-// groups are the commands that take a subcommand.
-var groups = map[string][]string{
-	"tokens":    {"list", "create", "revoke"},
-	"functions": {"list", "info", "refresh", "rotate-secret", "delete"},
-	"cron":      {"list", "logs"},
+// lookup returns the command called name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// subcommands returns the subcommands of group in order ("list", "create", "revoke" for
+// "tokens"), or none when group is not one.
+func subcommands(group string) []string {
+	var subs []string
+	for _, c := range commands {
+		if g, sub, ok := strings.Cut(c.name, " "); ok && g == group {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
 }
 
 // run executes the command line args and returns the process exit code: 0 on success,
@@ -121,57 +113,50 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if e.db == "" {
 		e.db = defaultDB
 	}
-	name, cmdArgs, err := resolve(rest)
+	c, cmdArgs, err := resolve(ctx, e, rest)
 	if err != nil {
 		return report(e, err)
 	}
-	return report(e, commands[name].run(ctx, e, cmdArgs))
+	return report(e, c.run(ctx, e, cmdArgs))
 }
 
-// resolve finds the command that args name and returns its key in commands and its arguments.
-func resolve(args []string) (string, []string, error) {
+// resolve finds the command that args name and returns it with its arguments. 'jfn help
+// COMMAND' is 'jfn COMMAND --help'; the help of a group is that of each of its subcommands.
+func resolve(ctx context.Context, e *env, args []string) (command, []string, error) {
 	if len(args) == 0 {
-		return "", nil, usagef("missing command; run 'jfn help' for the list")
+		return command{}, nil, usagef("missing command; run 'jfn help' for the list")
 	}
 	first := args[0]
 	switch first {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
-			if name, _, err := resolve(args[1:]); err == nil {
-				return "", nil, &helpError{text: commands[name].usage}
+			if c, _, err := resolve(ctx, e, args[1:]); err == nil {
+				return c, []string{"--help"}, nil
 			}
-			if subs, ok := groups[args[1]]; ok {
-				return "", nil, &helpError{text: groupUsage(args[1], subs)}
+			if len(subcommands(args[1])) > 0 {
+				return command{}, nil, &helpError{text: groupHelp(ctx, e, args[1])}
 			}
 		}
-		return "", nil, &helpError{text: usage}
+		return command{}, nil, &helpError{text: mainUsage()}
 	}
-	if subs, ok := groups[first]; ok {
+	if subs := subcommands(first); len(subs) > 0 {
 		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
 			if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help") {
-				return "", nil, &helpError{text: groupUsage(first, subs)}
+				return command{}, nil, &helpError{text: groupHelp(ctx, e, first)}
 			}
-			return "", nil, usagef("jfn %s: missing subcommand (%s)", first, strings.Join(subs, ", "))
+			return command{}, nil, usagef("jfn %s: missing subcommand (%s)", first, strings.Join(subs, ", "))
 		}
-		name := first + " " + args[1]
-		if _, ok := commands[name]; !ok {
-			return "", nil, usagef("jfn %s: unknown subcommand %q (want %s)", first, args[1], strings.Join(subs, ", "))
+		c, ok := lookup(first + " " + args[1])
+		if !ok {
+			return command{}, nil, usagef("jfn %s: unknown subcommand %q (want %s)", first, args[1], strings.Join(subs, ", "))
 		}
-		return name, args[2:], nil
+		return c, args[2:], nil
 	}
-	if _, ok := commands[first]; !ok {
-		return "", nil, usagef("unknown command %q; run 'jfn help' for the list", first)
+	c, ok := lookup(first)
+	if !ok {
+		return command{}, nil, usagef("unknown command %q; run 'jfn help' for the list", first)
 	}
-	return first, args[1:], nil
-}
-
-func groupUsage(group string, subs []string) string {
-	var b strings.Builder
-	for _, s := range subs {
-		b.WriteString(commands[group+" "+s].usage)
-		b.WriteString("\n")
-	}
-	return b.String()
+	return c, args[1:], nil
 }
 
 // report prints err as one line on stderr (or help text on stdout) and returns the exit code.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
-	"github.com/jfnhq/jfn/internal/service"
 )
 
 // The CLI follows the Jelou CLI's look: ✓ for success, ▸ for a value, ⚠ for a warning and
@@ -45,9 +44,6 @@ func jsonTime(t time.Time) *string {
 	return &s
 }
 
-// parseDuration accepts Go durations ("36h", "90m") and whole days ("90d").
-func parseDuration(s string) (time.Duration, error) { return service.ParseDuration(s) }
-
 // yesNo renders a boolean for tables.
 func yesNo(b bool) string {
 	if b {
@@ -75,6 +71,3 @@ func confirm(e *env, question string) bool {
 	}
 	return false
 }
-
-// newID returns prefix followed by n random base62 characters.
-func newID(prefix string, n int) string { return service.NewID(prefix, n) }

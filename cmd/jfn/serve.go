@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -16,27 +15,8 @@ import (
 
 const serveUsage = `Usage: jfn serve [flags]
 
-Runs the gateway. Flags beat their environment variables.
-
-  --listen ADDR          public address (env JFN_LISTEN, default 127.0.0.1:8080)
-  --admin-listen ADDR    the web console, /healthz, /readyz and /metrics
-                         (env JFN_ADMIN_LISTEN, default 127.0.0.1:9090)
-  --admin-token T        the console asks for it once (env JFN_ADMIN_TOKEN); without it the
-                         console is served only on a loopback --admin-listen
-  --domain D             route <name>.D to function name (env JFN_DOMAIN)
-  --public-url U         base URL callers use, e.g. https://gw.example.com (env JFN_PUBLIC_URL)
-  --allowed-origins L    comma-separated browser origins allowed on /mcp (env JFN_ALLOWED_ORIGINS)
-  --spec-refresh D       how often OpenAPI documents are re-fetched (env JFN_SPEC_REFRESH, default 60s)
-  --session-ttl D        MCP sessions unused this long are removed (env JFN_SESSION_TTL, default 24h)
-  --max-body-bytes N     largest request body proxied (env JFN_MAX_BODY_BYTES, default 10485760)
-  --body-timeout D       how long a request body may take to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)
-  --max-inflight-bytes N request bodies buffered at once, all requests together, then 503
-                         (env JFN_MAX_INFLIGHT_BYTES, default 268435456)
-  --signature-compat v1  also send the old body-only v1 signature after the v2 one, for
-                         functions not yet verifying v2; v1 can be replayed to any path
-                         (env JFN_SIGNATURE_COMPAT, default none)
-  --shutdown-timeout D   how long open requests may finish on SIGINT/SIGTERM (default 10s)
-  --db PATH              the store (env JFN_DB, default ./jfn.db)
+Runs the gateway on the store that the global --db PATH names (env JFN_DB, default ./jfn.db).
+Flags beat their environment variables.
 `
 
 const (
@@ -44,23 +24,35 @@ const (
 	defaultAdminListen = "127.0.0.1:9090"
 )
 
-// parseServeConfig reads serve's flags, with JFN_* variables as their defaults, and validates
-// the result before anything listens.
+// parseServeConfig reads serve's flags, with JFN_* variables as their defaults, and checks
+// the result (server.Config.Check) before anything listens.
 func parseServeConfig(e *env, args []string) (server.Config, error) {
 	fs := newFlagSet("serve")
-	listen := fs.String("listen", envOr(e, "JFN_LISTEN", defaultListen), "")
-	admin := fs.String("admin-listen", envOr(e, "JFN_ADMIN_LISTEN", defaultAdminListen), "")
-	adminToken := fs.String("admin-token", e.getenv("JFN_ADMIN_TOKEN"), "")
-	domain := fs.String("domain", e.getenv("JFN_DOMAIN"), "")
-	publicURL := fs.String("public-url", e.getenv("JFN_PUBLIC_URL"), "")
-	origins := fs.String("allowed-origins", e.getenv("JFN_ALLOWED_ORIGINS"), "")
-	refresh := fs.String("spec-refresh", envOr(e, "JFN_SPEC_REFRESH", "60s"), "")
-	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", server.DefaultSessionTTL.String()), "")
-	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", "10485760"), "")
-	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()), "")
-	inflight := fs.String("max-inflight-bytes", envOr(e, "JFN_MAX_INFLIGHT_BYTES", strconv.Itoa(gateway.DefaultMaxInflightBytes)), "")
-	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "")
-	compat := fs.String("signature-compat", e.getenv("JFN_SIGNATURE_COMPAT"), "")
+	listen := fs.String("listen", envOr(e, "JFN_LISTEN", defaultListen),
+		"the public address `ADDR` (env JFN_LISTEN, default 127.0.0.1:8080)")
+	admin := fs.String("admin-listen", envOr(e, "JFN_ADMIN_LISTEN", defaultAdminListen),
+		"the address `ADDR` of the web console, /healthz, /readyz and /metrics (env JFN_ADMIN_LISTEN, default 127.0.0.1:9090)")
+	adminToken := fs.String("admin-token", e.getenv("JFN_ADMIN_TOKEN"),
+		"the token `T` the console asks for once (env JFN_ADMIN_TOKEN); without it the console is served only on a loopback --admin-listen")
+	domain := fs.String("domain", e.getenv("JFN_DOMAIN"), "route <name>.`D` to function name (env JFN_DOMAIN)")
+	publicURL := fs.String("public-url", e.getenv("JFN_PUBLIC_URL"),
+		"the base URL `U` callers use, e.g. https://gw.example.com (env JFN_PUBLIC_URL)")
+	origins := fs.String("allowed-origins", e.getenv("JFN_ALLOWED_ORIGINS"),
+		"the browser origins allowed on /mcp, a comma-separated list `L` (env JFN_ALLOWED_ORIGINS)")
+	refresh := fs.String("spec-refresh", envOr(e, "JFN_SPEC_REFRESH", "60s"),
+		"OpenAPI documents are re-fetched every `D` (env JFN_SPEC_REFRESH, default 60s)")
+	sessionTTL := fs.String("session-ttl", envOr(e, "JFN_SESSION_TTL", server.DefaultSessionTTL.String()),
+		"MCP sessions unused for `D` are removed (env JFN_SESSION_TTL, default 24h)")
+	maxBody := fs.String("max-body-bytes", envOr(e, "JFN_MAX_BODY_BYTES", strconv.Itoa(gateway.DefaultMaxBodyBytes)),
+		"the largest request body proxied, `N` bytes (env JFN_MAX_BODY_BYTES, default 10485760)")
+	bodyTimeout := fs.String("body-timeout", envOr(e, "JFN_BODY_TIMEOUT", gateway.DefaultBodyTimeout.String()),
+		"a request body may take `D` to arrive, then 408 (env JFN_BODY_TIMEOUT, default 30s)")
+	inflight := fs.String("max-inflight-bytes", envOr(e, "JFN_MAX_INFLIGHT_BYTES", strconv.Itoa(gateway.DefaultMaxInflightBytes)),
+		"request bodies buffered at once, all requests together, up to `N` bytes, then 503 (env JFN_MAX_INFLIGHT_BYTES, default 268435456)")
+	shutdown := fs.Duration("shutdown-timeout", 10*time.Second,
+		"open requests may finish for `D` on SIGINT/SIGTERM (default 10s)")
+	compat := fs.String("signature-compat", e.getenv("JFN_SIGNATURE_COMPAT"),
+		"also send the old body-only `v1` signature after the v2 one, for functions not yet verifying v2; v1 can be replayed to any path (env JFN_SIGNATURE_COMPAT, default none)")
 	pos, err := parseArgs(fs, args, serveUsage)
 	if err != nil {
 		return server.Config{}, err
@@ -83,25 +75,25 @@ func parseServeConfig(e *env, args []string) (server.Config, error) {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
-	if cfg.SpecRefresh, err = parseDuration(*refresh); err != nil || cfg.SpecRefresh <= 0 {
+	if cfg.SpecRefresh, err = service.ParseDuration(*refresh); err != nil || cfg.SpecRefresh <= 0 {
 		return cfg, usagef("jfn serve: invalid --spec-refresh %q: want a positive duration such as 60s", *refresh)
 	}
-	if cfg.SessionTTL, err = parseDuration(*sessionTTL); err != nil || cfg.SessionTTL <= 0 {
+	if cfg.SessionTTL, err = service.ParseDuration(*sessionTTL); err != nil || cfg.SessionTTL <= 0 {
 		return cfg, usagef("jfn serve: invalid --session-ttl %q: want a positive duration such as 24h or 7d", *sessionTTL)
 	}
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBodyBytes <= 0 {
 		return cfg, usagef("jfn serve: invalid --max-body-bytes %q: want a positive number of bytes", *maxBody)
 	}
-	if cfg.BodyTimeout, err = parseDuration(*bodyTimeout); err != nil || cfg.BodyTimeout <= 0 {
+	if cfg.BodyTimeout, err = service.ParseDuration(*bodyTimeout); err != nil || cfg.BodyTimeout <= 0 {
 		return cfg, usagef("jfn serve: invalid --body-timeout %q: want a positive duration such as 30s", *bodyTimeout)
 	}
 	if cfg.MaxInflight, err = strconv.ParseInt(*inflight, 10, 64); err != nil || cfg.MaxInflight <= 0 {
 		return cfg, usagef("jfn serve: invalid --max-inflight-bytes %q: want a positive number of bytes", *inflight)
 	}
-	if cfg.MaxInflight <= cfg.MaxBodyBytes {
-		return cfg, usagef("jfn serve: --max-inflight-bytes %d must be more than --max-body-bytes %d, or one request at the limit could never be served", cfg.MaxInflight, cfg.MaxBodyBytes)
+	if err := cfg.Check(); err != nil {
+		return cfg, usagef("jfn serve: %v", err)
 	}
-	return cfg, validateServe(cfg)
+	return cfg, nil
 }
 
 func envOr(e *env, key, def string) string {
@@ -109,45 +101,6 @@ func envOr(e *env, key, def string) string {
 		return v
 	}
 	return def
-}
-
-// validate checks the configuration; every problem is a usage error.
-func validateServe(c server.Config) error {
-	if err := checkListen("--listen", c.Listen); err != nil {
-		return err
-	}
-	if err := checkListen("--admin-listen", c.AdminListen); err != nil {
-		return err
-	}
-	if server.SameAddr(c.Listen, c.AdminListen) {
-		return usagef("jfn serve: --admin-listen %s is the public address; give the admin endpoints their own port", c.AdminListen)
-	}
-	if c.Domain != "" && !service.ValidDomain(c.Domain) {
-		return usagef("jfn serve: invalid --domain %q: want a DNS name such as fn.example.com", c.Domain)
-	}
-	if c.PublicURL != "" {
-		if err := service.CheckBaseURL(c.PublicURL); err != nil {
-			return usagef("jfn serve: invalid --public-url: %v", err)
-		}
-	}
-	if c.ShutdownTimeout <= 0 {
-		return usagef("jfn serve: --shutdown-timeout must be positive")
-	}
-	if c.SignatureCompat != "" && c.SignatureCompat != "v1" {
-		return usagef("jfn serve: invalid --signature-compat %q: the only value is v1 (or leave it unset for v2 signatures only)", c.SignatureCompat)
-	}
-	return nil
-}
-
-func checkListen(flag, addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return usagef("jfn serve: invalid %s %q: want host:port such as 127.0.0.1:8080", flag, addr)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return usagef("jfn serve: invalid port in %s %q", flag, addr)
-	}
-	return nil
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {

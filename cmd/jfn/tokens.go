@@ -17,16 +17,11 @@ Lists the active runtime tokens of function NAME (never their secrets).
 const tokensCreateUsage = `Usage: jfn tokens create NAME --name N [--expires 90d]
 
 Creates a runtime token for function NAME and prints it once.
-
-  --name N       a label for the token, e.g. the environment or team that uses it (required)
-  --expires D    lifetime, in days (90d) or as a Go duration (36h); default never
 `
 
 const tokensRevokeUsage = `Usage: jfn tokens revoke NAME TOKEN_ID [-y]
 
 Revokes one token of function NAME; every running server refuses it within a second.
-
-  -y, --yes      do not ask for confirmation
 `
 
 // tokenJSON is one token in 'tokens list --json'.
@@ -98,8 +93,8 @@ func checkTokenName(name string) error {
 
 func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("tokens create")
-	tokenName := fs.String("name", "", "")
-	expires := fs.String("expires", "", "")
+	tokenName := fs.String("name", "", "a label `N` for the token, e.g. the environment or team that uses it (required)")
+	expires := fs.String("expires", "", "the lifetime `D`, in days (90d) or as a Go duration (36h); default never")
 	name, err := parseName(fs, args, tokensCreateUsage, "tokens create")
 	if err != nil {
 		return err
@@ -109,7 +104,7 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	}
 	var ttl time.Duration
 	if *expires != "" {
-		if ttl, err = parseDuration(*expires); err != nil {
+		if ttl, err = service.ParseDuration(*expires); err != nil {
 			return usagef("jfn tokens create: %v", err)
 		}
 		if ttl <= 0 {
@@ -141,9 +136,7 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 
 func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("tokens revoke")
-	var yes bool
-	fs.BoolVar(&yes, "y", false, "")
-	fs.BoolVar(&yes, "yes", false, "")
+	yes := addYes(fs)
 	pos, err := parseArgs(fs, args, tokensRevokeUsage)
 	if err != nil {
 		return err
@@ -155,29 +148,30 @@ func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
 	if err := checkName("tokens revoke", name); err != nil {
 		return err
 	}
-	if e.json && !yes {
-		return usagef("jfn tokens revoke: --json cannot ask for confirmation; add -y")
+	if err := needYes(e, fs, *yes); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tok, err := service.FindToken(ctx, st, name, id)
-	if errors.Is(err, service.ErrNoToken) {
-		return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
-	}
-	if err != nil {
-		return notFound(err, name)
-	}
-	if !yes && !confirm(e, fmt.Sprintf("Revoke token %s for %s?", tok.Prefix, name)) {
-		return errAborted
-	}
-	if err := service.RevokeToken(ctx, st, name, id); err != nil {
+	// tokenErr says what to do when the function, or its token, is not there.
+	tokenErr := func(err error) error {
 		if errors.Is(err, service.ErrNoToken) {
 			return fmt.Errorf("%s has no active token %s; see 'jfn tokens list %s'", name, id, name)
 		}
-		return err
+		return notFound(err, name)
+	}
+	tok, err := service.FindToken(ctx, st, name, id)
+	if err != nil {
+		return tokenErr(err)
+	}
+	if !*yes && !confirm(e, fmt.Sprintf("Revoke token %s for %s?", tok.Prefix, name)) {
+		return errAborted
+	}
+	if err := service.RevokeToken(ctx, st, name, id); err != nil {
+		return tokenErr(err)
 	}
 	if e.json {
 		return printJSON(e.stdout, struct {

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
 	"github.com/jfnhq/jfn/internal/service"
@@ -45,18 +42,16 @@ Exits 0 for any document that reads as OpenAPI, even one with no operations; 1 w
 cannot be read or is not an OpenAPI or Swagger document.
 `
 
-// toolsFetchTimeout bounds the download of a document given by URL.
-const toolsFetchTimeout = 30 * time.Second
-
 // toolsMemoryLimit is the soft heap limit of 'jfn tools' (runtime/debug.SetMemoryLimit).
 const toolsMemoryLimit = 96 << 20
 
 func cmdTools(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("tools")
-	search := flags.String("search", "", "")
-	limit := flags.Int("limit", defaultSearchLimit, "")
-	modeFlag := flags.String("mode", catalog.ModeAll, "")
-	toolsetsFlag := flags.String("toolsets", "", "")
+	search := flags.String("search", "", "rank the tools for the request `QUERY`")
+	// The bounds of --limit are those of search_tools.
+	limit := flags.Int("limit", catalog.DefaultSearchLimit, "with --search, print the best `N` (1-50, default 10)")
+	modeFlag := flags.String("mode", catalog.ModeAll, "list the tools a connection with mode `M` sees: all (default), search or auto")
+	toolsetsFlag := flags.String("toolsets", "", "list only the tools of these OpenAPI tags, a comma-separated list `L`")
 	pos, err := parseArgs(flags, args, toolsUsage)
 	if err != nil {
 		return err
@@ -68,8 +63,8 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	if set["limit"] && !set["search"] {
 		return usagef("jfn tools: --limit goes with --search; run 'jfn tools --help'")
 	}
-	if *limit < 1 || *limit > maxSearchLimit {
-		return usagef("jfn tools: --limit %d: want 1 to %d", *limit, maxSearchLimit)
+	if *limit < 1 || *limit > catalog.MaxSearchLimit {
+		return usagef("jfn tools: --limit %d: want 1 to %d", *limit, catalog.MaxSearchLimit)
 	}
 	if err := wantArgs("tools", pos, "FILE|URL"); err != nil {
 		return err
@@ -85,10 +80,10 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	if strings.TrimSpace(src) == "" {
 		return usagef("jfn tools: the FILE|URL argument is empty; run 'jfn tools --help'")
 	}
-	if scheme, _, ok := strings.Cut(src, "://"); ok && isURLScheme(scheme) && !isHTTP(src) {
-		return usagef("jfn tools: unsupported URL scheme %q: want a file path, http:// or https://", scheme)
+	data, err := service.ReadDocument(ctx, e.stdin, src)
+	if serr := (*service.SchemeError)(nil); errors.As(err, &serr) {
+		return usagef("jfn tools: %v", serr)
 	}
-	data, err := readDocument(ctx, e.stdin, src)
 	if err != nil {
 		return err
 	}
@@ -100,10 +95,10 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	}
 	spec, err := openapi.Load(data)
 	if err != nil {
-		return fmt.Errorf("cannot load %s: %w", sourceName(src), err)
+		return fmt.Errorf("cannot load %s: %w", service.SourceName(src), err)
 	}
 	if set["search"] {
-		res := searchTools(spec.Tools(), *search, *limit)
+		res := searchJSON{Results: catalog.SearchTools(spec.Tools(), *search, *limit)}
 		if e.json {
 			return printJSON(e.stdout, res)
 		}
@@ -121,85 +116,12 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// sourceName names src in messages.
-func sourceName(src string) string {
-	if src == "-" {
-		return "standard input"
-	}
-	return src
-}
-
-func isHTTP(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
-}
-
-// isURLScheme reports whether s could be a URL scheme (RFC 3986: a letter, then letters,
-// digits, +, - or .), so that "ftp://x" is refused while "./a://b" stays a file path.
-func isURLScheme(s string) bool {
-	if s == "" || !('a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
-		return false
-	}
-	for _, c := range []byte(s) {
-		lc := c | 0x20
-		if !('a' <= lc && lc <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// readDocument returns the bytes of the document src names: an http(s) URL, "-" for stdin,
-// or a file path. It refuses anything over openapi.MaxDocumentSize.
-func readDocument(ctx context.Context, stdin io.Reader, src string) ([]byte, error) {
-	if isHTTP(src) {
-		return fetchDocument(ctx, src)
-	}
-	var r io.Reader
-	if src == "-" {
-		r = stdin
-	} else {
-		f, err := os.Open(src)
-		if err != nil {
-			var perr *fs.PathError
-			if errors.As(err, &perr) {
-				err = perr.Err // its message repeats the path
-			}
-			return nil, fmt.Errorf("cannot read %s: %w", src, err)
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, fmt.Errorf("cannot read %s: it is a directory, not an OpenAPI document", src)
-		}
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, openapi.MaxDocumentSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", sourceName(src), err)
-	}
-	if len(data) > openapi.MaxDocumentSize {
-		return nil, fmt.Errorf("cannot read %s: the document is larger than %d bytes", sourceName(src), openapi.MaxDocumentSize)
-	}
-	return data, nil
-}
-
-// fetchDocument downloads the document at u, without credentials, within toolsFetchTimeout.
-func fetchDocument(ctx context.Context, u string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, toolsFetchTimeout)
-	defer cancel()
-	data, err := service.FetchDocument(ctx, u)
-	if err != nil {
-		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
-	}
-	return data, nil
-}
-
 // printTools writes the human-readable preview: each tool, the skipped operations, and a
 // closing count.
 func printTools(w io.Writer, src string, spec *openapi.Spec, out catalog.Listing) {
 	about := spec.Title()
 	if about == "" {
-		about = sourceName(src)
+		about = service.SourceName(src)
 	}
 	kind := "OpenAPI"
 	if spec.Version() == "2.0" {
@@ -244,39 +166,9 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out catalog.Listing
 		_ = tw.Flush()
 	}
 	fmt.Fprintln(w)
-	// A skipped entry is an operation ("GET /x", "webhook …"), or a whole path item ("/x")
-	// that could not be read, whose operations are unknown.
-	var skippedOps, skippedPaths int
-	for _, s := range out.Skipped {
-		if strings.HasPrefix(s.Operation, "/") {
-			skippedPaths++
-		} else {
-			skippedOps++
-		}
-	}
-	n := len(out.Tools)
-	summary := countOf(n, "tool") + " from " + countOf(n+skippedOps, "operation")
-	var notes []string
-	if skippedOps > 0 {
-		notes = append(notes, fmt.Sprintf("%d skipped", skippedOps))
-	}
-	if skippedPaths > 0 {
-		notes = append(notes, countOf(skippedPaths, "path item")+" skipped")
-	}
-	if len(notes) > 0 {
-		summary += " (" + strings.Join(notes, ", ") + ")"
-	}
-	if n == 0 {
-		warn(w, "%s", summary)
+	if len(out.Tools) == 0 {
+		warn(w, "%s", out.Summary())
 		return
 	}
-	ok(w, "%s", summary)
-}
-
-// countOf returns "1 tool", "2 tools".
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	ok(w, "%s", out.Summary())
 }

@@ -72,6 +72,42 @@ func NewListing(spec *openapi.Spec, mode string, toolsets []string) (Listing, er
 	return out, nil
 }
 
+// Summary is the closing count of the listing for people: "12 tools from 14 operations (2
+// skipped)", and "J path items skipped" among the notes when whole path items could not be
+// read. A skipped entry is an operation ("GET /x", "webhook …"), or such a path item ("/x"),
+// whose operations are unknown and so not counted.
+func (l Listing) Summary() string {
+	var ops, paths int
+	for _, s := range l.Skipped {
+		if strings.HasPrefix(s.Operation, "/") {
+			paths++
+		} else {
+			ops++
+		}
+	}
+	n := len(l.Tools)
+	summary := countOf(n, "tool") + " from " + countOf(n+ops, "operation")
+	var notes []string
+	if ops > 0 {
+		notes = append(notes, fmt.Sprintf("%d skipped", ops))
+	}
+	if paths > 0 {
+		notes = append(notes, countOf(paths, "path item")+" skipped")
+	}
+	if len(notes) > 0 {
+		summary += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return summary
+}
+
+// countOf returns "1 tool", "2 tools".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // Words renders the hints that are set: "read-only", "destructive", "idempotent".
 func (h Hints) Words() []string {
 	var w []string

@@ -227,6 +227,17 @@ func NewSearchResult(d Doc, toolsets []string, score float64) SearchResult {
 	}
 }
 
+// SearchTools ranks tools for query as search_tools does, over every tool, and returns the
+// best limit of them; none is an empty list.
+func SearchTools(tools []openapi.Tool, query string, limit int) []SearchResult {
+	docs := Docs(tools)
+	out := []SearchResult{}
+	for _, r := range New(docs).Search(query, limit, nil) {
+		out = append(out, NewSearchResult(docs[r.Doc], tools[r.Doc].Toolsets, r.Score))
+	}
+	return out
+}
+
 // MetaTools are the definitions search mode lists: search_tools {query, limit 1–50, default
 // 10}, describe_tool {name} and call_tool {name, arguments}.
 func MetaTools() []openapi.Tool {

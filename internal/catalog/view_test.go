@@ -111,3 +111,21 @@ func TestDefault(t *testing.T) {
 		t.Errorf("Default(bogus, gone) = %+v; want auto mode over every tool", v)
 	}
 }
+
+func TestSearchTools(t *testing.T) {
+	tools := []openapi.Tool{
+		{Name: "listUsers", Title: "List users", Method: "GET", Path: "/users", Toolsets: []string{"users"}},
+		{Name: "deleteUser", Title: "Delete a user", Method: "DELETE", Path: "/users/{userId}", Toolsets: []string{"users"}},
+		{Name: "stopServer", Title: "Stop a server", Method: "POST", Path: "/servers/{id}/stop"},
+	}
+	got := SearchTools(tools, "get rid of user 42", 1)
+	if len(got) != 1 || got[0].Name != "deleteUser" || got[0].Method != "DELETE" || !slices.Equal(got[0].Toolsets, []string{"users"}) {
+		t.Errorf("SearchTools(get rid of user 42, 1) = %+v, want deleteUser alone", got)
+	}
+	if got := SearchTools(tools, "stop", 5); len(got) == 0 || got[0].Name != "stopServer" || got[0].Toolsets == nil {
+		t.Errorf("SearchTools(stop) = %+v, want stopServer first, with an empty toolset list", got)
+	}
+	if got := SearchTools(tools, "zzzz qqqq", 5); got == nil || len(got) != 0 {
+		t.Errorf("SearchTools(no match) = %#v, want an empty list", got)
+	}
+}

@@ -185,16 +185,13 @@ func (c *Console) deploy(w http.ResponseWriter, r *http.Request) {
 	fail := func(msg string) {
 		c.showFunctions(w, r, http.StatusBadRequest, &functionsPage{Problem: msg, Form: form})
 	}
-	if !service.ValidName(form.Name) {
-		fail("The name must be 1 to 63 lowercase letters, digits and inner hyphens (a DNS label).")
-		return
-	}
-	if service.CheckBaseURL(form.Upstream) != nil {
-		fail("The upstream URL must be an absolute http:// or https:// URL without a query.")
-		return
-	}
 	public := form.Public
-	res, err := c.b.Deploy(r.Context(), service.DeployParams{Name: form.Name, Upstream: form.Upstream, Public: &public})
+	params, err := service.DeploySettings{Name: form.Name, Upstream: &form.Upstream, Public: &public}.Params()
+	if err != nil {
+		fail(settingProblem(err))
+		return
+	}
+	res, err := c.b.Deploy(r.Context(), params)
 	if err != nil {
 		c.log.Error().Err(err).Str("function", form.Name).Msg("console: deploy")
 		fail("The function could not be deployed: " + err.Error())

@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
-	"github.com/jfnhq/jfn/internal/gateway"
 	"github.com/jfnhq/jfn/internal/service"
 	"github.com/jfnhq/jfn/internal/store"
-	"github.com/jfnhq/jfn/openapi"
 )
 
-// maxTimeoutSeconds bounds a function's upstream timeout, as jfn deploy --timeout does.
+// maxTimeoutSeconds is the longest upstream timeout, in the form's unit.
 const maxTimeoutSeconds = int(store.MaxTimeout / time.Second)
 
 // settingsForm is the Settings section: what jfn deploy's flags set.
@@ -45,41 +43,48 @@ func settingsOf(f store.Function) settingsForm {
 	}
 }
 
-// deployParams checks the form as jfn deploy checks its flags and returns what to change,
-// or a sentence saying what is wrong.
+// deployParams checks the form as jfn deploy checks its flags (service.DeploySettings.Params)
+// and returns what to change, or a sentence saying what is wrong.
 func (s settingsForm) deployParams(name string) (service.DeployParams, string) {
-	p := service.DeployParams{Name: name, Upstream: s.Upstream, Public: &s.Public, MCP: &s.MCP}
-	if service.CheckBaseURL(s.Upstream) != nil {
-		return p, "The upstream URL must be an absolute http:// or https:// URL without a query."
+	// A timeout that is not a whole number of seconds is refused in its turn, as 0s.
+	var timeout time.Duration
+	if n, err := strconv.ParseInt(s.Timeout, 10, 32); err == nil {
+		timeout = time.Duration(n) * time.Second
 	}
-	if s.OpenAPI != "" && service.CheckBaseURL(s.OpenAPI) != nil {
-		return p, "The OpenAPI URL must be an absolute http:// or https:// URL without a query, or empty for <upstream>/openapi.json."
-	}
-	p.OpenAPI = &s.OpenAPI
-	n, err := strconv.Atoi(s.Timeout)
-	if err != nil || n < 1 || n > maxTimeoutSeconds {
-		return p, "The timeout must be a whole number of seconds from 1 to 120."
-	}
-	timeout := time.Duration(n) * time.Second
-	p.Timeout = &timeout
-	mode, err := catalog.ParseMode(s.Mode)
-	if err != nil || s.Mode == "" {
-		return p, "The catalogue mode must be auto, all or search."
-	}
-	p.Mode = &mode
-	toolsets := catalog.ParseToolsets(s.Toolsets)
-	for _, ts := range toolsets {
-		if openapi.ToolsetName(ts) != ts {
-			return p, "Toolset " + strconv.Quote(ts) + " is not a toolset name: toolsets are OpenAPI tags written as tool names are (letters, digits, _ and -)."
-		}
-	}
-	p.Toolsets = &toolsets
-	cors, err := gateway.ParseCORSOrigins(s.CORS)
+	p, err := service.DeploySettings{
+		Name: name, Upstream: &s.Upstream, OpenAPI: &s.OpenAPI, Public: &s.Public, Timeout: &timeout,
+		MCP: &s.MCP, Mode: &s.Mode, Toolsets: &s.Toolsets, CORS: &s.CORS,
+	}.Params()
 	if err != nil {
-		return p, "The CORS origins are not valid: " + err.Error()
+		return p, settingProblem(err)
 	}
-	p.CORS = &cors
 	return p, ""
+}
+
+// settingProblem words a deploy setting that service.DeploySettings.Params refused, for the
+// page.
+func settingProblem(err error) string {
+	var bad *service.SettingError
+	if !errors.As(err, &bad) {
+		return err.Error()
+	}
+	switch bad.Setting {
+	case service.SettingName:
+		return "The name must be 1 to 63 lowercase letters, digits and inner hyphens (a DNS label)."
+	case service.SettingUpstream:
+		return "The upstream URL must be an absolute http:// or https:// URL without a query."
+	case service.SettingOpenAPI:
+		return "The OpenAPI URL must be an absolute http:// or https:// URL without a query, or empty for <upstream>/openapi.json."
+	case service.SettingTimeout:
+		return fmt.Sprintf("The timeout must be a whole number of seconds from 1 to %d.", maxTimeoutSeconds)
+	case service.SettingMode:
+		return "The catalogue mode must be auto, all or search."
+	case service.SettingToolsets:
+		return fmt.Sprintf("Toolset %q is not a toolset name: %v.", bad.Value, bad.Err)
+	case service.SettingCORS:
+		return "The CORS origins are not valid: " + bad.Err.Error()
+	}
+	return err.Error()
 }
 
 func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request) {

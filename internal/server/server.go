@@ -23,35 +23,6 @@ import (
 	"github.com/jfnhq/jfn/internal/store"
 )
 
-// Config is the configuration of a Server, as `jfn serve` validates it from its flags.
-// Zero durations and limits below take their defaults.
-type Config struct {
-	DB              string
-	Listen          string
-	AdminListen     string
-	AdminToken      string // "" serves the console on a loopback admin listener only
-	Domain          string
-	PublicURL       string // "" means http://<listen address>
-	AllowedOrigins  []string
-	SpecRefresh     time.Duration
-	SessionTTL      time.Duration
-	MaxBodyBytes    int64
-	BodyTimeout     time.Duration
-	MaxInflight     int64
-	ShutdownTimeout time.Duration
-	// SignatureCompat is "v1" to add the legacy body-only v1 values to X-Jelou-Signature,
-	// or "" for v2 only.
-	SignatureCompat string
-
-	// How often MCP session use is written to the store (default 5 s) and idle sessions
-	// are removed (default 1 min); the most live sessions per token and function (default
-	// store.DefaultSessionLimit); how long a session with no request after initialize lives
-	// (default 10 min). Tests lower them.
-	SessionFlush, SessionSweep time.Duration
-	SessionLimit               int
-	SessionUnused              time.Duration
-}
-
 // Server is a running gateway: the public listener, the admin listener and the gateway's
 // background loops. Open listens before it serves, so a busy port fails synchronously; Close
 // shuts down gracefully. Tests run it on 127.0.0.1:0 and learn the address from Addr.
@@ -355,16 +326,6 @@ func BaseURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// SameAddr reports whether two listen addresses would collide. Port 0 never collides.
-func SameAddr(a, b string) bool {
-	ha, pa, _ := net.SplitHostPort(a)
-	hb, pb, _ := net.SplitHostPort(b)
-	if pa != pb || pa == "0" {
-		return false
-	}
-	return ha == hb || unspecified(ha) || unspecified(hb)
 }
 
 func unspecified(host string) bool {

@@ -114,3 +114,37 @@ func TestRefreshKeepsConcurrentDeploy(t *testing.T) {
 		t.Errorf("Refresh left UpdatedAt at %v (was %v), want it moved forward", after.UpdatedAt, before)
 	}
 }
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"90d", 90 * 24 * time.Hour, false},
+		{"1d", 24 * time.Hour, false},
+		{"36h", 36 * time.Hour, false},
+		{"1s", time.Second, false},
+		{"d", 0, true},
+		{"1.5d", 0, true},
+		{"soon", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		id := NewID("tok_", 12)
+		if len(id) != 16 || id[:4] != "tok_" || seen[id] {
+			t.Fatalf("NewID = %q: want tok_ and 12 new characters", id)
+		}
+		seen[id] = true
+	}
+}

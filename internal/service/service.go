@@ -39,6 +39,14 @@ var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 // ValidName reports whether name is a valid function name (a DNS label).
 func ValidName(name string) bool { return namePattern.MatchString(name) }
 
+// CheckName accepts a valid function name; its error says what one is.
+func CheckName(name string) error {
+	if !ValidName(name) {
+		return errors.New("use 1 to 63 lowercase letters, digits and inner hyphens (a DNS label)")
+	}
+	return nil
+}
+
 // CheckTokenName accepts 1 to 64 printable characters.
 func CheckTokenName(name string) error {
 	if name == "" {
