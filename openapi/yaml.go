@@ -38,6 +38,23 @@ type yamlConverter struct {
 	memo  map[*yaml.Node]any // converted anchors, so an alias is converted once
 	busy  map[*yaml.Node]bool
 	sizes map[*yaml.Node]int
+	// inAnchor counts the anchored nodes being converted around the current one: their
+	// content is converted again for each alias, so none of it is released.
+	inAnchor int
+}
+
+// enter marks an anchored collection n as being converted (an anchor is the only node that
+// can be inside itself, through an alias) until the function it returns is called.
+func (c *yamlConverter) enter(n *yaml.Node) func() {
+	if n.Anchor == "" {
+		return func() {}
+	}
+	c.busy[n] = true
+	c.inAnchor++
+	return func() {
+		delete(c.busy, n)
+		c.inAnchor--
+	}
 }
 
 // size counts the nodes of n with every alias expanded, memoised per node so
@@ -103,10 +120,7 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		return v, nil
 	case yaml.MappingNode:
 		o := newObject(len(n.Content) / 2)
-		if n.Anchor != "" { // only an anchor can be inside itself
-			c.busy[n] = true
-			defer delete(c.busy, n)
-		}
+		defer c.enter(n)()
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -123,6 +137,7 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 				return nil, err
 			}
 			o.set(key, cv)
+			c.release(n, i, i+1)
 		}
 		for _, m := range merges {
 			if err := c.merge(o, m, depth+1); err != nil {
@@ -131,23 +146,31 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		}
 		return o, nil
 	case yaml.SequenceNode:
-		if n.Anchor != "" { // only an anchor can be inside itself
-			c.busy[n] = true
-			defer delete(c.busy, n)
-		}
+		defer c.enter(n)()
 		a := make([]any, 0, len(n.Content))
-		for _, e := range n.Content {
+		for i, e := range n.Content {
 			cv, err := c.convert(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			a = append(a, cv)
+			c.release(n, i, i)
 		}
 		return a, nil
 	case yaml.ScalarNode:
 		return yamlScalar(n), nil
 	}
 	return nil, nil
+}
+
+// release lets go of the parsed nodes n.Content[from:to+1] once converted, so that the
+// collector can reuse their memory for the tree while the rest is converted: a large
+// document's nodes and its tree are not all held at once. What is inside an anchor stays:
+// an alias converts it again.
+func (c *yamlConverter) release(n *yaml.Node, from, to int) {
+	if c.inAnchor == 0 {
+		clear(n.Content[from : to+1])
+	}
 }
 
 // merge applies a YAML merge key (<<): keys already present win.
