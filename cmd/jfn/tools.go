@@ -166,7 +166,7 @@ func printTools(w io.Writer, src string, spec *openapi.Spec, out catalog.Listing
 		_ = tw.Flush()
 	}
 	fmt.Fprintln(w)
-	if len(out.Tools) == 0 {
+	if out.DocumentTools() == 0 {
 		warn(w, "%s", out.Summary())
 		return
 	}

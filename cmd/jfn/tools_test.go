@@ -199,6 +199,19 @@ func TestToolsExamples(t *testing.T) {
 			t.Errorf("jfn tools printed colour codes to a non-terminal")
 		}
 	})
+
+	// The closing count is the document's, whatever a connection would list: the lines
+	// above it say what is listed (three search tools here).
+	t.Run("closing count in search mode", func(t *testing.T) {
+		r := toolsCLI(t, "", "tools", "../../examples/shop/openapi.json", "--mode", "search")
+		if r.code != 0 {
+			t.Fatalf("jfn tools shop --mode search: exit %d, stderr %q", r.code, r.stderr)
+		}
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if last, want := lines[len(lines)-1], "✓ 5 tools from 6 operations (1 skipped)"; last != want {
+			t.Errorf("last line = %q, want %q", last, want)
+		}
+	})
 }
 
 // normalise round-trips v through JSON so that values compare regardless of whitespace in

@@ -21,6 +21,8 @@ type Listing struct {
 	Toolsets []Toolset         `json:"toolsets"`
 	Tools    []ListedTool      `json:"tools"`
 	Skipped  []openapi.Skipped `json:"skipped"`
+
+	documentTools int // all the document's tools, listed or not: Summary counts them
 }
 
 // ListedTool is one tool as MCP's tools/list shows it.
@@ -51,7 +53,7 @@ func NewListing(spec *openapi.Spec, mode string, toolsets []string) (Listing, er
 	}
 	out := Listing{
 		Mode: v.Mode, Bytes: v.ListedBytes(), Toolsets: Toolsets(all),
-		Tools: []ListedTool{}, Skipped: spec.Skipped(),
+		Tools: []ListedTool{}, Skipped: spec.Skipped(), documentTools: len(all),
 	}
 	if out.Toolsets == nil {
 		out.Toolsets = []Toolset{}
@@ -72,10 +74,14 @@ func NewListing(spec *openapi.Spec, mode string, toolsets []string) (Listing, er
 	return out, nil
 }
 
-// Summary is the closing count of the listing for people: "12 tools from 14 operations (2
+// DocumentTools is the number of the document's tools, listed or not.
+func (l Listing) DocumentTools() int { return l.documentTools }
+
+// Summary is the closing count of the document for people: "12 tools from 14 operations (2
 // skipped)", and "J path items skipped" among the notes when whole path items could not be
-// read. A skipped entry is an operation ("GET /x", "webhook …"), or such a path item ("/x"),
-// whose operations are unknown and so not counted.
+// read. It counts all the document's tools, whatever the mode and toolsets list. A skipped
+// entry is an operation ("GET /x", "webhook …"), or such a path item ("/x"), whose
+// operations are unknown and so not counted.
 func (l Listing) Summary() string {
 	var ops, paths int
 	for _, s := range l.Skipped {
@@ -85,7 +91,7 @@ func (l Listing) Summary() string {
 			ops++
 		}
 	}
-	n := len(l.Tools)
+	n := l.documentTools
 	summary := countOf(n, "tool") + " from " + countOf(n+ops, "operation")
 	var notes []string
 	if ops > 0 {

@@ -26,7 +26,7 @@ func TestListingSummary(t *testing.T) {
 		{10, skipped("GET /x", "/y"), "10 tools from 11 operations (1 skipped, 1 path item skipped)"},
 	}
 	for _, tt := range tests {
-		l := Listing{Tools: make([]ListedTool, tt.tools), Skipped: tt.skipped}
+		l := Listing{Skipped: tt.skipped, documentTools: tt.tools}
 		if got := l.Summary(); got != tt.want {
 			t.Errorf("Listing{%d tools, skipped %v}.Summary() = %q, want %q", tt.tools, tt.skipped, got, tt.want)
 		}
