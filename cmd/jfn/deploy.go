@@ -46,11 +46,7 @@ func addURLFlags(fs *flag.FlagSet, e *env) *urlFlags {
 // domain is set (with the public URL's scheme, when one is set), else PUBLIC_URL/NAME
 // (default http://<JFN_LISTEN>/NAME).
 func (u *urlFlags) functionURL(name string) string {
-	pub := *u.publicURL
-	if pub == "" && strings.TrimSuffix(*u.domain, ".") == "" {
-		pub = server.BaseURL(u.listen)
-	}
-	return service.FunctionURL(pub, *u.domain, name)
+	return service.FunctionURL(*u.publicURL, *u.domain, server.BaseURL(u.listen), name)
 }
 
 func (u *urlFlags) validate(cmd string) error {

@@ -19,10 +19,11 @@ import (
 // consoleBackend is the console's view of a running server: the store through
 // internal/service, as the CLI changes it, and the gateway as it serves now.
 type consoleBackend struct {
-	store     store.Store
-	gw        *gateway.Gateway
-	publicURL func() string
-	domain    string
+	store      store.Store
+	gw         *gateway.Gateway
+	publicURL  string // as configured: "" for none
+	gatewayURL string // the gateway's own address
+	domain     string
 }
 
 func (b *consoleBackend) ListFunctions(ctx context.Context) ([]store.Function, error) {
@@ -87,7 +88,7 @@ func (b *consoleBackend) CallTool(ctx context.Context, trigger, function, tool s
 
 // FunctionURL is https://NAME.DOMAIN with a domain, else PUBLIC_URL/NAME, as the CLI prints it.
 func (b *consoleBackend) FunctionURL(name string) string {
-	return service.FunctionURL(b.publicURL(), b.domain, name)
+	return service.FunctionURL(b.publicURL, b.domain, b.gatewayURL, name)
 }
 
 // consoleRefusal says why the console is not served on admin, or "" when it may be: without

@@ -22,3 +22,21 @@ func TestConsoleRefusal(t *testing.T) {
 		}
 	}
 }
+
+// The console shows a function's URL as the CLI prints it (urlFlags.functionURL): with a
+// domain and no public URL, https://NAME.DOMAIN, not the gateway's own http scheme.
+func TestConsoleFunctionURL(t *testing.T) {
+	for _, tt := range []struct {
+		public, domain, want string
+	}{
+		{"", "fn.example.com", "https://shop.fn.example.com"},
+		{"http://gw.example.com", "fn.example.com", "http://shop.fn.example.com"},
+		{"https://gw.example.com/", "", "https://gw.example.com/shop"},
+		{"", "", "http://127.0.0.1:8080/shop"},
+	} {
+		b := &consoleBackend{publicURL: tt.public, gatewayURL: "http://127.0.0.1:8080", domain: tt.domain}
+		if got := b.FunctionURL("shop"); got != tt.want {
+			t.Errorf("public URL %q, domain %q: FunctionURL = %q, want %q", tt.public, tt.domain, got, tt.want)
+		}
+	}
+}

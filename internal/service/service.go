@@ -94,14 +94,18 @@ func CheckBaseURL(s string) error {
 }
 
 // FunctionURL is the URL callers use for function name: SCHEME://NAME.DOMAIN when domain is
-// set (the scheme of publicURL, https without one), else PUBLIC_URL/NAME.
-func FunctionURL(publicURL, domain, name string) string {
+// set (the scheme of publicURL, https without one), else PUBLIC_URL/NAME, where PUBLIC_URL is
+// gatewayURL, the gateway's own address, when no public URL is set.
+func FunctionURL(publicURL, domain, gatewayURL, name string) string {
 	if d := strings.TrimSuffix(domain, "."); d != "" {
 		scheme := "https"
 		if p, _, ok := strings.Cut(publicURL, "://"); ok && p != "" {
 			scheme = p
 		}
 		return scheme + "://" + name + "." + strings.ToLower(d)
+	}
+	if publicURL == "" {
+		publicURL = gatewayURL
 	}
 	return strings.TrimSuffix(publicURL, "/") + "/" + name
 }
