@@ -3,8 +3,9 @@ package mcp
 import (
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
+
+	"github.com/jfnhq/jfn/internal/origin"
 )
 
 // originAllowed applies the Origin rule of the MCP contract. A request without Origin
@@ -20,15 +21,15 @@ func originAllowed(r *http.Request, allowed, hosts []string) bool {
 	if len(vals) > 1 {
 		return false
 	}
-	origin, ok := normalizeOrigin(vals[0])
+	from, ok := origin.Normalize(vals[0])
 	if !ok {
 		return false
 	}
-	if self, ok := normalizeOrigin(requestScheme(r) + "://" + r.Host); ok && self == origin && OwnHost(r.Host, hosts) {
+	if self, ok := origin.Normalize(requestScheme(r) + "://" + r.Host); ok && self == from && OwnHost(r.Host, hosts) {
 		return true
 	}
 	for _, a := range allowed {
-		if n, ok := normalizeOrigin(a); ok && n == origin {
+		if n, ok := origin.Normalize(a); ok && n == from {
 			return true
 		}
 	}
@@ -73,39 +74,3 @@ func requestScheme(r *http.Request) string {
 	}
 	return "http"
 }
-
-// normalizeOrigin reduces an origin to lowercase scheme://host[:port] with the default port
-// dropped. It refuses anything with a path, query, user info or a scheme other than http(s).
-func normalizeOrigin(s string) (string, bool) {
-	if len(s) > 2048 {
-		return "", false
-	}
-	u, err := url.Parse(strings.TrimSuffix(s, "/"))
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		(u.Path != "" && u.Path != "/") || u.Opaque != "" {
-		return "", false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	if scheme != "http" && scheme != "https" {
-		return "", false
-	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" {
-		return "", false
-	}
-	port := u.Port()
-	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
-		port = ""
-	}
-	if port != "" {
-		host = net.JoinHostPort(host, port)
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return scheme + "://" + host, true
-}
-
-// NormalizeOrigin is the origin rule's normal form, for the gateway's CORS lists: lowercase
-// scheme://host[:port] with the default port dropped; false for anything that is not an
-// http(s) origin (a path, query, user info, another scheme, "null").
-func NormalizeOrigin(s string) (string, bool) { return normalizeOrigin(s) }

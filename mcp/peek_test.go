@@ -114,21 +114,3 @@ func TestPeekModernAsMCPGo(t *testing.T) {
 		}
 	}
 }
-
-// FuzzNormalizeOrigin checks that any Origin header value is handled without panic, and that
-// an accepted origin is stable (normalising it again changes nothing).
-func FuzzNormalizeOrigin(f *testing.F) {
-	for _, s := range []string{"http://127.0.0.1:8080", "https://A.example:443", "null", "http://[::1]:80", "https://x/y", "http://%41"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, ok := normalizeOrigin(s)
-		if !ok {
-			return
-		}
-		n2, ok2 := normalizeOrigin(n)
-		if !ok2 || n2 != n {
-			t.Errorf("normalizeOrigin(%q) = %q, but normalizeOrigin(%q) = %q, %v", s, n, n, n2, ok2)
-		}
-	})
-}

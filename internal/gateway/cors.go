@@ -1,11 +1,10 @@
 package gateway
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
-	"github.com/jfnhq/jfn/mcp"
+	"github.com/jfnhq/jfn/internal/origin"
 )
 
 // CORS. A function lists the browser origins it serves (store.Function.CORSOrigins, set by
@@ -40,7 +39,7 @@ func newCORSPolicy(list []string) corsPolicy {
 			p.any = true
 			continue
 		}
-		if n, ok := mcp.NormalizeOrigin(o); ok {
+		if n, ok := origin.Normalize(o); ok {
 			if p.origins == nil {
 				p.origins = map[string]bool{}
 			}
@@ -63,7 +62,7 @@ func (p corsPolicy) allow(r *http.Request) string {
 	if p.any {
 		return "*"
 	}
-	if n, ok := mcp.NormalizeOrigin(vals[0]); ok && p.origins[n] {
+	if n, ok := origin.Normalize(vals[0]); ok && p.origins[n] {
 		return vals[0]
 	}
 	return ""
@@ -125,30 +124,4 @@ func setCORS(w http.ResponseWriter, origin string) {
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 	h.Add("Vary", "Origin")
-}
-
-// ParseCORSOrigins parses the comma-separated value of 'jfn deploy --cors-origins': "*", or
-// http(s) origins (scheme://host[:port], no path). It returns them normalised, without
-// duplicates; "" gives none.
-func ParseCORSOrigins(s string) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	for _, o := range strings.Split(s, ",") {
-		o = strings.TrimSpace(o)
-		if o == "" {
-			continue
-		}
-		n := o
-		if o != "*" {
-			var ok bool
-			if n, ok = mcp.NormalizeOrigin(o); !ok {
-				return nil, fmt.Errorf("%q is not an origin: want scheme://host[:port] such as https://app.example.com, or *", o)
-			}
-		}
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return out, nil
 }

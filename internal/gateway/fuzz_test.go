@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jfnhq/jfn/mcp"
+	"github.com/jfnhq/jfn/internal/origin"
 )
 
 // FuzzRedactPath checks that no runtime-token marker survives redaction.
@@ -78,21 +78,21 @@ func FuzzPreflight(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	p := newCORSPolicy([]string{"https://app.example.com", "http://127.0.0.1:3000"})
-	f.Fuzz(func(t *testing.T, origin, requested string) {
+	f.Fuzz(func(t *testing.T, from, requested string) {
 		r, _ := http.NewRequest(http.MethodOptions, "http://gw/fn/x", nil)
-		r.Header["Origin"] = []string{origin}
+		r.Header["Origin"] = []string{from}
 		r.Header["Access-Control-Request-Method"] = []string{"POST"}
 		r.Header["Access-Control-Request-Headers"] = []string{requested}
 		w := httptest.NewRecorder()
 		servePreflight(w, r, p)
 		if w.Code != http.StatusNoContent {
-			t.Fatalf("preflight from %q = %d, want 204", origin, w.Code)
+			t.Fatalf("preflight from %q = %d, want 204", from, w.Code)
 		}
 		acao := w.Header().Get("Access-Control-Allow-Origin")
-		n, listed := mcp.NormalizeOrigin(origin)
+		n, listed := origin.Normalize(from)
 		listed = listed && (n == "https://app.example.com" || n == "http://127.0.0.1:3000")
-		if (acao != "") != listed || (listed && acao != origin) {
-			t.Fatalf("preflight from %q: Access-Control-Allow-Origin = %q (listed: %v)", origin, acao, listed)
+		if (acao != "") != listed || (listed && acao != from) {
+			t.Fatalf("preflight from %q: Access-Control-Allow-Origin = %q (listed: %v)", from, acao, listed)
 		}
 		ah := w.Header().Get("Access-Control-Allow-Headers")
 		if len(ah) > len(corsBaseHeaders)+2+maxRequestHeaders {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/jfnhq/jfn/internal/catalog"
-	"github.com/jfnhq/jfn/internal/gateway"
+	"github.com/jfnhq/jfn/internal/origin"
 	"github.com/jfnhq/jfn/internal/store"
 	"github.com/jfnhq/jfn/openapi"
 )
@@ -89,7 +89,7 @@ func (s DeploySettings) Params() (DeployParams, error) {
 		p.Toolsets = &toolsets
 	}
 	if s.CORS != nil {
-		origins, err := gateway.ParseCORSOrigins(*s.CORS)
+		origins, err := origin.ParseList(*s.CORS)
 		if err != nil {
 			return p, &SettingError{SettingCORS, *s.CORS, err}
 		}
