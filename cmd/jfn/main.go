@@ -57,7 +57,8 @@ type command struct {
 }
 
 // commands are "serve", "tokens list" and so on, in the order help lists them; a name of two
-// words is a subcommand of the group its first word names.
+// words is a subcommand of the group its first word names. 'jfn help X' runs X with --help,
+// so a command parses its flags before it does anything else.
 var commands = []command{
 	{"serve", serveUsage, cmdServe},
 	{"deploy", deployUsage, cmdDeploy},
