@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/jfnhq/jfn/internal/store"
 )
 
 // usageError is a mistake in the command line: run reports it and exits 2.
@@ -166,18 +169,29 @@ func wantArgs(cmd string, pos []string, names ...string) error {
 	return nil
 }
 
-// parseName parses the flags of cmd, a command whose one positional argument is a function
+// parseName parses the flags of fs's command, whose one positional argument is a function
 // NAME, and checks that name.
-func parseName(fs *flag.FlagSet, args []string, usage, cmd string) (string, error) {
+func parseName(fs *flag.FlagSet, args []string, usage string) (string, error) {
 	pos, err := parseArgs(fs, args, usage)
 	if err != nil {
 		return "", err
 	}
-	if err := wantArgs(cmd, pos, "NAME"); err != nil {
+	if err := wantArgs(fs.Name(), pos, "NAME"); err != nil {
 		return "", err
 	}
-	if err := checkName(cmd, pos[0]); err != nil {
+	if err := checkName(fs.Name(), pos[0]); err != nil {
 		return "", err
 	}
 	return pos[0], nil
+}
+
+// nameAndStore parses the flags of fs's command, whose one positional argument is a function
+// NAME, and opens the store; the caller closes it.
+func nameAndStore(ctx context.Context, e *env, fs *flag.FlagSet, args []string, usage string) (string, store.Store, error) {
+	name, err := parseName(fs, args, usage)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := openStore(ctx, e)
+	return name, st, err
 }

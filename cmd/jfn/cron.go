@@ -39,11 +39,7 @@ type skippedJSON struct {
 
 func cmdCronList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("cron list")
-	name, err := parseName(fs, args, cronListUsage, "cron list")
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, e)
+	name, st, err := nameAndStore(ctx, e, fs, args, cronListUsage)
 	if err != nil {
 		return err
 	}
@@ -114,7 +110,7 @@ func cmdCronLogs(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("cron logs")
 	state := fs.String("state", "", "only runs in state `S`: OK, ERROR or RUNNING")
 	limit := fs.Int("limit", 20, "at most `N` runs (default 20, at most 1000)")
-	name, err := parseName(fs, args, cronLogsUsage, "cron logs")
+	name, err := parseName(fs, args, cronLogsUsage)
 	if err != nil {
 		return err
 	}

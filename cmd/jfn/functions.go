@@ -115,7 +115,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions info")
 	showSecret := fs.Bool("show-secret", false, "also show the function's signing secret")
 	urls := addURLFlags(fs, e)
-	name, err := parseName(fs, args, functionsInfoUsage, "functions info")
+	name, err := parseName(fs, args, functionsInfoUsage)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func cmdFunctionsInfo(ctx context.Context, e *env, args []string) error {
 func cmdFunctionsDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions delete")
 	yes := addYes(fs)
-	name, err := parseName(fs, args, functionsDeleteUsage, "functions delete")
+	name, err := parseName(fs, args, functionsDeleteUsage)
 	if err != nil {
 		return err
 	}
@@ -234,11 +234,7 @@ see the new tools.
 
 func cmdFunctionsRefresh(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("functions refresh")
-	name, err := parseName(fs, args, functionsRefreshUsage, "functions refresh")
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, e)
+	name, st, err := nameAndStore(ctx, e, fs, args, functionsRefreshUsage)
 	if err != nil {
 		return err
 	}
@@ -285,7 +281,7 @@ func cmdFunctionsRotateSecret(ctx context.Context, e *env, args []string) error 
 	fs := newFlagSet("functions rotate-secret")
 	grace := fs.String("grace", "24h", "the old secret still signs for `D`, e.g. 24h or 7d (default 24h; 0 stops it now)")
 	yes := addYes(fs)
-	name, err := parseName(fs, args, functionsRotateSecretUsage, "functions rotate-secret")
+	name, err := parseName(fs, args, functionsRotateSecretUsage)
 	if err != nil {
 		return err
 	}

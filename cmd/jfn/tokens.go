@@ -36,11 +36,7 @@ type tokenJSON struct {
 
 func cmdTokensList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("tokens list")
-	name, err := parseName(fs, args, tokensListUsage, "tokens list")
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, e)
+	name, st, err := nameAndStore(ctx, e, fs, args, tokensListUsage)
 	if err != nil {
 		return err
 	}
@@ -95,7 +91,7 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("tokens create")
 	tokenName := fs.String("name", "", "a label `N` for the token, e.g. the environment or team that uses it (required)")
 	expires := fs.String("expires", "", "the lifetime `D`, in days (90d) or as a Go duration (36h); default never")
-	name, err := parseName(fs, args, tokensCreateUsage, "tokens create")
+	name, err := parseName(fs, args, tokensCreateUsage)
 	if err != nil {
 		return err
 	}
