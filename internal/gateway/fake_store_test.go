@@ -59,6 +59,24 @@ func (s *fakeStore) PutFunction(_ context.Context, f store.Function) (bool, erro
 	return !existed, nil
 }
 
+func (s *fakeStore) PatchFunction(_ context.Context, name string, p store.FunctionPatch, create bool) (store.Function, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, existed := s.fns[name]
+	if !existed && !create {
+		return store.Function{}, false, store.ErrNotFound
+	}
+	now := time.Now().UTC()
+	if !existed {
+		f = store.Function{Name: name, Timeout: store.DefaultTimeout, MCP: true, CreatedAt: now}
+	}
+	p.Apply(&f)
+	f.UpdatedAt = now
+	s.fns[name] = f
+	s.notify()
+	return f, !existed, nil
+}
+
 func (s *fakeStore) TouchFunction(_ context.Context, name string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

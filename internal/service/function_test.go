@@ -148,3 +148,47 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// Deploys that change different settings at once, as from two terminals or two consoles on
+// two replicas, all take effect: none is lost to another's write-back of the whole function.
+func TestConcurrentDeploysKeepEachChange(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "jfn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := Deploy(ctx, st, DeployParams{Name: "shop", Upstream: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	on, off, timeout, mode := true, false, 7*time.Second, "search"
+	openapi, cors, toolsets := "http://127.0.0.1:1/spec.json", []string{"https://app.example.com"}, []string{"pets"}
+	changes := []DeployParams{
+		{Name: "shop", Public: &on}, {Name: "shop", MCP: &off}, {Name: "shop", Timeout: &timeout},
+		{Name: "shop", Mode: &mode}, {Name: "shop", OpenAPI: &openapi}, {Name: "shop", CORS: &cors},
+		{Name: "shop", Toolsets: &toolsets}, {Name: "shop", Upstream: "http://127.0.0.1:2/"},
+	}
+	for round := range 5 {
+		var wg sync.WaitGroup
+		for _, p := range changes {
+			wg.Go(func() {
+				if _, err := Deploy(ctx, st, p); err != nil {
+					t.Errorf("Deploy: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		f, err := st.GetFunction(ctx, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.Public || f.MCP || f.Timeout != timeout || f.MCPMode != mode || f.OpenAPIURL != openapi ||
+			len(f.CORSOrigins) != 1 || len(f.MCPToolsets) != 1 || f.Upstream != "http://127.0.0.1:2" {
+			t.Fatalf("round %d: after concurrent deploys the function is %+v: a change was lost", round, f)
+		}
+		// Undo, for the next round.
+		if _, err := st.PutFunction(ctx, store.Function{Name: "shop", Upstream: "http://127.0.0.1:1", Timeout: store.DefaultTimeout, MCP: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -133,42 +133,20 @@ type DeployResult struct {
 // Deploy creates or updates a function, and creates its default token when the function is
 // new. A new function without p.Upstream is ErrUpstreamRequired.
 func Deploy(ctx context.Context, st store.Store, p DeployParams) (DeployResult, error) {
-	f, err := st.GetFunction(ctx, p.Name)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		if p.Upstream == "" {
-			return DeployResult{}, ErrUpstreamRequired
-		}
-		f = store.Function{Name: p.Name, Timeout: store.DefaultTimeout, MCP: true}
-	case err != nil:
-		return DeployResult{}, fmt.Errorf("cannot read function %s: %w", p.Name, err)
+	patch := store.FunctionPatch{
+		OpenAPIURL: p.OpenAPI, Public: p.Public, Timeout: p.Timeout, MCP: p.MCP,
+		CORSOrigins: p.CORS, MCPMode: p.Mode, MCPToolsets: p.Toolsets,
 	}
 	if p.Upstream != "" {
-		f.Upstream = strings.TrimSuffix(p.Upstream, "/")
+		upstream := strings.TrimSuffix(p.Upstream, "/")
+		patch.Upstream = &upstream
 	}
-	if p.OpenAPI != nil {
-		f.OpenAPIURL = *p.OpenAPI
-	}
-	if p.Public != nil {
-		f.Public = *p.Public
-	}
-	if p.Timeout != nil {
-		f.Timeout = *p.Timeout
-	}
-	if p.MCP != nil {
-		f.MCP = *p.MCP
-	}
-	if p.CORS != nil {
-		f.CORSOrigins = *p.CORS
-	}
-	if p.Mode != nil {
-		f.MCPMode = *p.Mode
-	}
-	if p.Toolsets != nil {
-		f.MCPToolsets = *p.Toolsets
-	}
-	created, err := st.PutFunction(ctx, f)
-	if err != nil {
+	// One step in the store: a deploy changing other settings at the same time keeps them.
+	f, created, err := st.PatchFunction(ctx, p.Name, patch, p.Upstream != "")
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return DeployResult{}, ErrUpstreamRequired
+	case err != nil:
 		return DeployResult{}, fmt.Errorf("cannot deploy %s: %w", p.Name, err)
 	}
 	res := DeployResult{Function: f, Created: created}

@@ -219,6 +219,67 @@ RETURNING xmax = 0`,
 	return created, nil
 }
 
+// errCreatedMeanwhile is PatchFunction's signal that another replica created the function
+// between its read and its insert: it tries again, now updating that row.
+var errCreatedMeanwhile = errors.New("created meanwhile")
+
+// PatchFunction reads the function with its row locked, changes it and writes it in one
+// transaction, so concurrent patches (from any replica) take turns. Two creating at once
+// both find no row to lock; the insert that loses does nothing, and its patch is applied
+// again to the row the other inserted.
+func (s *Postgres) PatchFunction(ctx context.Context, name string, p FunctionPatch, create bool) (f Function, created bool, err error) {
+	for range 3 {
+		f, created, err = s.patchFunction(ctx, name, p, create)
+		if !errors.Is(err, errCreatedMeanwhile) {
+			break
+		}
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Function{}, false, fmt.Errorf("patch function %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Function{}, false, fmt.Errorf("patch function %q: %w", name, pgClassify(ctx, err))
+	}
+	return f, created, nil
+}
+
+func (s *Postgres) patchFunction(ctx context.Context, name string, p FunctionPatch, create bool) (f Function, created bool, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		now := pgNow()
+		f, err = pgScanFunction(tx.QueryRow(ctx, `SELECT `+pgFunctionColumns+` FROM functions WHERE name = $1 FOR UPDATE`, name))
+		exists := err == nil
+		switch {
+		case errors.Is(err, pgx.ErrNoRows) && create:
+			f = Function{Name: name, Timeout: DefaultTimeout, MCP: true}
+		case err != nil:
+			return err
+		}
+		p.Apply(&f)
+		if f.Timeout < 0 {
+			return fmt.Errorf("negative timeout %v", f.Timeout)
+		}
+		args := []any{name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP,
+			joinOrigins(f.CORSOrigins), f.MCPMode, joinOrigins(f.MCPToolsets), now}
+		if exists {
+			f, err = pgScanFunction(tx.QueryRow(ctx, `
+UPDATE functions SET upstream = $2, openapi_url = $3, public = $4, timeout_ms = $5, mcp = $6,
+	cors_origins = $7, mcp_mode = $8, mcp_toolsets = $9, updated_at = $10
+WHERE name = $1 RETURNING `+pgFunctionColumns, args...))
+			return err
+		}
+		f, err = pgScanFunction(tx.QueryRow(ctx, `
+INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, cors_origins, mcp_mode, mcp_toolsets, created_at, updated_at, signing_secret)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
+ON CONFLICT (name) DO NOTHING RETURNING `+pgFunctionColumns, append(args, newSigningSecret())...))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errCreatedMeanwhile
+		}
+		created = err == nil
+		return err
+	})
+	return f, created, err
+}
+
 const pgFunctionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,
 signing_secret, previous_secrets, cors_origins, mcp_mode, mcp_toolsets`
 

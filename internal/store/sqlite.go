@@ -146,40 +146,74 @@ func (s *SQLite) PutFunction(ctx context.Context, f Function) (created bool, err
 		secret = newSigningSecret()
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		now := time.Now().UnixMilli()
-		// A row without a secret (none should exist after migration 3) gets one on update.
-		res, err := tx.ExecContext(ctx, `
-UPDATE functions
-SET upstream = ?, openapi_url = ?, public = ?, timeout_ms = ?, mcp = ?, cors_origins = ?, mcp_mode = ?, mcp_toolsets = ?, updated_at = ?,
-	signing_secret = CASE WHEN signing_secret = '' THEN ? ELSE signing_secret END
-WHERE name = ?`,
-			f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins), f.MCPMode, joinOrigins(f.MCPToolsets), now, secret, f.Name)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n > 0 {
-			return nil
-		}
-		createdAt := now
-		if !f.CreatedAt.IsZero() {
-			createdAt = f.CreatedAt.UnixMilli()
-		}
-		if _, err := tx.ExecContext(ctx, `
-INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, cors_origins, mcp_mode, mcp_toolsets, created_at, updated_at, signing_secret)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins),
-			f.MCPMode, joinOrigins(f.MCPToolsets), createdAt, now, secret); err != nil {
-			return err
-		}
-		created = true
-		return nil
+		created, err = putFunction(ctx, tx, f, secret)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("put function %q: %w", f.Name, err)
 	}
 	return created, nil
+}
+
+// PatchFunction reads, changes and writes the function in one write transaction, which
+// SQLite runs one at a time (BEGIN IMMEDIATE).
+func (s *SQLite) PatchFunction(ctx context.Context, name string, p FunctionPatch, create bool) (f Function, created bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		f, err = scanFunction(tx.QueryRowContext(ctx, `SELECT `+functionColumns+` FROM functions WHERE name = ?`, name))
+		switch {
+		case errors.Is(err, sql.ErrNoRows) && create:
+			f = Function{Name: name, Timeout: DefaultTimeout, MCP: true, SigningSecret: newSigningSecret()}
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return err
+		}
+		p.Apply(&f)
+		if f.Timeout < 0 {
+			return fmt.Errorf("negative timeout %v", f.Timeout)
+		}
+		if created, err = putFunction(ctx, tx, f, f.SigningSecret); err != nil {
+			return err
+		}
+		f, err = scanFunction(tx.QueryRowContext(ctx, `SELECT `+functionColumns+` FROM functions WHERE name = ?`, name))
+		return err
+	})
+	if err != nil {
+		return Function{}, false, fmt.Errorf("patch function %q: %w", name, err)
+	}
+	return f, created, nil
+}
+
+// putFunction is PutFunction's write, in tx.
+func putFunction(ctx context.Context, tx *sql.Tx, f Function, secret string) (created bool, err error) {
+	now := time.Now().UnixMilli()
+	// A row without a secret (none should exist after migration 3) gets one on update.
+	res, err := tx.ExecContext(ctx, `
+UPDATE functions
+SET upstream = ?, openapi_url = ?, public = ?, timeout_ms = ?, mcp = ?, cors_origins = ?, mcp_mode = ?, mcp_toolsets = ?, updated_at = ?,
+	signing_secret = CASE WHEN signing_secret = '' THEN ? ELSE signing_secret END
+WHERE name = ?`,
+		f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins), f.MCPMode, joinOrigins(f.MCPToolsets), now, secret, f.Name)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, err
+	} else if n > 0 {
+		return false, nil
+	}
+	createdAt := now
+	if !f.CreatedAt.IsZero() {
+		createdAt = f.CreatedAt.UnixMilli()
+	}
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO functions (name, upstream, openapi_url, public, timeout_ms, mcp, cors_origins, mcp_mode, mcp_toolsets, created_at, updated_at, signing_secret)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.Name, f.Upstream, f.OpenAPIURL, f.Public, f.Timeout.Milliseconds(), f.MCP, joinOrigins(f.CORSOrigins),
+		f.MCPMode, joinOrigins(f.MCPToolsets), createdAt, now, secret); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 const functionColumns = `name, upstream, openapi_url, public, timeout_ms, mcp, created_at, updated_at,

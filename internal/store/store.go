@@ -161,6 +161,36 @@ func (s Session) Used() bool { return s.LastSeenAt.After(s.CreatedAt) }
 // CreateSession uses it when given a limit of zero or less.
 const DefaultSessionLimit = 1000
 
+// FunctionPatch is a change to some of a function's settings: a nil field keeps the value.
+type FunctionPatch struct {
+	Upstream    *string
+	OpenAPIURL  *string
+	Public      *bool
+	Timeout     *time.Duration
+	MCP         *bool
+	CORSOrigins *[]string
+	MCPMode     *string
+	MCPToolsets *[]string
+}
+
+// Apply sets the settings p names on f.
+func (p FunctionPatch) Apply(f *Function) {
+	set(&f.Upstream, p.Upstream)
+	set(&f.OpenAPIURL, p.OpenAPIURL)
+	set(&f.Public, p.Public)
+	set(&f.Timeout, p.Timeout)
+	set(&f.MCP, p.MCP)
+	set(&f.CORSOrigins, p.CORSOrigins)
+	set(&f.MCPMode, p.MCPMode)
+	set(&f.MCPToolsets, p.MCPToolsets)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // Snapshot is everything a server needs in memory: all functions and all unrevoked tokens.
 type Snapshot struct {
 	Functions []Function
@@ -175,6 +205,13 @@ type Store interface {
 	// On insert the signing secret is f.SigningSecret, or a new random one when it is empty;
 	// an update keeps the stored secrets (RotateSecret changes them).
 	PutFunction(ctx context.Context, f Function) (created bool, err error)
+	// PatchFunction changes the settings p names of function name, all in one step, so that
+	// changes to different settings landing at once (two deploys, on any replicas) all take
+	// effect, and returns the function. When the function does not exist it is created from
+	// the defaults (DefaultTimeout, MCP on, the rest empty) and p, with a new signing secret,
+	// if create is true (created is then true), and ErrNotFound otherwise. The secrets and
+	// CreatedAt are never changed; UpdatedAt is now.
+	PatchFunction(ctx context.Context, name string, p FunctionPatch, create bool) (f Function, created bool, err error)
 	// GetFunction returns the named function or ErrNotFound.
 	GetFunction(ctx context.Context, name string) (Function, error)
 	// TouchFunction moves the named function's UpdatedAt to at, or a millisecond past the

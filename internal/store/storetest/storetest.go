@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"PutFunctionCreates", testPutFunctionCreates},
 		{"PutFunctionUpdates", testPutFunctionUpdates},
+		{"PatchFunction", testPatchFunction},
+		{"PatchFunctionConcurrently", testPatchFunctionConcurrently},
 		{"GetFunctionUnknown", testGetFunctionUnknown},
 		{"TouchFunction", testTouchFunction},
 		{"ListFunctions", testListFunctions},
