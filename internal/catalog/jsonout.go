@@ -25,7 +25,7 @@ func WriteJSON(w io.Writer, v any) error {
 			err = ind.w.WriteByte('\n')
 		}
 	} else {
-		err = encodeCompact(ind, v)
+		err = newEncoder(ind).Encode(v)
 	}
 	if err != nil {
 		return err
@@ -33,16 +33,18 @@ func WriteJSON(w io.Writer, v any) error {
 	return bw.Flush()
 }
 
-// encodeCompact writes v as compact JSON without HTML escaping, and a newline.
-func encodeCompact(w io.Writer, v any) error {
+// newEncoder is the CLI's JSON encoder: compact, text as written (no HTML escaping), a
+// newline after each value.
+func newEncoder(w io.Writer) *json.Encoder {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return enc
 }
 
-// writeCompact writes l as encodeCompact would (its test holds it to that), but with the
+// writeCompact writes l as json.Encoder (without HTML escaping) would (its test holds it to that), but with the
 // tools one at a time and the schemas as they are: the converter writes them compact.
 func (l Listing) writeCompact(w io.Writer) error {
+	enc := newEncoder(w)
 	var err error
 	put := func(s string) {
 		if err == nil {
@@ -51,7 +53,7 @@ func (l Listing) writeCompact(w io.Writer) error {
 	}
 	val := func(v any) {
 		if err == nil {
-			err = encodeCompact(w, v)
+			err = enc.Encode(v)
 		}
 	}
 	raw := func(b json.RawMessage) {
