@@ -202,11 +202,29 @@ CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING'
 	},
 }
 
+// beginMigration begins the migration's transaction. While another connection is still
+// creating a fresh file (switching it to WAL), SQLite can answer SQLITE_BUSY at once, without
+// waiting on busy_timeout; such a begin is tried again, within busyTimeout.
+func beginMigration(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		tx, err := db.BeginTx(ctx, nil)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // migrate brings the schema up to date. It runs in one BEGIN IMMEDIATE transaction (the
 // pool's _txlock), so when the CLI and a server open a fresh file at the same moment, one
 // applies the migrations while the other waits on busy_timeout and then finds nothing to do.
 func migrate(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := beginMigration(ctx, db)
 	if err != nil {
 		return fmt.Errorf("begin migration: %w", classify(err))
 	}

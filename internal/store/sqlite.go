@@ -546,6 +546,12 @@ func fromNullMillis(n sql.NullInt64) time.Time {
 
 // classify wraps err with ErrUnreachable when SQLite reports that the file cannot be opened,
 // read or locked in time: the store is then unavailable rather than the request wrong.
+// isBusy reports whether err is SQLite's SQLITE_BUSY.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 func classify(err error) error {
 	if err == nil || errors.Is(err, ErrUnreachable) {
 		return err
