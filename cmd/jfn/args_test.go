@@ -2,40 +2,37 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
-func TestLiftGlobals(t *testing.T) {
-	tests := []struct {
-		args     []string
-		wantDB   string
-		wantJSON bool
-		wantRest []string
-		wantErr  bool
-	}{
-		{[]string{"tokens", "list", "f"}, "", false, []string{"tokens", "list", "f"}, false},
-		{[]string{"--db", "x.db", "tokens", "list", "f"}, "x.db", false, []string{"tokens", "list", "f"}, false},
-		{[]string{"tokens", "list", "f", "--db", "x.db", "--json"}, "x.db", true, []string{"tokens", "list", "f"}, false},
-		{[]string{"-db=x.db", "-json", "deploy"}, "x.db", true, []string{"deploy"}, false},
-		{[]string{"--json=false", "deploy"}, "", false, []string{"deploy"}, false},
-		{[]string{"deploy", "--", "--json"}, "", false, []string{"deploy", "--", "--json"}, false},
-		{[]string{"deploy", "--url", "u", "-"}, "", false, []string{"deploy", "--url", "u", "-"}, false},
-		{[]string{"--db"}, "", false, nil, true},
-		{[]string{"--db="}, "", false, nil, true},
-		{[]string{"--json=maybe"}, "", false, nil, true},
+// TestGlobalFlagMistakes: a global flag without its value, or with one it cannot take, is a
+// usage error wherever it stands; so is one after "--", which ends the flags.
+func TestGlobalFlagMistakes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "jfn.db")
+	for _, args := range [][]string{
+		{"--db"},
+		{"--db=", "functions", "list"},
+		{"functions", "list", "--db="},
+		{"--json=maybe", "functions", "list"},
+		{"functions", "--json=maybe", "list"},
+		{"functions", "list", "-json=maybe"},
+		{"tokens", "list", "fn", "--", "--json"},
+		{"--nope", "functions", "list"},
+	} {
+		if r := cli(t, db, args...); r.code != 2 || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+			t.Errorf("jfn %s: exit %d, stdout %q, stderr %q; want 2 and one line on stderr", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
 	}
-	for _, tt := range tests {
-		g, rest, err := liftGlobals(tt.args)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("liftGlobals(%q) error = %v, want error %v", tt.args, err, tt.wantErr)
-			continue
-		}
-		if err != nil {
-			continue
-		}
-		if g.db != tt.wantDB || g.json != tt.wantJSON || !slices.Equal(rest, tt.wantRest) {
-			t.Errorf("liftGlobals(%q) = %+v, %q; want db %q json %v rest %q", tt.args, g, rest, tt.wantDB, tt.wantJSON, tt.wantRest)
+	for _, args := range [][]string{
+		{"-db=" + db, "-json", "functions", "list"},
+		{"--json=false", "functions", "list", "--json"},
+		{"functions", "-json", "list"},
+	} {
+		if r := cli(t, filepath.Join(t.TempDir(), "unused.db"), args...); r.code != 0 || r.stdout != "{\n  \"functions\": []\n}\n" {
+			t.Errorf("jfn %s: exit %d, stdout %q, stderr %q; want 0 and an empty JSON list", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 		}
 	}
 }

@@ -11,16 +11,22 @@ import (
 	"github.com/jfnhq/jfn/internal/store"
 )
 
-const cronListUsage = `Usage: jfn cron list NAME
+var cronListCmd = command{
+	name: "cron list", args: []string{"NAME"}, run: cronList,
+	usage: `Usage: jfn cron list NAME
 
 Shows the cron schedules that function NAME's OpenAPI document declares (x-jelou-cron on an
 operation), fetched now, with their next fire time, and the entries a server skips and why.
-`
+`,
+}
 
-const cronLogsUsage = `Usage: jfn cron logs NAME [--state ERROR] [--limit 20]
+var cronLogsCmd = command{
+	name: "cron logs", args: []string{"NAME"}, flags: cronLogs,
+	usage: `Usage: jfn cron logs NAME [--state ERROR] [--limit 20]
 
 Shows the recent cron runs of function NAME, newest first.
-`
+`,
+}
 
 // scheduleJSON is one schedule in 'cron list --json'.
 type scheduleJSON struct {
@@ -37,16 +43,15 @@ type skippedJSON struct {
 	Reason    string `json:"reason"`
 }
 
-func cmdCronList(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("cron list")
-	name, st, err := nameAndStore(ctx, e, fs, args, cronListUsage)
+func cronList(ctx context.Context, x *invocation) error {
+	name := x.args[0]
+	st, err := x.store(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	f, err := st.GetFunction(ctx, name)
 	if err != nil {
-		return notFound(err, name)
+		return err
 	}
 	spec, err := service.FetchSpec(ctx, f)
 	if err != nil {
@@ -54,7 +59,7 @@ func cmdCronList(ctx context.Context, e *env, args []string) error {
 	}
 	schedules, skipped := cron.FromSpec(spec)
 	now := time.Now()
-	if e.json {
+	if x.json {
 		out := struct {
 			Schedules []scheduleJSON `json:"schedules"`
 			Skipped   []skippedJSON  `json:"skipped"`
@@ -68,12 +73,12 @@ func cmdCronList(ctx context.Context, e *env, args []string) error {
 		for _, s := range skipped {
 			out.Skipped = append(out.Skipped, skippedJSON{s.Operation, s.Reason})
 		}
-		return printJSON(e.stdout, out)
+		return printJSON(x.stdout, out)
 	}
 	if len(schedules) == 0 {
-		info(e.stdout, "No cron schedules. Add x-jelou-cron to an operation of %s's OpenAPI document.", name)
+		info(x.stdout, "No cron schedules. Add x-jelou-cron to an operation of %s's OpenAPI document.", name)
 	} else {
-		tw := table(e.stdout)
+		tw := table(x.stdout)
 		fmt.Fprintln(tw, "Name\tExpression\tTimezone\tOperation\tNext Run")
 		for _, s := range schedules {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Expression, s.Timezone, s.Operation(), clockTime(s.Next(now)))
@@ -83,7 +88,7 @@ func cmdCronList(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	for _, s := range skipped {
-		warn(e.stdout, "Skipped %s: %s", s.Operation, s.Reason)
+		warn(x.stdout, "Skipped %s: %s", s.Operation, s.Reason)
 	}
 	return nil
 }
@@ -106,37 +111,38 @@ type runJSON struct {
 	Error      *string `json:"error"`
 }
 
-func cmdCronLogs(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("cron logs")
+func cronLogs(fs *flagSet) action {
 	state := fs.String("state", "", "only runs in state `S`: OK, ERROR or RUNNING")
-	limit := fs.Int("limit", 20, "at most `N` runs (default 20, at most 1000)")
-	name, err := parseName(fs, args, cronLogsUsage)
-	if err != nil {
-		return err
+	limit := fs.Int("limit", 20, "at most `N` runs (at most 1000)")
+	return func(ctx context.Context, x *invocation) error {
+		return cronLogsRun(ctx, x, *state, *limit)
 	}
-	q := store.CronRunQuery{State: strings.ToUpper(*state), Limit: *limit}
+}
+
+func cronLogsRun(ctx context.Context, x *invocation, state string, limit int) error {
+	name := x.args[0]
+	q := store.CronRunQuery{State: strings.ToUpper(state), Limit: limit}
 	switch q.State {
 	case "", store.CronOK, store.CronError, store.CronRunning:
 	default:
-		return usagef("jfn cron logs: invalid --state %q: want OK, ERROR or RUNNING", *state)
+		return x.usagef("invalid --state %q: want OK, ERROR or RUNNING", state)
 	}
 	if q.Limit < 1 || q.Limit > store.MaxCronRuns {
-		return usagef("jfn cron logs: invalid --limit %d: want 1 to %d", *limit, store.MaxCronRuns)
+		return x.usagef("invalid --limit %d: want 1 to %d", limit, store.MaxCronRuns)
 	}
-	st, err := openStore(ctx, e)
+	st, err := x.store(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	cr, isCron := st.(store.CronRuns)
 	if !isCron {
-		return fmt.Errorf("the store %s has no cron run log", store.RedactDSN(e.db))
+		return fmt.Errorf("the store %s has no cron run log", store.RedactDSN(x.db))
 	}
 	runs, err := cr.ListCronRuns(ctx, name, q)
 	if err != nil {
-		return notFound(err, name)
+		return err
 	}
-	if e.json {
+	if x.json {
 		out := struct {
 			Runs []runJSON `json:"runs"`
 		}{Runs: []runJSON{}}
@@ -150,17 +156,17 @@ func cmdCronLogs(ctx context.Context, e *env, args []string) error {
 			}
 			out.Runs = append(out.Runs, j)
 		}
-		return printJSON(e.stdout, out)
+		return printJSON(x.stdout, out)
 	}
 	if len(runs) == 0 {
 		if q.State != "" {
-			info(e.stdout, "No %s cron runs for %s.", q.State, name)
+			info(x.stdout, "No %s cron runs for %s.", q.State, name)
 		} else {
-			info(e.stdout, "No cron runs for %s yet. See its schedules with 'jfn cron list %s'.", name, name)
+			info(x.stdout, "No cron runs for %s yet. See its schedules with 'jfn cron list %s'.", name, name)
 		}
 		return nil
 	}
-	tw := table(e.stdout)
+	tw := table(x.stdout)
 	fmt.Fprintln(tw, "Fired At\tSchedule\tState\tStatus\tDuration\tError")
 	for _, r := range runs {
 		status := "-"

@@ -10,12 +10,15 @@ import (
 	"github.com/jfnhq/jfn/internal/server"
 )
 
-const demoUsage = `Usage: jfn demo [--listen 127.0.0.1:8080]
+var demoCmd = command{
+	name: "demo", flags: demoFlags,
+	usage: `Usage: jfn demo [--listen 127.0.0.1:8080]
 
 Runs everything in one process on a temporary store: the example functions balance and shop,
 deployed with their default tokens, behind a gateway. Prints their URLs, tokens, curl lines and
 Brain Studio settings, and runs until Ctrl-C, when the temporary store is deleted.
-`
+`,
+}
 
 // demoResult is one function in 'demo --json'.
 type demoResult struct {
@@ -27,46 +30,39 @@ type demoResult struct {
 	Curl       []string `json:"curl"`
 }
 
-func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("demo")
-	listen := fs.String("listen", defaultListen, "the gateway's address `ADDR` (default 127.0.0.1:8080; a free port if that is busy)")
-	pos, err := parseArgs(fs, args, demoUsage)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs("demo", pos); err != nil {
-		return err
-	}
-	if err := server.CheckListen("--listen", *listen); err != nil {
-		return usagef("jfn serve: %v", err)
-	}
-	logger, logs := server.NewLogger(e.stderr)
-	defer logs.Close()
-	d, err := demo.Start(ctx, *listen, logger)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	results := make([]demoResult, len(d.Functions))
-	for i, fn := range d.Functions {
-		results[i] = demoResult{Name: fn.Name, URL: fn.URL, Token: fn.Token, MCPURL: fn.URL + "/mcp", HeaderName: auth.Header, Curl: fn.Curl}
-	}
-	if e.json {
-		_ = printJSON(e.stdout, struct {
-			Gateway   string       `json:"gateway"`
-			Admin     string       `json:"admin"`
-			Store     string       `json:"store"`
-			Functions []demoResult `json:"functions"`
-		}{d.Server.URL(), d.Server.AdminURL(), d.Store, results})
-	} else {
-		printDemo(e.stdout, d, *listen)
-	}
-
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-d.Server.Err():
-		return err
+func demoFlags(fs *flagSet) action {
+	listen := fs.String("listen", defaultListen, "the gateway's address `ADDR`; a free port if that is busy")
+	return func(ctx context.Context, x *invocation) error {
+		if err := server.CheckListen("--listen", *listen); err != nil {
+			return x.usagef("%v", err)
+		}
+		logger, logs := server.NewLogger(x.stderr)
+		defer logs.Close()
+		d, err := demo.Start(ctx, *listen, logger)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		results := make([]demoResult, len(d.Functions))
+		for i, fn := range d.Functions {
+			results[i] = demoResult{Name: fn.Name, URL: fn.URL, Token: fn.Token, MCPURL: fn.URL + "/mcp", HeaderName: auth.Header, Curl: fn.Curl}
+		}
+		if x.json {
+			_ = printJSON(x.stdout, struct {
+				Gateway   string       `json:"gateway"`
+				Admin     string       `json:"admin"`
+				Store     string       `json:"store"`
+				Functions []demoResult `json:"functions"`
+			}{d.Server.URL(), d.Server.AdminURL(), d.Store, results})
+		} else {
+			printDemo(x.stdout, d, *listen)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-d.Server.Err():
+			return err
+		}
 	}
 }
 

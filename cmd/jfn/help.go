@@ -1,9 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,13 +12,17 @@ import (
 const helpWidth = 100
 
 // flagHelp renders the flags of fs for a command's help: a blank line, then one entry a
-// flag in the order of their names, "--name PLACEHOLDER" and its usage beside it. The
-// placeholder is the usage's back-quoted word, as flag.UnquoteUsage reads it. A flag without
-// usage that shares its variable with one that has some is another name of it (-y of --yes),
-// listed in its entry. It returns "" when fs has no flags.
-func flagHelp(fs *flag.FlagSet) string {
+// flag in the order of their names, "--name PLACEHOLDER" and its usage beside it, which ends
+// with the flag's environment variable and default when it has them. The placeholder is the
+// usage's back-quoted word, as flag.UnquoteUsage reads it. A flag without usage that shares
+// its variable with one that has some is another name of it (-y of --yes), listed in its
+// entry. The global flags are left to the help of jfn. It returns "" when fs has no others.
+func flagHelp(fs *flagSet) string {
 	var heads, usages []string
 	fs.VisitAll(func(f *flag.Flag) {
+		if isGlobal(f.Name) {
+			return
+		}
 		var names []string // f's other names
 		other := false     // f is another name of a flag
 		fs.VisitAll(func(a *flag.Flag) {
@@ -32,6 +36,16 @@ func flagHelp(fs *flag.FlagSet) string {
 		}
 		head, usage := flag.UnquoteUsage(f)
 		heads = append(heads, strings.TrimSpace(strings.Join(append(names, dashed(f.Name)), ", ")+" "+head))
+		var notes []string
+		if slices.Contains(fs.env, f.Name) {
+			notes = append(notes, "env "+envName(f.Name))
+		}
+		if d := f.DefValue; d != "" && d != "false" && d != "0" {
+			notes = append(notes, "default "+d)
+		}
+		if len(notes) > 0 {
+			usage += " (" + strings.Join(notes, ", ") + ")"
+		}
 		usages = append(usages, usage)
 	})
 	if len(heads) == 0 {
@@ -85,21 +99,25 @@ func wrap(s string, width int) []string {
 	return append(lines, line)
 }
 
-// commandHelp returns the help of c, its usage and its flags, as 'jfn c --help' prints it.
-func commandHelp(ctx context.Context, e *env, c command) string {
+// help returns the help of c, its usage and its flags, as 'jfn c --help' prints it.
+func (c command) help() string {
+	fs := newFlagSet(c.name)
+	if c.flags != nil {
+		c.flags(fs)
+	}
 	var help *helpError
-	if errors.As(c.run(ctx, e, []string{"--help"}), &help) {
+	if _, err := c.parse(fs, &env{}, []string{"--help"}); errors.As(err, &help) {
 		return help.text
 	}
 	return c.usage
 }
 
 // groupHelp returns the help of every subcommand of group, one after the other.
-func groupHelp(ctx context.Context, e *env, group string) string {
+func groupHelp(group string) string {
 	var b strings.Builder
 	for _, c := range commands {
 		if strings.HasPrefix(c.name, group+" ") {
-			b.WriteString(commandHelp(ctx, e, c) + "\n")
+			b.WriteString(c.help() + "\n")
 		}
 	}
 	return b.String()

@@ -4,21 +4,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFlagHelp(t *testing.T) {
 	fs := newFlagSet("test")
-	fs.String("listen", "", "the public address `ADDR` (env JFN_LISTEN)")
+	fs.String("listen", "", "the public address `ADDR`")
 	fs.Bool("public", false, "no token needed")
 	fs.String("long", "", "a usage long enough to be wrapped: "+strings.Repeat("word ", 20)+"end")
 	fs.String("bare", "", "")
-	addYes(fs)
+	fs.duration("ttl", 24*time.Hour, "sessions unused for `D` are removed")
+	fs.fromEnv("listen", "ttl")
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	fs.BoolVar(yes, "y", false, "")
+	globalFlags(fs.FlagSet, &env{db: "jfn.db"})
 	want := `
   --bare string
   --listen ADDR  the public address ADDR (env JFN_LISTEN)
   --long string  a usage long enough to be wrapped: word word word word word word word word word
                  word word word word word word word word word word word end
   --public       no token needed
+  --ttl D        sessions unused for D are removed (env JFN_TTL, default 24h)
   -y, --yes      do not ask for confirmation
 `
 	if got := flagHelp(fs); got != want {

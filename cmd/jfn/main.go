@@ -13,14 +13,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/jfnhq/jfn/internal/store"
 )
 
 func main() {
@@ -48,32 +47,14 @@ type env struct {
 	json   bool
 }
 
-// command is one runnable (sub)command: its name, its usage (the synopsis and what it does;
-// its flags' help comes from its flags) and its implementation.
-type command struct {
-	name  string
-	usage string
-	run   func(ctx context.Context, e *env, args []string) error
-}
-
-// commands are "serve", "tokens list" and so on, in the order help lists them; a name of two
-// words is a subcommand of the group its first word names. 'jfn help X' runs X with --help,
-// so a command parses its flags before it does anything else.
+// commands are every command of jfn, in the order help lists them. 'jfn help X' runs X
+// with --help, so a command parses its flags before it does anything else.
 var commands = []command{
-	{"serve", serveUsage, cmdServe},
-	{"deploy", deployUsage, cmdDeploy},
-	{"tokens list", tokensListUsage, cmdTokensList},
-	{"tokens create", tokensCreateUsage, cmdTokensCreate},
-	{"tokens revoke", tokensRevokeUsage, cmdTokensRevoke},
-	{"functions list", functionsListUsage, cmdFunctionsList},
-	{"functions info", functionsInfoUsage, cmdFunctionsInfo},
-	{"functions refresh", functionsRefreshUsage, cmdFunctionsRefresh},
-	{"functions rotate-secret", functionsRotateSecretUsage, cmdFunctionsRotateSecret},
-	{"functions delete", functionsDeleteUsage, cmdFunctionsDelete},
-	{"cron list", cronListUsage, cmdCronList},
-	{"cron logs", cronLogsUsage, cmdCronLogs},
-	{"demo", demoUsage, cmdDemo},
-	{"tools", toolsUsage, cmdTools},
+	serveCmd, deployCmd,
+	tokensListCmd, tokensCreateCmd, tokensRevokeCmd,
+	functionsListCmd, functionsInfoCmd, functionsRefreshCmd, functionsRotateSecretCmd, functionsDeleteCmd,
+	cronListCmd, cronLogsCmd,
+	demoCmd, toolsCmd,
 }
 
 // lookup returns the command called name.
@@ -101,63 +82,78 @@ func subcommands(group string) []string {
 // run executes the command line args and returns the process exit code: 0 on success,
 // 1 on failure and 2 on a usage error. Errors are one line on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr, getenv: getenv}
-	g, rest, err := liftGlobals(args)
-	if err != nil {
-		return report(e, err)
-	}
-	e.json = g.json
-	e.db = g.db
-	if !g.dbSet {
-		e.db = getenv("JFN_DB")
-	}
+	e := &env{stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr, getenv: getenv, db: getenv("JFN_DB")}
 	if e.db == "" {
 		e.db = defaultDB
 	}
-	c, cmdArgs, err := resolve(ctx, e, rest)
+	c, cmdArgs, err := resolve(e, args)
 	if err != nil {
 		return report(e, err)
 	}
-	return report(e, c.run(ctx, e, cmdArgs))
+	return report(e, c.exec(ctx, e, cmdArgs))
 }
 
-// resolve finds the command that args name and returns it with its arguments. 'jfn help
-// COMMAND' is 'jfn COMMAND --help'; the help of a group is that of each of its subcommands.
-func resolve(ctx context.Context, e *env, args []string) (command, []string, error) {
-	if len(args) == 0 {
-		return command{}, nil, usagef("missing command; run 'jfn help' for the list")
-	}
-	first := args[0]
-	switch first {
-	case "help", "-h", "-help", "--help":
-		if len(args) > 1 {
-			if c, _, err := resolve(ctx, e, args[1:]); err == nil {
+// resolve finds the command that args name and returns it with its arguments, after taking
+// the global flags that come before its name. 'jfn help COMMAND' is 'jfn COMMAND --help'; the
+// help of a group is that of each of its subcommands.
+func resolve(e *env, args []string) (command, []string, error) {
+	first, rest, err := leadingGlobals(e, args)
+	if errors.Is(err, flag.ErrHelp) || first == "help" {
+		if len(rest) > 0 {
+			if c, _, err := resolve(e, rest); err == nil {
 				return c, []string{"--help"}, nil
 			}
-			if len(subcommands(args[1])) > 0 {
-				return command{}, nil, &helpError{text: groupHelp(ctx, e, args[1])}
+			if len(subcommands(rest[0])) > 0 {
+				return command{}, nil, &helpError{text: groupHelp(rest[0])}
 			}
 		}
 		return command{}, nil, &helpError{text: mainUsage()}
 	}
-	if subs := subcommands(first); len(subs) > 0 {
-		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
-			if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help") {
-				return command{}, nil, &helpError{text: groupHelp(ctx, e, first)}
-			}
-			return command{}, nil, usagef("jfn %s: missing subcommand (%s)", first, strings.Join(subs, ", "))
-		}
-		c, ok := lookup(first + " " + args[1])
+	if err != nil {
+		return command{}, nil, err
+	}
+	if first == "" {
+		return command{}, nil, usagef("missing command; run 'jfn help' for the list")
+	}
+	subs := subcommands(first)
+	if len(subs) == 0 {
+		c, ok := lookup(first)
 		if !ok {
-			return command{}, nil, usagef("jfn %s: unknown subcommand %q (want %s)", first, args[1], strings.Join(subs, ", "))
+			return command{}, nil, usagef("unknown command %q; run 'jfn help' for the list", first)
 		}
-		return c, args[2:], nil
+		return c, rest, nil
 	}
-	c, ok := lookup(first)
+	sub, rest, err := leadingGlobals(e, rest)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return command{}, nil, &helpError{text: groupHelp(first)}
+	case err != nil:
+		return command{}, nil, err
+	case sub == "":
+		return command{}, nil, usagef("jfn %s: missing subcommand (%s)", first, strings.Join(subs, ", "))
+	}
+	c, ok := lookup(first + " " + sub)
 	if !ok {
-		return command{}, nil, usagef("unknown command %q; run 'jfn help' for the list", first)
+		return command{}, nil, usagef("jfn %s: unknown subcommand %q (want %s)", first, sub, strings.Join(subs, ", "))
 	}
-	return c, args[1:], nil
+	return c, rest, nil
+}
+
+// leadingGlobals parses the global flags at the start of args, and returns the word after
+// them ("" when there is none) and what follows it.
+func leadingGlobals(e *env, args []string) (string, []string, error) {
+	fs := newFlagSet("jfn")
+	globalFlags(fs.FlagSet, e)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", fs.Args(), err
+		}
+		return "", nil, usagef("%v; run 'jfn help'", err)
+	}
+	if fs.NArg() == 0 {
+		return "", nil, nil
+	}
+	return fs.Arg(0), fs.Args()[1:], nil
 }
 
 // report prints err as one line on stderr (or help text on stdout) and returns the exit code.
@@ -181,13 +177,4 @@ func report(e *env, err error) int {
 		return 2
 	}
 	return 1
-}
-
-// openStore opens the store the global --db flag names.
-func openStore(ctx context.Context, e *env) (store.Store, error) {
-	st, err := store.Open(ctx, e.db)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the store %s: %w; check --db or JFN_DB", store.RedactDSN(e.db), err)
-	}
-	return st, nil
 }

@@ -222,3 +222,15 @@ func TestDemoJSONRemovesStore(t *testing.T) {
 		t.Errorf("the demo's store %s still exists after it stopped (%v)", out.Store, err)
 	}
 }
+
+// parseServeConfig parses the arguments of 'jfn serve' as the command does, and returns the
+// configuration it would run.
+func parseServeConfig(e *env, args []string) (server.Config, error) {
+	fs := newFlagSet("serve")
+	config := configFlags(fs)
+	x, err := serveCmd.parse(fs, e, args)
+	if err != nil {
+		return server.Config{}, err
+	}
+	return config(x)
+}

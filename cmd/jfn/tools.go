@@ -13,7 +13,9 @@ import (
 	"github.com/jfnhq/jfn/openapi"
 )
 
-const toolsUsage = `Usage: jfn tools FILE|URL [--mode all|search|auto] [--toolsets a,b] [--json]
+var toolsCmd = command{
+	name: "tools", args: []string{"FILE|URL"}, flags: toolsFlags,
+	usage: `Usage: jfn tools FILE|URL [--mode all|search|auto] [--toolsets a,b] [--json]
        jfn tools FILE|URL --search "QUERY" [--limit N] [--json]
 
 Prints the MCP tools an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML) turns into, and the
@@ -40,49 +42,44 @@ default 10), one a line: rank, name, method and path, summary. With --json:
 
 Exits 0 for any document that reads as OpenAPI, even one with no operations; 1 when the input
 cannot be read or is not an OpenAPI or Swagger document.
-`
+`,
+}
 
 // toolsMemoryLimit is the soft heap limit of 'jfn tools' (runtime/debug.SetMemoryLimit).
 const toolsMemoryLimit = 96 << 20
 
-func cmdTools(ctx context.Context, e *env, args []string) error {
-	flags := newFlagSet("tools")
-	search := flags.String("search", "", "rank the tools for the request `QUERY`")
+func toolsFlags(fs *flagSet) action {
+	search := fs.String("search", "", "rank the tools for the request `QUERY`")
 	// The bounds of --limit are those of search_tools.
-	limit := flags.Int("limit", catalog.DefaultSearchLimit, "with --search, print the best `N` (1-50, default 10)")
-	modeFlag := flags.String("mode", catalog.ModeAll, "list the tools a connection with mode `M` sees: all (default), search or auto")
-	toolsetsFlag := flags.String("toolsets", "", "list only the tools of these OpenAPI tags, a comma-separated list `L`")
-	pos, err := parseArgs(flags, args, toolsUsage)
-	if err != nil {
-		return err
+	limit := fs.Int("limit", catalog.DefaultSearchLimit, "with --search, print the best `N` (1-50)")
+	mode := fs.String("mode", catalog.ModeAll, "list the tools a connection with mode `M` sees: all, search or auto")
+	toolsets := fs.String("toolsets", "", "list only the tools of these OpenAPI tags, a comma-separated list `L`")
+	return func(ctx context.Context, x *invocation) error {
+		return tools(ctx, x, *search, *limit, *mode, *toolsets)
 	}
-	set := visited(flags)
-	if set["search"] && strings.TrimSpace(*search) == "" {
-		return usagef("jfn tools: --search needs a query; run 'jfn tools --help'")
+}
+
+func tools(ctx context.Context, x *invocation, search string, limit int, modeFlag, toolsets string) error {
+	switch {
+	case x.set["search"] && strings.TrimSpace(search) == "":
+		return x.usagef("--search needs a query; run 'jfn tools --help'")
+	case x.set["limit"] && !x.set["search"]:
+		return x.usagef("--limit goes with --search; run 'jfn tools --help'")
+	case limit < 1 || limit > catalog.MaxSearchLimit:
+		return x.usagef("--limit %d: want 1 to %d", limit, catalog.MaxSearchLimit)
+	case x.set["search"] && (x.set["mode"] || x.set["toolsets"]):
+		return x.usagef("--search ranks every tool; it does not take --mode or --toolsets")
+	case strings.TrimSpace(x.args[0]) == "":
+		return x.usagef("the FILE|URL argument is empty; run 'jfn tools --help'")
 	}
-	if set["limit"] && !set["search"] {
-		return usagef("jfn tools: --limit goes with --search; run 'jfn tools --help'")
+	mode, err := catalog.ParseMode(modeFlag)
+	if err != nil || modeFlag == "" {
+		return x.usagef("invalid --mode %q: want all, search or auto", modeFlag)
 	}
-	if *limit < 1 || *limit > catalog.MaxSearchLimit {
-		return usagef("jfn tools: --limit %d: want 1 to %d", *limit, catalog.MaxSearchLimit)
-	}
-	if err := wantArgs("tools", pos, "FILE|URL"); err != nil {
-		return err
-	}
-	mode, err := catalog.ParseMode(*modeFlag)
-	if err != nil || *modeFlag == "" {
-		return usagef("jfn tools: invalid --mode %q: want all, search or auto", *modeFlag)
-	}
-	if set["search"] && (set["mode"] || set["toolsets"]) {
-		return usagef("jfn tools: --search ranks every tool; it does not take --mode or --toolsets")
-	}
-	src := pos[0]
-	if strings.TrimSpace(src) == "" {
-		return usagef("jfn tools: the FILE|URL argument is empty; run 'jfn tools --help'")
-	}
-	data, err := service.ReadDocument(ctx, e.stdin, src)
+	src := x.args[0]
+	data, err := service.ReadDocument(ctx, x.stdin, src)
 	if serr := (*service.SchemeError)(nil); errors.As(err, &serr) {
-		return usagef("jfn tools: %v", serr)
+		return x.usagef("%v", serr)
 	}
 	if err != nil {
 		return err
@@ -90,29 +87,29 @@ func cmdTools(ctx context.Context, e *env, args []string) error {
 	// Converting a large document allocates several times its size in short-lived garbage;
 	// a soft limit on the heap (unless GOMEMLIMIT sets one) keeps the peak down for the
 	// little extra collection it costs. The previous limit is restored after.
-	if e.getenv("GOMEMLIMIT") == "" {
+	if x.getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(toolsMemoryLimit))
 	}
 	spec, err := openapi.Load(data)
 	if err != nil {
 		return fmt.Errorf("cannot load %s: %w", service.SourceName(src), err)
 	}
-	if set["search"] {
-		res := searchJSON{Results: catalog.SearchTools(spec.Tools(), *search, *limit)}
-		if e.json {
-			return printJSON(e.stdout, res)
+	if x.set["search"] {
+		res := searchJSON{Results: catalog.SearchTools(spec.Tools(), search, limit)}
+		if x.json {
+			return printJSON(x.stdout, res)
 		}
-		printSearch(e.stdout, res)
+		printSearch(x.stdout, res)
 		return nil
 	}
-	out, err := catalog.NewListing(spec, mode, catalog.ParseToolsets(*toolsetsFlag))
+	out, err := catalog.NewListing(spec, mode, catalog.ParseToolsets(toolsets))
 	if err != nil {
-		return usagef("jfn tools: %v", err)
+		return x.usagef("%v", err)
 	}
-	if e.json {
-		return printJSON(e.stdout, out)
+	if x.json {
+		return printJSON(x.stdout, out)
 	}
-	printTools(e.stdout, src, spec, out)
+	printTools(x.stdout, src, spec, out)
 	return nil
 }
 
