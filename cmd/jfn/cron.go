@@ -12,8 +12,8 @@ import (
 )
 
 var cronListCmd = command{
-	name: "cron list", args: []string{"NAME"}, run: cronList,
-	usage: `Usage: jfn cron list NAME
+	Name: "cron list", Args: []string{"NAME"}, Run: cronList,
+	Usage: `Usage: jfn cron list NAME
 
 Shows the cron schedules that function NAME's OpenAPI document declares (x-jelou-cron on an
 operation), fetched now, with their next fire time, and the entries a server skips and why.
@@ -21,8 +21,8 @@ operation), fetched now, with their next fire time, and the entries a server ski
 }
 
 var cronLogsCmd = command{
-	name: "cron logs", args: []string{"NAME"}, flags: cronLogs,
-	usage: `Usage: jfn cron logs NAME [--state ERROR] [--limit 20]
+	Name: "cron logs", Args: []string{"NAME"}, Flags: cronLogs,
+	Usage: `Usage: jfn cron logs NAME [--state ERROR] [--limit 20]
 
 Shows the recent cron runs of function NAME, newest first.
 `,
@@ -44,7 +44,7 @@ type skippedJSON struct {
 }
 
 func cronList(ctx context.Context, x *invocation) error {
-	name := x.args[0]
+	name := x.Args[0]
 	st, err := x.store(ctx)
 	if err != nil {
 		return err
@@ -73,12 +73,12 @@ func cronList(ctx context.Context, x *invocation) error {
 		for _, s := range skipped {
 			out.Skipped = append(out.Skipped, skippedJSON{s.Operation, s.Reason})
 		}
-		return printJSON(x.stdout, out)
+		return printJSON(x.Stdout, out)
 	}
 	if len(schedules) == 0 {
-		info(x.stdout, "No cron schedules. Add x-jelou-cron to an operation of %s's OpenAPI document.", name)
+		info(x.Stdout, "No cron schedules. Add x-jelou-cron to an operation of %s's OpenAPI document.", name)
 	} else {
-		tw := table(x.stdout)
+		tw := table(x.Stdout)
 		fmt.Fprintln(tw, "Name\tExpression\tTimezone\tOperation\tNext Run")
 		for _, s := range schedules {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Expression, s.Timezone, s.Operation(), clockTime(s.Next(now)))
@@ -88,7 +88,7 @@ func cronList(ctx context.Context, x *invocation) error {
 		}
 	}
 	for _, s := range skipped {
-		warn(x.stdout, "Skipped %s: %s", s.Operation, s.Reason)
+		warn(x.Stdout, "Skipped %s: %s", s.Operation, s.Reason)
 	}
 	return nil
 }
@@ -120,15 +120,15 @@ func cronLogs(fs *flagSet) action {
 }
 
 func cronLogsRun(ctx context.Context, x *invocation, state string, limit int) error {
-	name := x.args[0]
+	name := x.Args[0]
 	q := store.CronRunQuery{State: strings.ToUpper(state), Limit: limit}
 	switch q.State {
 	case "", store.CronOK, store.CronError, store.CronRunning:
 	default:
-		return x.usagef("invalid --state %q: want OK, ERROR or RUNNING", state)
+		return x.Usagef("invalid --state %q: want OK, ERROR or RUNNING", state)
 	}
 	if q.Limit < 1 || q.Limit > store.MaxCronRuns {
-		return x.usagef("invalid --limit %d: want 1 to %d", limit, store.MaxCronRuns)
+		return x.Usagef("invalid --limit %d: want 1 to %d", limit, store.MaxCronRuns)
 	}
 	st, err := x.store(ctx)
 	if err != nil {
@@ -156,17 +156,17 @@ func cronLogsRun(ctx context.Context, x *invocation, state string, limit int) er
 			}
 			out.Runs = append(out.Runs, j)
 		}
-		return printJSON(x.stdout, out)
+		return printJSON(x.Stdout, out)
 	}
 	if len(runs) == 0 {
 		if q.State != "" {
-			info(x.stdout, "No %s cron runs for %s.", q.State, name)
+			info(x.Stdout, "No %s cron runs for %s.", q.State, name)
 		} else {
-			info(x.stdout, "No cron runs for %s yet. See its schedules with 'jfn cron list %s'.", name, name)
+			info(x.Stdout, "No cron runs for %s yet. See its schedules with 'jfn cron list %s'.", name, name)
 		}
 		return nil
 	}
-	tw := table(x.stdout)
+	tw := table(x.Stdout)
 	fmt.Fprintln(tw, "Fired At\tSchedule\tState\tStatus\tDuration\tError")
 	for _, r := range runs {
 		status := "-"

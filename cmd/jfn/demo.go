@@ -11,8 +11,8 @@ import (
 )
 
 var demoCmd = command{
-	name: "demo", flags: demoFlags,
-	usage: `Usage: jfn demo [--listen 127.0.0.1:8080]
+	Name: "demo", Flags: demoFlags,
+	Usage: `Usage: jfn demo [--listen 127.0.0.1:8080]
 
 Runs everything in one process on a temporary store: the example functions balance and shop,
 deployed with their default tokens, behind a gateway. Prints their URLs, tokens, curl lines and
@@ -34,9 +34,9 @@ func demoFlags(fs *flagSet) action {
 	listen := fs.String("listen", defaultListen, "the gateway's address `ADDR`; a free port if that is busy")
 	return func(ctx context.Context, x *invocation) error {
 		if err := server.CheckListen("--listen", *listen); err != nil {
-			return x.usagef("%v", err)
+			return x.Usagef("%v", err)
 		}
-		logger, logs := server.NewLogger(x.stderr)
+		logger, logs := server.NewLogger(x.Stderr)
 		defer logs.Close()
 		d, err := demo.Start(ctx, *listen, logger)
 		if err != nil {
@@ -48,14 +48,14 @@ func demoFlags(fs *flagSet) action {
 			results[i] = demoResult{Name: fn.Name, URL: fn.URL, Token: fn.Token, MCPURL: fn.URL + "/mcp", HeaderName: auth.Header, Curl: fn.Curl}
 		}
 		if x.json {
-			_ = printJSON(x.stdout, struct {
+			_ = printJSON(x.Stdout, struct {
 				Gateway   string       `json:"gateway"`
 				Admin     string       `json:"admin"`
 				Store     string       `json:"store"`
 				Functions []demoResult `json:"functions"`
 			}{d.Server.URL(), d.Server.AdminURL(), d.Store, results})
 		} else {
-			printDemo(x.stdout, d, *listen)
+			printDemo(x.Stdout, d, *listen)
 		}
 		select {
 		case <-ctx.Done():

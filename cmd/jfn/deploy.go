@@ -12,8 +12,8 @@ import (
 )
 
 var deployCmd = command{
-	name: "deploy", args: []string{"NAME"}, flags: deployFlags,
-	usage: `Usage: jfn deploy NAME --url URL [flags]
+	Name: "deploy", Args: []string{"NAME"}, Flags: deployFlags,
+	Usage: `Usage: jfn deploy NAME --url URL [flags]
 
 Registers function NAME, or updates its settings. The first deploy creates a runtime token
 named "default" and prints it once. On later deploys, settings whose flags are not given keep
@@ -40,7 +40,7 @@ func deployFlags(fs *flagSet) action {
 			return err
 		}
 		settings := service.DeploySettings{
-			Name:     x.args[0],
+			Name:     x.Args[0],
 			Upstream: ifSet(x, "url", upstream),
 			OpenAPI:  ifSet(x, "openapi", openapiURL),
 			Public:   ifSet(x, "public", public),
@@ -49,7 +49,7 @@ func deployFlags(fs *flagSet) action {
 			Toolsets: ifSet(x, "mcp-toolsets", toolsets),
 			CORS:     ifSet(x, "cors-origins", cors),
 		}
-		if x.set["no-mcp"] {
+		if x.Set["no-mcp"] {
 			settings.MCP = new(!*noMCP)
 		}
 		p, err := settings.Params()
@@ -62,25 +62,25 @@ func deployFlags(fs *flagSet) action {
 		}
 		res, err := service.Deploy(ctx, st, p)
 		if errors.Is(err, service.ErrUpstreamRequired) {
-			return x.usagef("--url is required to deploy %s for the first time", p.Name)
+			return x.Usagef("--url is required to deploy %s for the first time", p.Name)
 		}
 		if err != nil {
 			return err
 		}
 		if x.json {
-			return printJSON(x.stdout, struct {
+			return printJSON(x.Stdout, struct {
 				Name    string `json:"name"`
 				URL     string `json:"url"`
 				Created bool   `json:"created"`
 				Token   string `json:"token,omitempty"`
 			}{p.Name, functionURL(p.Name), res.Created, res.Token})
 		}
-		ok(x.stdout, "Deployed")
-		info(x.stdout, "URL: %s", functionURL(p.Name))
+		ok(x.Stdout, "Deployed")
+		info(x.Stdout, "URL: %s", functionURL(p.Name))
 		if res.Created {
-			warn(x.stdout, "A default runtime token was created for this function.")
-			fmt.Fprintln(x.stdout, "  Save it now — it will not be shown again.")
-			info(x.stdout, "Token    %s", res.Token)
+			warn(x.Stdout, "A default runtime token was created for this function.")
+			fmt.Fprintln(x.Stdout, "  Save it now — it will not be shown again.")
+			info(x.Stdout, "Token    %s", res.Token)
 		}
 		return nil
 	}
@@ -95,26 +95,26 @@ func deploySettingError(x *invocation, err error) error {
 	}
 	switch bad.Setting {
 	case service.SettingUpstream:
-		return x.usagef("invalid --url: %v", bad.Err)
+		return x.Usagef("invalid --url: %v", bad.Err)
 	case service.SettingOpenAPI:
-		return x.usagef("invalid --openapi: %v", bad.Err)
+		return x.Usagef("invalid --openapi: %v", bad.Err)
 	case service.SettingTimeout:
-		return x.usagef("invalid --timeout %s: %v", bad.Value, bad.Err)
+		return x.Usagef("invalid --timeout %s: %v", bad.Value, bad.Err)
 	case service.SettingMode:
-		return x.usagef("invalid --mcp-mode %q: %v", bad.Value, bad.Err)
+		return x.Usagef("invalid --mcp-mode %q: %v", bad.Value, bad.Err)
 	case service.SettingToolsets:
-		return x.usagef("invalid toolset %q in --mcp-toolsets: %v, as 'jfn tools FILE --json' lists them", bad.Value, bad.Err)
+		return x.Usagef("invalid toolset %q in --mcp-toolsets: %v, as 'jfn tools FILE --json' lists them", bad.Value, bad.Err)
 	case service.SettingCORS:
-		return x.usagef("invalid --cors-origins: %v", bad.Err)
+		return x.Usagef("invalid --cors-origins: %v", bad.Err)
 	}
-	return x.usagef("%v", err)
+	return x.Usagef("%v", err)
 }
 
 // urlFlags are the flags that decide how function URLs are printed.
 type urlFlags struct{ publicURL, domain *string }
 
 func addURLFlags(fs *flagSet) *urlFlags {
-	fs.fromEnv("public-url", "domain")
+	fs.FromEnv("public-url", "domain")
 	return &urlFlags{
 		publicURL: fs.String("public-url", "", "the base URL `U` for printed function URLs"),
 		domain:    fs.String("domain", "", "print https://NAME.`D` URLs"),
@@ -127,13 +127,13 @@ func addURLFlags(fs *flagSet) *urlFlags {
 func (u *urlFlags) resolve(x *invocation) (func(name string) string, error) {
 	if *u.publicURL != "" {
 		if err := service.CheckBaseURL(*u.publicURL); err != nil {
-			return nil, x.usagef("invalid --public-url: %v", err)
+			return nil, x.Usagef("invalid --public-url: %v", err)
 		}
 	}
 	if d := strings.ToLower(strings.TrimSuffix(*u.domain, ".")); d != "" && !service.ValidDomain(d) {
-		return nil, x.usagef("invalid --domain %q: want a DNS name such as fn.example.com", *u.domain)
+		return nil, x.Usagef("invalid --domain %q: want a DNS name such as fn.example.com", *u.domain)
 	}
-	listen := x.getenv("JFN_LISTEN")
+	listen := x.Getenv("JFN_LISTEN")
 	if listen == "" {
 		listen = defaultListen
 	}

@@ -12,24 +12,24 @@ import (
 )
 
 var functionsListCmd = command{
-	name: "functions list", flags: functionsList,
-	usage: `Usage: jfn functions list
+	Name: "functions list", Flags: functionsList,
+	Usage: `Usage: jfn functions list
 
 Lists the deployed functions.
 `,
 }
 
 var functionsInfoCmd = command{
-	name: "functions info", args: []string{"NAME"}, flags: functionsInfo,
-	usage: `Usage: jfn functions info NAME [--show-secret]
+	Name: "functions info", Args: []string{"NAME"}, Flags: functionsInfo,
+	Usage: `Usage: jfn functions info NAME [--show-secret]
 
 Shows a function's settings, and the MCP tools its OpenAPI document turns into (fetched now).
 `,
 }
 
 var functionsDeleteCmd = command{
-	name: "functions delete", args: []string{"NAME"}, yes: true, run: functionsDelete,
-	usage: `Usage: jfn functions delete NAME [-y]
+	Name: "functions delete", Args: []string{"NAME"}, Yes: true, Run: functionsDelete,
+	Usage: `Usage: jfn functions delete NAME [-y]
 
 Deletes function NAME and all its tokens.
 `,
@@ -82,13 +82,13 @@ func functionsList(fs *flagSet) action {
 			for _, f := range fns {
 				out.Functions = append(out.Functions, toFunctionJSON(f, functionURL(f.Name)))
 			}
-			return printJSON(x.stdout, out)
+			return printJSON(x.Stdout, out)
 		}
 		if len(fns) == 0 {
-			info(x.stdout, "No functions yet. Deploy one with 'jfn deploy NAME --url URL'.")
+			info(x.Stdout, "No functions yet. Deploy one with 'jfn deploy NAME --url URL'.")
 			return nil
 		}
-		tw := table(x.stdout)
+		tw := table(x.Stdout)
 		fmt.Fprintln(tw, "Name\tURL\tUpstream\tPublic\tMCP")
 		for _, f := range fns {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, functionURL(f.Name), f.Upstream, yesNo(f.Public), onOff(f.MCP))
@@ -126,7 +126,7 @@ func functionsInfo(fs *flagSet) action {
 		if err != nil {
 			return err
 		}
-		f, err := st.GetFunction(ctx, x.args[0])
+		f, err := st.GetFunction(ctx, x.Args[0])
 		if err != nil {
 			return err
 		}
@@ -140,14 +140,14 @@ func functionsInfo(fs *flagSet) action {
 			if *showSecret {
 				secret = &f.SigningSecret
 			}
-			return printJSON(x.stdout, struct {
+			return printJSON(x.Stdout, struct {
 				functionJSON
 				Tools         []string `json:"tools"`
 				Spec          specJSON `json:"spec"`
 				SigningSecret *string  `json:"signing_secret,omitempty"`
 			}{toFunctionJSON(f, functionURL(f.Name)), tools, specOf(fetchErr), secret})
 		}
-		tw := table(x.stdout)
+		tw := table(x.Stdout)
 		fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
 		fmt.Fprintf(tw, "▸ URL\t%s\n", functionURL(f.Name))
 		fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
@@ -189,7 +189,7 @@ func functionsInfo(fs *flagSet) action {
 }
 
 func functionsDelete(ctx context.Context, x *invocation) error {
-	name := x.args[0]
+	name := x.Args[0]
 	st, err := x.store(ctx)
 	if err != nil {
 		return err
@@ -198,25 +198,25 @@ func functionsDelete(ctx context.Context, x *invocation) error {
 	if err != nil {
 		return err
 	}
-	if err := x.confirm(fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))); err != nil {
+	if err := x.Confirm(fmt.Sprintf("Delete function %s and its %d tokens?", name, len(tokens))); err != nil {
 		return err
 	}
 	if err := service.DeleteFunction(ctx, st, name); err != nil {
 		return err
 	}
 	if x.json {
-		return printJSON(x.stdout, struct {
+		return printJSON(x.Stdout, struct {
 			Name    string `json:"name"`
 			Deleted bool   `json:"deleted"`
 		}{name, true})
 	}
-	ok(x.stdout, "Function deleted")
+	ok(x.Stdout, "Function deleted")
 	return nil
 }
 
 var functionsRefreshCmd = command{
-	name: "functions refresh", args: []string{"NAME"}, run: functionsRefresh,
-	usage: `Usage: jfn functions refresh NAME
+	Name: "functions refresh", Args: []string{"NAME"}, Run: functionsRefresh,
+	Usage: `Usage: jfn functions refresh NAME
 
 Fetches function NAME's OpenAPI document now and reports how many MCP tools it turns into,
 and makes every running server fetch it again (within a second), so that open MCP sessions
@@ -225,7 +225,7 @@ see the new tools.
 }
 
 func functionsRefresh(ctx context.Context, x *invocation) error {
-	name := x.args[0]
+	name := x.Args[0]
 	st, err := x.store(ctx)
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func functionsRefresh(ctx context.Context, x *invocation) error {
 		fetchErr = fmt.Errorf("cannot load the OpenAPI document of %s: %w (running servers keep their last good tools and retry)", name, fetchErr)
 	}
 	if x.json {
-		if err := printJSON(x.stdout, struct {
+		if err := printJSON(x.Stdout, struct {
 			Name  string   `json:"name"`
 			Tools []string `json:"tools"`
 			Spec  specJSON `json:"spec"`
@@ -256,13 +256,13 @@ func functionsRefresh(ctx context.Context, x *invocation) error {
 	if len(tools) == 1 {
 		noun = "tool"
 	}
-	ok(x.stdout, "Refreshed: %d %s", len(tools), noun)
+	ok(x.Stdout, "Refreshed: %d %s", len(tools), noun)
 	return nil
 }
 
 var functionsRotateSecretCmd = command{
-	name: "functions rotate-secret", args: []string{"NAME"}, yes: true, flags: functionsRotateSecret,
-	usage: `Usage: jfn functions rotate-secret NAME [--grace 24h] [-y]
+	Name: "functions rotate-secret", Args: []string{"NAME"}, Yes: true, Flags: functionsRotateSecret,
+	Usage: `Usage: jfn functions rotate-secret NAME [--grace 24h] [-y]
 
 Gives function NAME a new signing secret (the key of the X-Jelou-Signature header on every
 request the gateway sends it) and prints it. During the grace period requests carry two
@@ -274,10 +274,10 @@ more for each earlier secret whose own grace period has not ended).
 func functionsRotateSecret(fs *flagSet) action {
 	grace := fs.String("grace", "24h", "the old secret still signs for `D`, e.g. 24h or 7d; 0 stops it now")
 	return func(ctx context.Context, x *invocation) error {
-		name := x.args[0]
+		name := x.Args[0]
 		g, valid := service.ParseGrace(*grace)
 		if !valid {
-			return x.usagef("invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
+			return x.Usagef("invalid --grace %q: want 0 or a duration up to 30d, such as 24h", *grace)
 		}
 		st, err := x.store(ctx)
 		if err != nil {
@@ -293,7 +293,7 @@ func functionsRotateSecret(fs *flagSet) action {
 		if g == 0 {
 			question = fmt.Sprintf("Rotate the signing secret of %s? The old one stops working at once.", name)
 		}
-		if err := x.confirm(question); err != nil {
+		if err := x.Confirm(question); err != nil {
 			return err
 		}
 		f, err := service.RotateSecret(ctx, st, name, g)
@@ -305,18 +305,18 @@ func functionsRotateSecret(fs *flagSet) action {
 			replacedUntil = f.PreviousSecrets[0].ExpiresAt
 		}
 		if x.json {
-			return printJSON(x.stdout, struct {
+			return printJSON(x.Stdout, struct {
 				Name              string  `json:"name"`
 				SigningSecret     string  `json:"signing_secret"`
 				PreviousExpiresAt *string `json:"previous_expires_at"`
 			}{name, f.SigningSecret, jsonTime(replacedUntil)})
 		}
-		ok(x.stdout, "Signing secret rotated")
-		info(x.stdout, "Secret   %s", f.SigningSecret)
+		ok(x.Stdout, "Signing secret rotated")
+		info(x.Stdout, "Secret   %s", f.SigningSecret)
 		if replacedUntil.IsZero() {
-			warn(x.stdout, "Save it now and give it to the function: the old secret is no longer accepted.")
+			warn(x.Stdout, "Save it now and give it to the function: the old secret is no longer accepted.")
 		} else {
-			warn(x.stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(replacedUntil))
+			warn(x.Stdout, "Save it now and give it to the function: the old secret is accepted until %s.", humanTime(replacedUntil))
 		}
 		return nil
 	}

@@ -1,7 +1,8 @@
 // Command jfn runs the jfn gateway and manages its functions and runtime tokens.
 //
 // main is thin: it turns signals into a context and hands the process's arguments, streams
-// and environment to run, which tests call in-process with their own.
+// and environment to run, which tests call in-process with their own. Each command is a row
+// of commands; internal/cmdline parses its command line and prints its help.
 //
 //	jfn demo                                  # everything in one process, on a temporary store
 //	jfn serve --listen 127.0.0.1:8080         # the gateway
@@ -13,13 +14,15 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
+
+	"github.com/jfnhq/jfn/internal/cmdline"
+	"github.com/jfnhq/jfn/internal/service"
+	"github.com/jfnhq/jfn/internal/store"
 )
 
 func main() {
@@ -34,21 +37,7 @@ func main() {
 	os.Exit(code)
 }
 
-// defaultDB is the store used when neither --db nor JFN_DB names one.
-const defaultDB = "./jfn.db"
-
-// env is what a command sees of the process: streams, environment and global flags.
-type env struct {
-	stdin  *bufio.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
-	db     string
-	json   bool
-}
-
-// commands are every command of jfn, in the order help lists them. 'jfn help X' runs X
-// with --help, so a command parses its flags before it does anything else.
+// commands are every command of jfn, in the order help lists them.
 var commands = []command{
 	serveCmd, deployCmd,
 	tokensListCmd, tokensCreateCmd, tokensRevokeCmd,
@@ -57,124 +46,76 @@ var commands = []command{
 	demoCmd, toolsCmd,
 }
 
-// lookup returns the command called name.
-func lookup(name string) (command, bool) {
-	for _, c := range commands {
-		if c.name == name {
-			return c, true
-		}
-	}
-	return command{}, false
+type (
+	command = cmdline.Command[*invocation]
+	action  = cmdline.Action[*invocation]
+	flagSet = cmdline.FlagSet
+)
+
+// invocation is one run of a jfn command: its command line, the global flags, and the store
+// it opened.
+type invocation struct {
+	*cmdline.Invocation
+	db   string      // --db
+	json bool        // --json
+	st   store.Store // opened by store, closed when the command returns
 }
 
-// subcommands returns the subcommands of group in order ("list", "create", "revoke" for
-// "tokens"), or none when group is not one.
-func subcommands(group string) []string {
-	var subs []string
-	for _, c := range commands {
-		if g, sub, ok := strings.Cut(c.name, " "); ok && g == group {
-			subs = append(subs, sub)
-		}
-	}
-	return subs
-}
+// defaultDB is the store used when neither --db nor JFN_DB names one.
+const defaultDB = "./jfn.db"
 
 // run executes the command line args and returns the process exit code: 0 on success,
 // 1 on failure and 2 on a usage error. Errors are one line on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr, getenv: getenv, db: getenv("JFN_DB")}
-	if e.db == "" {
-		e.db = defaultDB
-	}
-	c, cmdArgs, err := resolve(e, args)
-	if err != nil {
-		return report(e, err)
-	}
-	return report(e, c.exec(ctx, e, cmdArgs))
+	e := &cmdline.Env{Stdin: bufio.NewReader(stdin), Stdout: stdout, Stderr: stderr, Getenv: getenv}
+	return cmdline.Report(e, program(commands).Run(ctx, e, args))
 }
 
-// resolve finds the command that args name and returns it with its arguments, after taking
-// the global flags that come before its name. 'jfn help COMMAND' is 'jfn COMMAND --help'; the
-// help of a group is that of each of its subcommands.
-func resolve(e *env, args []string) (command, []string, error) {
-	first, rest, err := leadingGlobals(e, args)
-	if errors.Is(err, flag.ErrHelp) || first == "help" {
-		if len(rest) > 0 {
-			if c, _, err := resolve(e, rest); err == nil {
-				return c, []string{"--help"}, nil
+// program is jfn with cmds: the global flags, and what every command checks before it runs
+// and does after.
+func program(cmds []command) *cmdline.Program[*invocation] {
+	x := &invocation{}
+	return &cmdline.Program[*invocation]{
+		Name: "jfn", About: "jfn — a gateway for HTTP functions, with runtime tokens and an OpenAPI → MCP bridge.",
+		Commands: cmds,
+		Globals: func(fs *flagSet) {
+			fs.StringVar(&x.db, "db", defaultDB, "the store: a SQLite file `PATH` or a postgres:// URL")
+			fs.BoolVar(&x.json, "json", false, "print one JSON object instead of text")
+			fs.FromEnv("db")
+		},
+		Start: func(inv *cmdline.Invocation) (*invocation, error) {
+			x.Invocation = inv
+			switch {
+			case x.db == "":
+				return nil, x.Usagef("--db needs a file path or a postgres:// URL")
+			case x.Asks && x.json && !x.Yes:
+				return nil, x.Usagef("--json cannot ask for confirmation; add -y")
+			case len(x.Names) > 0 && x.Names[0] == "NAME":
+				if err := service.CheckName(x.Args[0]); err != nil {
+					return nil, x.Usagef("invalid function name %q: %v", x.Args[0], err)
+				}
 			}
-			if len(subcommands(rest[0])) > 0 {
-				return command{}, nil, &helpError{text: groupHelp(rest[0])}
+			return x, nil
+		},
+		Finish: func(x *invocation, err error) error {
+			if x.st != nil {
+				x.st.Close()
 			}
-		}
-		return command{}, nil, &helpError{text: mainUsage()}
+			if len(x.Names) > 0 && x.Names[0] == "NAME" && errors.Is(err, store.ErrNotFound) {
+				name := x.Args[0]
+				return fmt.Errorf("function %s not found; deploy it with 'jfn deploy %s --url URL' or see 'jfn functions list'", name, name)
+			}
+			return err
+		},
 	}
+}
+
+// store opens the store the global --db flag names; the command's return closes it.
+func (x *invocation) store(ctx context.Context) (store.Store, error) {
+	st, err := store.Open(ctx, x.db)
 	if err != nil {
-		return command{}, nil, err
+		return nil, fmt.Errorf("cannot open the store %s: %w; check --db or JFN_DB", store.RedactDSN(x.db), err)
 	}
-	if first == "" {
-		return command{}, nil, usagef("missing command; run 'jfn help' for the list")
-	}
-	subs := subcommands(first)
-	if len(subs) == 0 {
-		c, ok := lookup(first)
-		if !ok {
-			return command{}, nil, usagef("unknown command %q; run 'jfn help' for the list", first)
-		}
-		return c, rest, nil
-	}
-	sub, rest, err := leadingGlobals(e, rest)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return command{}, nil, &helpError{text: groupHelp(first)}
-	case err != nil:
-		return command{}, nil, err
-	case sub == "":
-		return command{}, nil, usagef("jfn %s: missing subcommand (%s)", first, strings.Join(subs, ", "))
-	}
-	c, ok := lookup(first + " " + sub)
-	if !ok {
-		return command{}, nil, usagef("jfn %s: unknown subcommand %q (want %s)", first, sub, strings.Join(subs, ", "))
-	}
-	return c, rest, nil
-}
-
-// leadingGlobals parses the global flags at the start of args, and returns the word after
-// them ("" when there is none) and what follows it.
-func leadingGlobals(e *env, args []string) (string, []string, error) {
-	fs := newFlagSet("jfn")
-	globalFlags(fs.FlagSet, e)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", fs.Args(), err
-		}
-		return "", nil, usagef("%v; run 'jfn help'", err)
-	}
-	if fs.NArg() == 0 {
-		return "", nil, nil
-	}
-	return fs.Arg(0), fs.Args()[1:], nil
-}
-
-// report prints err as one line on stderr (or help text on stdout) and returns the exit code.
-func report(e *env, err error) int {
-	if err == nil {
-		return 0
-	}
-	var help *helpError
-	if errors.As(err, &help) {
-		fmt.Fprint(e.stdout, help.text)
-		return 0
-	}
-	if errors.Is(err, errAborted) {
-		fmt.Fprintln(e.stderr, "Aborted: nothing was changed (pass -y to skip the question).")
-		return 1
-	}
-	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
-	fmt.Fprintf(e.stderr, "Error: %s\n", msg)
-	var usage *usageError
-	if errors.As(err, &usage) {
-		return 2
-	}
-	return 1
+	x.st = st
+	return st, nil
 }

@@ -33,9 +33,8 @@ const statelessVersion = "2026-07-28"
 // path or a postgres:// URL). tune, when set, adjusts the configuration before Open.
 func startServerOn(t testing.TB, db string, tune func(*server.Config), flags ...string) *testServer {
 	t.Helper()
-	e := &env{getenv: mapEnv("JFN_DB", db), db: db}
 	args := []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-timeout", "1s"}
-	cfg, err := parseServeConfig(e, append(args, flags...))
+	cfg, err := parseServeConfig(mapEnv("JFN_DB", db), append(args, flags...))
 	if err != nil {
 		t.Fatalf("parseServeConfig: %v", err)
 	}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -50,24 +48,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// errAborted is returned when the user answers anything but yes to a confirmation.
-// run reports it with its own line rather than as an error.
-var errAborted = errors.New("aborted")
-
-// confirm asks question on stdout, with "? " before and " (y/N) " after, and reads the answer
-// from stdin. Only y or yes (in any case) confirm; anything else, and end of input, refuse.
-func confirm(e *env, question string) bool {
-	fmt.Fprintf(e.stdout, "? %s (y/N) ", question)
-	line, err := e.stdin.ReadString('\n')
-	if err != nil && line == "" {
-		fmt.Fprintln(e.stdout)
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true
-	}
-	return false
 }

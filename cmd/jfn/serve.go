@@ -13,8 +13,8 @@ import (
 )
 
 var serveCmd = command{
-	name: "serve", flags: serveFlags,
-	usage: `Usage: jfn serve [flags]
+	Name: "serve", Flags: serveFlags,
+	Usage: `Usage: jfn serve [flags]
 
 Runs the gateway on the store that the global --db PATH names (env JFN_DB, default ./jfn.db).
 Flags beat their environment variables.
@@ -37,14 +37,14 @@ func configFlags(fs *flagSet) func(x *invocation) (server.Config, error) {
 	fs.StringVar(&cfg.Domain, "domain", "", "route <name>.`D` to function name")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the base URL `U` callers use, e.g. https://gw.example.com")
 	origins := fs.String("allowed-origins", "", "the browser origins allowed on /mcp, a comma-separated list `L`")
-	refresh := fs.duration("spec-refresh", time.Minute, "OpenAPI documents are re-fetched every `D`")
-	sessionTTL := fs.duration("session-ttl", server.DefaultSessionTTL, "MCP sessions unused for `D` are removed")
+	refresh := durationVar(fs, "spec-refresh", time.Minute, "OpenAPI documents are re-fetched every `D`")
+	sessionTTL := durationVar(fs, "session-ttl", server.DefaultSessionTTL, "MCP sessions unused for `D` are removed")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "the largest request body proxied, `N` bytes")
-	bodyTimeout := fs.duration("body-timeout", gateway.DefaultBodyTimeout, "a request body may take `D` to arrive, then 408")
+	bodyTimeout := durationVar(fs, "body-timeout", gateway.DefaultBodyTimeout, "a request body may take `D` to arrive, then 408")
 	fs.Int64Var(&cfg.MaxInflight, "max-inflight-bytes", gateway.DefaultMaxInflightBytes, "request bodies buffered at once, all requests together, up to `N` bytes, then 503")
-	shutdown := fs.duration("shutdown-timeout", 10*time.Second, "open requests may finish for `D` on SIGINT/SIGTERM")
+	shutdown := durationVar(fs, "shutdown-timeout", 10*time.Second, "open requests may finish for `D` on SIGINT/SIGTERM")
 	fs.StringVar(&cfg.SignatureCompat, "signature-compat", "", "also send the old body-only `v1` signature after the v2 one, for functions not yet verifying v2; v1 can be replayed to any path")
-	fs.VisitAll(func(f *flag.Flag) { fs.fromEnv(f.Name) })
+	fs.VisitAll(func(f *flag.Flag) { fs.FromEnv(f.Name) })
 	return func(x *invocation) (server.Config, error) {
 		cfg.DB = x.db
 		cfg.Domain = strings.ToLower(strings.TrimSuffix(cfg.Domain, "."))
@@ -56,13 +56,13 @@ func configFlags(fs *flagSet) func(x *invocation) (server.Config, error) {
 			}
 		}
 		if cfg.MaxBodyBytes <= 0 {
-			return cfg, x.usagef("invalid --max-body-bytes %d: want a positive number of bytes", cfg.MaxBodyBytes)
+			return cfg, x.Usagef("invalid --max-body-bytes %d: want a positive number of bytes", cfg.MaxBodyBytes)
 		}
 		if cfg.MaxInflight <= 0 {
-			return cfg, x.usagef("invalid --max-inflight-bytes %d: want a positive number of bytes", cfg.MaxInflight)
+			return cfg, x.Usagef("invalid --max-inflight-bytes %d: want a positive number of bytes", cfg.MaxInflight)
 		}
 		if err := cfg.Check(); err != nil {
-			return cfg, x.usagef("%v", err)
+			return cfg, x.Usagef("%v", err)
 		}
 		return cfg, nil
 	}
@@ -75,7 +75,7 @@ func serveFlags(fs *flagSet) action {
 		if err != nil {
 			return err
 		}
-		logger, logs := server.NewLogger(x.stderr)
+		logger, logs := server.NewLogger(x.Stderr)
 		defer logs.Close()
 		s := server.New(cfg, logger)
 		if err := s.Open(ctx); err != nil {
@@ -83,16 +83,16 @@ func serveFlags(fs *flagSet) action {
 		}
 		tuneCtx, stopTuning := context.WithCancel(ctx)
 		defer stopTuning()
-		go gctune.Run(tuneCtx, x.getenv, gctune.DefaultFloor)
+		go gctune.Run(tuneCtx, x.Getenv, gctune.DefaultFloor)
 		if x.json {
-			_ = printJSON(x.stdout, map[string]string{"listen": s.Addr(), "admin_listen": s.AdminAddr(), "public_url": s.PublicURL()})
+			_ = printJSON(x.Stdout, map[string]string{"listen": s.Addr(), "admin_listen": s.AdminAddr(), "public_url": s.PublicURL()})
 		} else {
-			ok(x.stdout, "Serving on %s", s.URL())
-			info(x.stdout, "Admin: %s (/healthz, /readyz)", s.AdminURL())
+			ok(x.Stdout, "Serving on %s", s.URL())
+			info(x.Stdout, "Admin: %s (/healthz, /readyz)", s.AdminURL())
 			if s.ConsoleOff() == "" {
-				info(x.stdout, "Console: %s/", s.AdminURL())
+				info(x.Stdout, "Console: %s/", s.AdminURL())
 			} else {
-				warn(x.stdout, "Console: off; %s", s.ConsoleOff())
+				warn(x.Stdout, "Console: off; %s", s.ConsoleOff())
 			}
 		}
 		var runErr error

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfnhq/jfn/internal/cmdline"
 	"github.com/jfnhq/jfn/internal/jfntest"
 	"github.com/jfnhq/jfn/internal/server"
 )
@@ -145,7 +148,7 @@ func TestServeConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := parseServeConfig(&env{getenv: mapEnv(tt.env...), db: "x.db"}, tt.args)
+			cfg, err := parseServeConfig(mapEnv(append([]string{"JFN_DB", "x.db"}, tt.env...)...), tt.args)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("parseServeConfig(%q) error = %v, want error %v", tt.args, err, tt.wantErr)
 			}
@@ -223,14 +226,19 @@ func TestDemoJSONRemovesStore(t *testing.T) {
 	}
 }
 
-// parseServeConfig parses the arguments of 'jfn serve' as the command does, and returns the
-// configuration it would run.
-func parseServeConfig(e *env, args []string) (server.Config, error) {
-	fs := newFlagSet("serve")
-	config := configFlags(fs)
-	x, err := serveCmd.parse(fs, e, args)
-	if err != nil {
-		return server.Config{}, err
+// parseServeConfig parses the arguments of 'jfn serve' as the command does, with getenv as
+// the environment, and returns the configuration it would run.
+func parseServeConfig(getenv func(string) string, args []string) (server.Config, error) {
+	var cfg server.Config
+	probe := serveCmd
+	probe.Flags = func(fs *flagSet) action {
+		config := configFlags(fs)
+		return func(ctx context.Context, x *invocation) (err error) {
+			cfg, err = config(x)
+			return err
+		}
 	}
-	return config(x)
+	e := &cmdline.Env{Stdin: bufio.NewReader(strings.NewReader("")), Stdout: io.Discard, Stderr: io.Discard, Getenv: getenv}
+	err := program([]command{probe}).Run(context.Background(), e, append([]string{"serve"}, args...))
+	return cfg, err
 }

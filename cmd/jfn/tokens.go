@@ -10,24 +10,24 @@ import (
 )
 
 var tokensListCmd = command{
-	name: "tokens list", args: []string{"NAME"}, run: tokensList,
-	usage: `Usage: jfn tokens list NAME
+	Name: "tokens list", Args: []string{"NAME"}, Run: tokensList,
+	Usage: `Usage: jfn tokens list NAME
 
 Lists the active runtime tokens of function NAME (never their secrets).
 `,
 }
 
 var tokensCreateCmd = command{
-	name: "tokens create", args: []string{"NAME"}, flags: tokensCreate,
-	usage: `Usage: jfn tokens create NAME --name N [--expires 90d]
+	Name: "tokens create", Args: []string{"NAME"}, Flags: tokensCreate,
+	Usage: `Usage: jfn tokens create NAME --name N [--expires 90d]
 
 Creates a runtime token for function NAME and prints it once.
 `,
 }
 
 var tokensRevokeCmd = command{
-	name: "tokens revoke", args: []string{"NAME", "TOKEN_ID"}, yes: true, run: tokensRevoke,
-	usage: `Usage: jfn tokens revoke NAME TOKEN_ID [-y]
+	Name: "tokens revoke", Args: []string{"NAME", "TOKEN_ID"}, Yes: true, Run: tokensRevoke,
+	Usage: `Usage: jfn tokens revoke NAME TOKEN_ID [-y]
 
 Revokes one token of function NAME; every running server refuses it within a second.
 `,
@@ -44,7 +44,7 @@ type tokenJSON struct {
 }
 
 func tokensList(ctx context.Context, x *invocation) error {
-	name := x.args[0]
+	name := x.Args[0]
 	st, err := x.store(ctx)
 	if err != nil {
 		return err
@@ -63,13 +63,13 @@ func tokensList(ctx context.Context, x *invocation) error {
 				LastUsedAt: jsonTime(t.LastUsedAt), ExpiresAt: jsonTime(t.ExpiresAt),
 			})
 		}
-		return printJSON(x.stdout, out)
+		return printJSON(x.Stdout, out)
 	}
 	if len(tokens) == 0 {
-		info(x.stdout, "No active tokens for %s. Create one with 'jfn tokens create %s --name N'.", name, name)
+		info(x.Stdout, "No active tokens for %s. Create one with 'jfn tokens create %s --name N'.", name, name)
 		return nil
 	}
-	tw := table(x.stdout)
+	tw := table(x.Stdout)
 	fmt.Fprintln(tw, "ID\tName\tPrefix\tLast Used\tCreated")
 	now := time.Now()
 	for _, t := range tokens {
@@ -84,48 +84,48 @@ func tokensList(ctx context.Context, x *invocation) error {
 
 func tokensCreate(fs *flagSet) action {
 	label := fs.String("name", "", "a label `N` for the token, e.g. the environment or team that uses it (required)")
-	expires := fs.duration("expires", 0, "the lifetime `D`, in days (90d) or as a Go duration (36h); default never")
+	expires := durationVar(fs, "expires", 0, "the lifetime `D`, in days (90d) or as a Go duration (36h); default never")
 	return func(ctx context.Context, x *invocation) error {
 		switch err := service.CheckTokenName(*label); {
 		case errors.Is(err, service.ErrTokenNameEmpty):
-			return x.usagef("--name is required, e.g. --name production")
+			return x.Usagef("--name is required, e.g. --name production")
 		case errors.Is(err, service.ErrTokenNameTooLong):
-			return x.usagef("--name is too long: use at most 64 characters")
+			return x.Usagef("--name is too long: use at most 64 characters")
 		case err != nil:
-			return x.usagef("--name %q has a non-printable character", *label)
+			return x.Usagef("--name %q has a non-printable character", *label)
 		}
 		st, err := x.store(ctx)
 		if err != nil {
 			return err
 		}
-		secret, t, err := service.CreateToken(ctx, st, x.args[0], *label, *expires)
+		secret, t, err := service.CreateToken(ctx, st, x.Args[0], *label, *expires)
 		if err != nil {
 			return err
 		}
 		if x.json {
-			return printJSON(x.stdout, struct {
+			return printJSON(x.Stdout, struct {
 				ID     string `json:"id"`
 				Name   string `json:"name"`
 				Prefix string `json:"prefix"`
 				Token  string `json:"token"`
 			}{t.ID, t.Name, t.Prefix, secret})
 		}
-		ok(x.stdout, "Created token %q", t.Name)
-		info(x.stdout, "Token    %s", secret)
-		warn(x.stdout, "Save this token now — it will not be shown again.")
+		ok(x.Stdout, "Created token %q", t.Name)
+		info(x.Stdout, "Token    %s", secret)
+		warn(x.Stdout, "Save this token now — it will not be shown again.")
 		return nil
 	}
 }
 
 func tokensRevoke(ctx context.Context, x *invocation) error {
-	name, id := x.args[0], x.args[1]
+	name, id := x.Args[0], x.Args[1]
 	st, err := x.store(ctx)
 	if err != nil {
 		return err
 	}
 	tok, err := service.FindToken(ctx, st, name, id)
 	if err == nil {
-		if err := x.confirm(fmt.Sprintf("Revoke token %s for %s?", tok.Prefix, name)); err != nil {
+		if err := x.Confirm(fmt.Sprintf("Revoke token %s for %s?", tok.Prefix, name)); err != nil {
 			return err
 		}
 		err = service.RevokeToken(ctx, st, name, id)
@@ -137,11 +137,11 @@ func tokensRevoke(ctx context.Context, x *invocation) error {
 		return err
 	}
 	if x.json {
-		return printJSON(x.stdout, struct {
+		return printJSON(x.Stdout, struct {
 			ID      string `json:"id"`
 			Revoked bool   `json:"revoked"`
 		}{id, true})
 	}
-	ok(x.stdout, "Token revoked")
+	ok(x.Stdout, "Token revoked")
 	return nil
 }

@@ -14,8 +14,8 @@ import (
 )
 
 var toolsCmd = command{
-	name: "tools", args: []string{"FILE|URL"}, flags: toolsFlags,
-	usage: `Usage: jfn tools FILE|URL [--mode all|search|auto] [--toolsets a,b] [--json]
+	Name: "tools", Args: []string{"FILE|URL"}, Flags: toolsFlags,
+	Usage: `Usage: jfn tools FILE|URL [--mode all|search|auto] [--toolsets a,b] [--json]
        jfn tools FILE|URL --search "QUERY" [--limit N] [--json]
 
 Prints the MCP tools an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML) turns into, and the
@@ -61,25 +61,25 @@ func toolsFlags(fs *flagSet) action {
 
 func tools(ctx context.Context, x *invocation, search string, limit int, modeFlag, toolsets string) error {
 	switch {
-	case x.set["search"] && strings.TrimSpace(search) == "":
-		return x.usagef("--search needs a query; run 'jfn tools --help'")
-	case x.set["limit"] && !x.set["search"]:
-		return x.usagef("--limit goes with --search; run 'jfn tools --help'")
+	case x.Set["search"] && strings.TrimSpace(search) == "":
+		return x.Usagef("--search needs a query; run 'jfn tools --help'")
+	case x.Set["limit"] && !x.Set["search"]:
+		return x.Usagef("--limit goes with --search; run 'jfn tools --help'")
 	case limit < 1 || limit > catalog.MaxSearchLimit:
-		return x.usagef("--limit %d: want 1 to %d", limit, catalog.MaxSearchLimit)
-	case x.set["search"] && (x.set["mode"] || x.set["toolsets"]):
-		return x.usagef("--search ranks every tool; it does not take --mode or --toolsets")
-	case strings.TrimSpace(x.args[0]) == "":
-		return x.usagef("the FILE|URL argument is empty; run 'jfn tools --help'")
+		return x.Usagef("--limit %d: want 1 to %d", limit, catalog.MaxSearchLimit)
+	case x.Set["search"] && (x.Set["mode"] || x.Set["toolsets"]):
+		return x.Usagef("--search ranks every tool; it does not take --mode or --toolsets")
+	case strings.TrimSpace(x.Args[0]) == "":
+		return x.Usagef("the FILE|URL argument is empty; run 'jfn tools --help'")
 	}
 	mode, err := catalog.ParseMode(modeFlag)
 	if err != nil || modeFlag == "" {
-		return x.usagef("invalid --mode %q: want all, search or auto", modeFlag)
+		return x.Usagef("invalid --mode %q: want all, search or auto", modeFlag)
 	}
-	src := x.args[0]
-	data, err := service.ReadDocument(ctx, x.stdin, src)
+	src := x.Args[0]
+	data, err := service.ReadDocument(ctx, x.Stdin, src)
 	if serr := (*service.SchemeError)(nil); errors.As(err, &serr) {
-		return x.usagef("%v", serr)
+		return x.Usagef("%v", serr)
 	}
 	if err != nil {
 		return err
@@ -87,29 +87,29 @@ func tools(ctx context.Context, x *invocation, search string, limit int, modeFla
 	// Converting a large document allocates several times its size in short-lived garbage;
 	// a soft limit on the heap (unless GOMEMLIMIT sets one) keeps the peak down for the
 	// little extra collection it costs. The previous limit is restored after.
-	if x.getenv("GOMEMLIMIT") == "" {
+	if x.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(toolsMemoryLimit))
 	}
 	spec, err := openapi.Load(data)
 	if err != nil {
 		return fmt.Errorf("cannot load %s: %w", service.SourceName(src), err)
 	}
-	if x.set["search"] {
+	if x.Set["search"] {
 		res := searchJSON{Results: catalog.SearchTools(spec.Tools(), search, limit)}
 		if x.json {
-			return printJSON(x.stdout, res)
+			return printJSON(x.Stdout, res)
 		}
-		printSearch(x.stdout, res)
+		printSearch(x.Stdout, res)
 		return nil
 	}
 	out, err := catalog.NewListing(spec, mode, catalog.ParseToolsets(toolsets))
 	if err != nil {
-		return x.usagef("%v", err)
+		return x.Usagef("%v", err)
 	}
 	if x.json {
-		return printJSON(x.stdout, out)
+		return printJSON(x.Stdout, out)
 	}
-	printTools(x.stdout, src, spec, out)
+	printTools(x.Stdout, src, spec, out)
 	return nil
 }
 

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -34,38 +32,5 @@ func TestGlobalFlagMistakes(t *testing.T) {
 		if r := cli(t, filepath.Join(t.TempDir(), "unused.db"), args...); r.code != 0 || r.stdout != "{\n  \"functions\": []\n}\n" {
 			t.Errorf("jfn %s: exit %d, stdout %q, stderr %q; want 0 and an empty JSON list", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 		}
-	}
-}
-
-func TestParseArgsInterspersed(t *testing.T) {
-	tests := []struct {
-		args    []string
-		wantPos []string
-		wantURL string
-		wantY   bool
-	}{
-		{[]string{"probe", "--url", "http://x"}, []string{"probe"}, "http://x", false},
-		{[]string{"--url=http://x", "probe", "-y"}, []string{"probe"}, "http://x", true},
-		{[]string{"a", "-y", "b"}, []string{"a", "b"}, "", true},
-		{[]string{"a", "--", "-y"}, []string{"a", "-y"}, "", false},
-	}
-	for _, tt := range tests {
-		fs := newFlagSet("test")
-		url := fs.String("url", "", "")
-		y := fs.Bool("y", false, "")
-		pos, err := parseArgs(fs, tt.args, "usage")
-		if err != nil || !slices.Equal(pos, tt.wantPos) || *url != tt.wantURL || *y != tt.wantY {
-			t.Errorf("parseArgs(%q) = %q, %v (url %q, y %v); want %q (url %q, y %v)", tt.args, pos, err, *url, *y, tt.wantPos, tt.wantURL, tt.wantY)
-		}
-	}
-	_, err := parseArgs(newFlagSet("test"), []string{"a", "--nope"}, "usage")
-	var ue *usageError
-	if !errors.As(err, &ue) {
-		t.Errorf("parseArgs with an unknown flag = %v, want a usageError", err)
-	}
-	_, err = parseArgs(newFlagSet("test"), []string{"--help"}, "usage text")
-	var he *helpError
-	if !errors.As(err, &he) || he.text != "usage text" {
-		t.Errorf("parseArgs(--help) = %v, want a helpError with the usage", err)
 	}
 }

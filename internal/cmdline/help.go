@@ -1,4 +1,4 @@
-package main
+package cmdline
 
 import (
 	"errors"
@@ -11,16 +11,16 @@ import (
 // helpWidth is the width, in characters, that a flag's usage is wrapped to.
 const helpWidth = 100
 
-// flagHelp renders the flags of fs for a command's help: a blank line, then one entry a
+// FlagHelp renders the flags of fs for a command's help: a blank line, then one entry a
 // flag in the order of their names, "--name PLACEHOLDER" and its usage beside it, which ends
 // with the flag's environment variable and default when it has them. The placeholder is the
 // usage's back-quoted word, as flag.UnquoteUsage reads it. A flag without usage that shares
 // its variable with one that has some is another name of it (-y of --yes), listed in its
-// entry. The global flags are left to the help of jfn. It returns "" when fs has no others.
-func flagHelp(fs *flagSet) string {
+// entry. The global flags are left to the help of the program. It returns "" when fs has no others.
+func FlagHelp(fs *FlagSet) string {
 	var heads, usages []string
 	fs.VisitAll(func(f *flag.Flag) {
-		if isGlobal(f.Name) {
+		if fs.global[f.Name] {
 			return
 		}
 		var names []string // f's other names
@@ -38,7 +38,7 @@ func flagHelp(fs *flagSet) string {
 		heads = append(heads, strings.TrimSpace(strings.Join(append(names, dashed(f.Name)), ", ")+" "+head))
 		var notes []string
 		if slices.Contains(fs.env, f.Name) {
-			notes = append(notes, "env "+envName(f.Name))
+			notes = append(notes, "env "+fs.EnvName(f.Name))
 		}
 		if d := f.DefValue; d != "" && d != "false" && d != "0" {
 			notes = append(notes, "default "+d)
@@ -99,48 +99,45 @@ func wrap(s string, width int) []string {
 	return append(lines, line)
 }
 
-// help returns the help of c, its usage and its flags, as 'jfn c --help' prints it.
-func (c command) help() string {
-	fs := newFlagSet(c.name)
-	if c.flags != nil {
-		c.flags(fs)
+// commandHelp returns the help of c, its usage and its flags, as "prog c --help" prints it.
+func (p *Program[X]) commandHelp(c Command[X]) string {
+	fs := p.flagSet(c.Name)
+	if c.Flags != nil {
+		c.Flags(fs)
 	}
-	var help *helpError
-	if _, err := c.parse(fs, &env{}, []string{"--help"}); errors.As(err, &help) {
-		return help.text
+	var help *HelpError
+	if _, err := p.parse(c, &Env{}, p.globals(), fs, []string{"--help"}); errors.As(err, &help) {
+		return help.Text
 	}
-	return c.usage
+	return c.Usage
 }
 
 // groupHelp returns the help of every subcommand of group, one after the other.
-func groupHelp(group string) string {
+func (p *Program[X]) groupHelp(group string) string {
 	var b strings.Builder
-	for _, c := range commands {
-		if strings.HasPrefix(c.name, group+" ") {
-			b.WriteString(c.help() + "\n")
+	for _, c := range p.Commands {
+		if strings.HasPrefix(c.Name, group+" ") {
+			b.WriteString(p.commandHelp(c) + "\n")
 		}
 	}
 	return b.String()
 }
 
-// mainUsage is the help of jfn itself: the synopsis of every command, in the order of
-// commands, and the global flags.
-func mainUsage() string {
+// help is the help of the program itself: the synopsis of every command, in order, and the
+// global flags.
+func (p *Program[X]) help(globals *FlagSet) string {
 	var b strings.Builder
-	b.WriteString("jfn — a gateway for HTTP functions, with runtime tokens and an OpenAPI → MCP bridge.\n\nUsage:\n")
-	for _, c := range commands {
-		synopsis, _, _ := strings.Cut(c.usage, "\n\n")
+	b.WriteString(p.About + "\n\nUsage:\n")
+	for _, c := range p.Commands {
+		synopsis, _, _ := strings.Cut(c.Usage, "\n\n")
 		for _, line := range strings.Split(synopsis, "\n") {
 			b.WriteString("  " + strings.TrimSpace(strings.TrimPrefix(line, "Usage:")) + "\n")
 		}
 	}
-	b.WriteString(`  jfn help [COMMAND]
-
-Global flags (before or after the command):
-  --db PATH    the store: a SQLite file path or a postgres:// URL (env JFN_DB, default ./jfn.db)
-  --json       print one JSON object instead of text
-
-Run 'jfn COMMAND --help' for a command's flags.
-`)
+	b.WriteString("  " + p.Name + " help [COMMAND]\n")
+	if g := FlagHelp(globals); g != "" {
+		b.WriteString("\nGlobal flags (before or after the command):" + g)
+	}
+	b.WriteString("\nRun '" + p.Name + " COMMAND --help' for a command's flags.\n")
 	return b.String()
 }
