@@ -609,6 +609,8 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 		{"query", "/fn/webhook?_method=DELETE", "application/json", "{}"},
 		{"query, any case", "/fn/webhook?x=1&_METHOD=delete", "application/json", "{}"},
 		{"form body", "/fn/webhook", "application/x-www-form-urlencoded", "a=1&_method=DELETE"},
+		{"multipart body", "/fn/webhook", "multipart/form-data; boundary=B", "--B\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--B--\r\n"},
+		{"JSON body", "/fn/webhook", "application/json", `{"event":"x","_method":"DELETE"}`},
 	} {
 		code, _, body := call(t, "POST", s.URL()+c.url, http.Header{"Content-Type": {c.ctype}}, c.body)
 		if code != http.StatusBadRequest || !strings.Contains(body, "_method") {

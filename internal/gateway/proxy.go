@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -153,9 +152,9 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 //     upstream reads every later byte as HTTP/2 requests to any route, none of which the
 //     gateway sees (h2c smuggling); the request goes on as plain HTTP/1.1;
 //   - without a token, any upgrade but WebSocket is removed the same way;
-//   - without a token, a "_method" override in the query or in a form body is refused
-//     (Rails, Laravel and Symfony run another method's handler for it), as the method-override
-//     headers are stripped in rewrite.
+//   - without a token, a "_method" override in the query or the body is refused (Rails,
+//     Laravel and Symfony run another method's handler for it; override.go), as the
+//     method-override headers are stripped in rewrite.
 func tokenlessLimits(r *http.Request, st *reqState, body []byte) error {
 	tokenless := st.tokenID == ""
 	if up := r.Header.Get("Upgrade"); up != "" {
@@ -169,33 +168,11 @@ func tokenlessLimits(r *http.Request, st *reqState, body []byte) error {
 	if !tokenless {
 		return nil
 	}
-	if hasMethodParam(r.URL.RawQuery) {
+	if hasMethodParam(r.URL.RawQuery) || hasMethodField(r.Header.Get("Content-Type"), body) {
 		return errMethodOverride
-	}
-	if len(body) > 0 {
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" && hasMethodParam(string(body)) {
-			return errMethodOverride
-		}
 	}
 	return nil
 }
-
-// hasMethodParam reports whether the URL-encoded form q has a "_method" key (any case).
-func hasMethodParam(q string) bool {
-	if q == "" || !strings.Contains(strings.ToLower(q), "method") {
-		return false
-	}
-	vals, _ := url.ParseQuery(q) // a malformed pair is skipped, as frameworks skip it
-	for k := range vals {
-		if strings.EqualFold(k, "_method") {
-			return true
-		}
-	}
-	return false
-}
-
-var errMethodOverride = httperr.New(http.StatusBadRequest,
-	"A _method override is not accepted without a token: send the request with the method it means.")
 
 // errDotSegment answers a path with "." or ".." segments on a function whose upstream has a
 // base path: the upstream may resolve "/base/../other" outside its base.

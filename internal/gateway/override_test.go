@@ -1,0 +1,98 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"strings"
+	"testing"
+)
+
+// multipartBody returns a multipart/form-data body with a field for each name, and its
+// Content-Type.
+func multipartBody(t testing.TB, names ...string) (string, []byte) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, n := range names {
+		if err := w.WriteField(n, "DELETE"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.FormDataContentType(), b.Bytes()
+}
+
+func TestHasMethodField(t *testing.T) {
+	form, withMethod := multipartBody(t, "a", "_Method")
+	formOK, without := multipartBody(t, "a", "merge_method")
+	tests := []struct {
+		ctype, body string
+		want        bool
+	}{
+		{"application/x-www-form-urlencoded", "a=1&_method=DELETE", true},
+		{"application/x-www-form-urlencoded; charset=utf-8", "_METHOD=delete", true},
+		{"application/x-www-form-urlencoded", "merge_method=squash", false},
+		{"", "_method=DELETE", true}, // Rack parses a POST without a Content-Type as a form
+		{"", `{"a":1}`, false},
+		{form, string(withMethod), true},
+		{formOK, string(without), false},
+		{`multipart/form-data; boundary=X`, "--X\r\nContent-Disposition: form-data; name*=utf-8''%5Fmethod\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{`multipart/form-data; boundary=X`, "--X\r\nContent-Disposition: form-data; name=_method\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{`multipart/form-data; boundary=Y`, "not a multipart body, but _method=DELETE", true},
+		{`multipart/form-data; boundary=Y`, "not a multipart body", false},
+		{`multipart/form-data`, "--X\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"application/json", `{"a":1,"_method":"DELETE"}`, true},
+		{"application/json", `{"a":{"b":[1,2]},"\u005fmethod":"DELETE"}`, true},
+		{"application/vnd.api+json", `{"_METHOD":"DELETE"}`, true},
+		{"application/json", `{"a":{"_method":"DELETE"}}`, false}, // not at the top level
+		{"application/json", `["_method"]`, false},
+		{"application/json", `{"merge_method":"squash"}`, false},
+		{"application/json", `{"a":1,`, false},   // not JSON: no framework reads it
+		{"application/json", `{"_method"`, true}, // broken only after the member: the safe side
+		{"text/plain", "_method=DELETE", false},
+		{"application/json; charset=\"", "_method=DELETE", true}, // unreadable Content-Type
+		{"application/json", "", false},
+	}
+	for _, tt := range tests {
+		if got := hasMethodField(tt.ctype, []byte(tt.body)); got != tt.want {
+			t.Errorf("hasMethodField(%q, %q) = %v, want %v", tt.ctype, tt.body, got, tt.want)
+		}
+	}
+}
+
+// FuzzMethodField holds hasMethodField to what a framework reads: a JSON object whose
+// top-level keys include "_method" in any case is found, and so is a multipart field of
+// that name; and a body that does not name it, written out or escaped, passes.
+func FuzzMethodField(f *testing.F) {
+	f.Add("application/json", `{"_method":"DELETE"}`)
+	f.Add("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nx\r\n--X--\r\n")
+	f.Add("", "a=1&_method=PUT")
+	f.Fuzz(func(t *testing.T, ctype, body string) {
+		got := hasMethodField(ctype, []byte(body))
+		if got && !strings.Contains(strings.ToLower(body), "method") && !strings.Contains(body, `\`) && !strings.Contains(body, "%") {
+			t.Fatalf("hasMethodField(%q, %q) = true, but the body names no _method, written out or escaped", ctype, body)
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(body), &m) == nil && strings.Contains(ctype, "json") && strings.HasPrefix(strings.TrimSpace(ctype), "application/") {
+			want := false
+			for k := range m {
+				want = want || strings.EqualFold(k, "_method")
+			}
+			if want && !got {
+				t.Fatalf("hasMethodField(%q, %q) = false, but the object has a _method member", ctype, body)
+			}
+		}
+		// A field name of the fuzzer's choosing, in a well-formed multipart body.
+		name := body
+		if len(name) > 64 {
+			name = name[:64]
+		}
+		mt, mb := multipartBody(t, "a", name)
+		want := strings.EqualFold(name, "_method")
+		if got := hasMethodField(mt, mb); want && !got {
+			t.Fatalf("a multipart field named %q was not found", name)
+		}
+	})
+}
