@@ -308,7 +308,7 @@ func TestDotSegmentsRefusedUnderBasePath(t *testing.T) {
 	s.waitToken(t, s.URL()+"/based/x", tok)
 	s.waitToken(t, s.URL()+"/root/x", rootTok)
 	for _, path := range []string{"/../admin/delete-all", "/a/../../admin/delete-all", "/%2e%2e/admin/delete-all",
-		"/..%2Fadmin/delete-all", "/./x", "/x/.", "/x/..", "/..%5Cadmin"} {
+		"/..%2Fadmin/delete-all", "/./x", "/x/.", "/x/..", "/..%5Cadmin", "/%252e%252e/admin/delete-all", "/%252E%252e%25252Fadmin"} {
 		before := len(up.Calls())
 		r := rawDo(t, s.Addr(), "POST /based"+path+" HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: "+tok+"\r\nContent-Length: 2\r\n\r\n{}", 5*time.Second)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"error":"Bad Request"`) {
