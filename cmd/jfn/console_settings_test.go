@@ -82,19 +82,30 @@ func TestConsoleBrowserSettingsActions(t *testing.T) {
 		t.Errorf("after Refresh document the page says %q, want Refreshed: 5 tools", refreshed)
 	}
 
-	// Rotate secret, with the default grace period.
+	// Rotate secret, with the default grace period: a confirmation step, then the secret.
 	old := signingSecret(t, s.db, "shop")
-	var grace, secret string
+	var grace, question, secret string
 	b.run(t, "rotate",
 		chromedp.Navigate(page+"#settings"),
 		chromedp.Value("#rotate-grace", &grace, chromedp.ByQuery),
 		chromedp.Click(button("Rotate secret"), chromedp.BySearch),
-		chromedp.WaitVisible("#signing-secret", chromedp.ByQuery),
-		chromedp.Text("#signing-secret", &secret, chromedp.ByQuery),
+		chromedp.WaitVisible(button("Rotate"), chromedp.BySearch),
+		chromedp.Text("section", &question, chromedp.ByQuery),
 	)
 	if grace != "24h" {
 		t.Errorf("grace period field = %q, want 24h by default", grace)
 	}
+	if !strings.Contains(question, "Rotate the signing secret of shop?") || !strings.Contains(question, "still signs for 24h") {
+		t.Errorf("the rotate confirmation says %q", question)
+	}
+	if signingSecret(t, s.db, "shop") != old {
+		t.Fatal("the secret changed before the rotation was confirmed")
+	}
+	b.run(t, "rotate confirmed",
+		chromedp.Click(button("Rotate"), chromedp.BySearch),
+		chromedp.WaitVisible("#signing-secret", chromedp.ByQuery),
+		chromedp.Text("#signing-secret", &secret, chromedp.ByQuery),
+	)
 	if !secretPattern.MatchString(secret) || secret == old {
 		t.Fatalf("after Rotate secret the page shows %q, want a new signing secret", secret)
 	}
@@ -159,8 +170,16 @@ func TestConsoleRotatedSecretShownOnce(t *testing.T) {
 	if resp, body := cc.post("/functions/shop/rotate", url.Values{"grace": {"31d"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "grace period must be") {
 		t.Errorf("rotate with grace 31d = %d, want 400", resp.StatusCode)
 	}
+	// Without confirm=yes the console only asks, with the CLI's question.
+	before := signingSecret(t, s.db, "shop")
+	resp, body := cc.post("/functions/shop/rotate", url.Values{"grace": {"0"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Rotate the signing secret of shop?") ||
+		!strings.Contains(body, "The old one stops working at once.") || signingSecret(t, s.db, "shop") != before {
+		t.Errorf("rotate without confirm = %d, secret changed %v; want 200, the question, and no change",
+			resp.StatusCode, signingSecret(t, s.db, "shop") != before)
+	}
 	var bodies []string
-	resp, body := cc.post("/functions/shop/rotate", url.Values{"grace": {"24h"}})
+	resp, body = cc.post("/functions/shop/rotate", url.Values{"grace": {"24h"}, "confirm": {"yes"}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /functions/shop/rotate = %d, want 200", resp.StatusCode)
 	}

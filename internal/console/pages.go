@@ -452,11 +452,16 @@ func (c *Console) createToken(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "function", p)
 }
 
+// confirmPage asks before revoking Token, deleting Function (and its Tokens tokens), or
+// rotating its signing secret with the grace period Grace.
 type confirmPage struct {
-	Function string
-	Token    tokenRow
-	Delete   bool // confirm deleting Function (and its Tokens tokens) rather than revoking Token
-	Tokens   int
+	Function  string
+	Token     tokenRow
+	Delete    bool
+	Tokens    int
+	Rotate    bool
+	Grace     string        // as typed, sent again with the confirmation
+	GraceTime time.Duration // 0: the old secret stops at once
 }
 
 // revokeToken asks for confirmation (a page with its own Revoke button, which works without

@@ -146,7 +146,8 @@ func (c *Console) refresh(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "function", p)
 }
 
-// rotateSecret gives the function a new signing secret, as jfn functions rotate-secret does,
+// rotateSecret asks for confirmation (a page with its own Rotate button, which works without
+// script), then gives the function a new signing secret, as jfn functions rotate-secret does,
 // and shows it in this response only.
 func (c *Console) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	p, ok := c.loadFunction(w, r)
@@ -158,6 +159,10 @@ func (c *Console) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	if !valid {
 		p.RotateProblem = "The grace period must be 0 or a duration up to 30d, such as 24h or 7d."
 		c.render(w, r, http.StatusBadRequest, "function", p)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		c.render(w, r, http.StatusOK, "confirm", confirmPage{Function: p.Name, Rotate: true, Grace: p.Grace, GraceTime: grace})
 		return
 	}
 	f, err := c.b.RotateSecret(r.Context(), p.Name, grace)
