@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -264,5 +266,61 @@ func TestConsoleSettingsChecked(t *testing.T) {
 	}
 	if f, err := s.Store().GetFunction(t.Context(), "shop"); err != nil || f.Timeout != store.DefaultTimeout || f.MCPMode != "" {
 		t.Errorf("refused settings changed the function: timeout %v mode %q (%v)", f.Timeout, f.MCPMode, err)
+	}
+}
+
+// TestConsoleLoginSharedByReplicas: a console login is kept in the store, so it holds on
+// every server sharing the store and across a restart, and a logout on one ends it on all.
+func TestConsoleLoginSharedByReplicas(t *testing.T) {
+	const admin = "s3cret-admin-token-for-replicas"
+	db := filepath.Join(t.TempDir(), "jfn.db")
+	a := startServerOn(t, db, nil, "--admin-token", admin)
+	b := startServerOn(t, db, nil, "--admin-token", admin)
+	resp, _ := newConsoleClient(t, a).post("/login", url.Values{"token": {admin}})
+	var cookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == "jfn_console" {
+			cookie = c.Value
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || cookie == "" {
+		t.Fatalf("POST /login on a = %d, cookie %q; want 303 and a cookie", resp.StatusCode, cookie)
+	}
+	// page sends GET path to s's console with the login cookie, or POST when form is set.
+	page := func(s *testServer, method, path string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.AdminURL()+path, strings.NewReader(""))
+		req.Header.Set("Cookie", "jfn_console="+cookie)
+		if method == "POST" {
+			req.Header.Set("Origin", s.AdminURL())
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := page(b, "GET", "/functions.json"); code != http.StatusOK {
+		t.Fatalf("GET /functions.json on b with a's login = %d, want 200", code)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c := startServerOn(t, db, nil, "--admin-token", admin)
+	if code := page(c, "GET", "/functions.json"); code != http.StatusOK {
+		t.Fatalf("GET /functions.json on a restarted server with the login = %d, want 200", code)
+	}
+	if code := page(b, "POST", "/logout"); code != http.StatusSeeOther {
+		t.Fatalf("POST /logout on b = %d, want 303", code)
+	}
+	if code := page(c, "GET", "/functions.json"); code != http.StatusSeeOther {
+		t.Errorf("GET /functions.json on c after a logout on b = %d, want 303 to /login", code)
+	}
+	for _, f := range []string{db, db + "-wal"} {
+		if n, err := os.ReadFile(f); err == nil && strings.Contains(string(n), cookie) {
+			t.Errorf("%s holds the login cookie itself, want only its hash", filepath.Base(f))
+		}
 	}
 }

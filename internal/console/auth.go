@@ -1,57 +1,70 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jfnhq/jfn/internal/store"
 )
 
 // cookieName is the console's session cookie.
 const cookieName = "jfn_console"
 
-// sessions are the logins of this process, by the SHA-256 of their cookie value, so that
-// the map holds no usable secret.
-type sessions struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[[32]byte]time.Time // expiry
+// Logins keeps the console's logins by the SHA-256 of their cookie value, so that it holds
+// no usable secret. jfn serve passes its store's (store.ConsoleLogins), which every server
+// on the store shares: a login holds on any replica and across restarts, and a logout on one
+// ends it on all. Without one, logins live in this process (memoryLogins).
+type Logins interface {
+	CreateLogin(ctx context.Context, hash [32]byte, expires time.Time) error
+	// LoginExpiry returns when the login ends, or an error wrapping store.ErrNotFound.
+	LoginExpiry(ctx context.Context, hash [32]byte) (time.Time, error)
+	DeleteLogin(ctx context.Context, hash [32]byte) error
 }
 
-func newSessions(ttl time.Duration) *sessions {
-	return &sessions{ttl: ttl, m: map[[32]byte]time.Time{}}
+var _ Logins = store.ConsoleLogins(nil)
+
+// memoryLogins are the logins of this process, for a console without a store's.
+type memoryLogins struct {
+	mu sync.Mutex
+	m  map[[32]byte]time.Time // expiry
 }
 
-func (s *sessions) create(now time.Time) string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	v := hex.EncodeToString(b[:])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, exp := range s.m { // logins are few: sweeping on each one is cheap
+func (l *memoryLogins) CreateLogin(_ context.Context, hash [32]byte, expires time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	for k, exp := range l.m { // logins are few: sweeping on each one is cheap
 		if !now.Before(exp) {
-			delete(s.m, k)
+			delete(l.m, k)
 		}
 	}
-	s.m[sha256.Sum256([]byte(v))] = now.Add(s.ttl)
-	return v
+	l.m[hash] = expires
+	return nil
 }
 
-func (s *sessions) valid(v string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.m[sha256.Sum256([]byte(v))]
-	return ok && now.Before(exp)
+func (l *memoryLogins) LoginExpiry(_ context.Context, hash [32]byte) (time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	exp, ok := l.m[hash]
+	if !ok {
+		return time.Time{}, store.ErrNotFound
+	}
+	return exp, nil
 }
 
-func (s *sessions) end(v string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, sha256.Sum256([]byte(v)))
+func (l *memoryLogins) DeleteLogin(_ context.Context, hash [32]byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, hash)
+	return nil
 }
 
 // loggedIn reports whether r may see the console: always without an admin token, else with
@@ -61,7 +74,14 @@ func (c *Console) loggedIn(r *http.Request) bool {
 		return true
 	}
 	ck, err := r.Cookie(cookieName)
-	return err == nil && c.sessions.valid(ck.Value, time.Now())
+	if err != nil {
+		return false
+	}
+	exp, err := c.logins.LoginExpiry(r.Context(), sha256.Sum256([]byte(ck.Value)))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.log.Error().Err(err).Msg("console: cannot read the login")
+	}
+	return err == nil && time.Now().Before(exp)
 }
 
 // requireLogin sends a request without a session to the login page (a GET) or answers 401.
@@ -105,8 +125,16 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusUnauthorized, "login", loginPage{Problem: "That is not the admin token."})
 		return
 	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	value := hex.EncodeToString(b[:])
+	if err := c.logins.CreateLogin(r.Context(), sha256.Sum256([]byte(value)), time.Now().Add(c.opts.SessionTTL)); err != nil {
+		c.log.Error().Err(err).Msg("console: cannot store the login")
+		c.render(w, r, http.StatusServiceUnavailable, "login", loginPage{Problem: "The login could not be saved: the store is unreachable. Try again shortly."})
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: c.sessions.create(time.Now()), Path: "/",
+		Name: cookieName, Value: value, Path: "/",
 		MaxAge: int(c.opts.SessionTTL.Seconds()), HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,
 	})
@@ -115,7 +143,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(cookieName); err == nil {
-		c.sessions.end(ck.Value)
+		if err := c.logins.DeleteLogin(r.Context(), sha256.Sum256([]byte(ck.Value))); err != nil {
+			c.log.Error().Err(err).Msg("console: cannot end the login")
+			c.render(w, r, http.StatusServiceUnavailable, "message", messagePage{Title: "Not logged out",
+				Text: "The login could not be ended: the store is unreachable. Try again shortly."})
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})

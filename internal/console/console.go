@@ -77,6 +77,8 @@ type Options struct {
 	Logger zerolog.Logger
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
+	// Logins keeps the logins; nil keeps them in this process only.
+	Logins Logins
 }
 
 // Trigger is the X-Jelou-Trigger of tool calls made from the console.
@@ -97,12 +99,12 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 
 // Console is the console's handler.
 type Console struct {
-	b        Backend
-	opts     Options
-	log      zerolog.Logger
-	pages    map[string]*template.Template
-	sessions *sessions
-	handler  http.Handler
+	b       Backend
+	opts    Options
+	log     zerolog.Logger
+	pages   map[string]*template.Template
+	logins  Logins
+	handler http.Handler
 }
 
 // New returns the console over b.
@@ -115,7 +117,10 @@ func New(b Backend, opts *Options) (*Console, error) {
 		c.opts.SessionTTL = 12 * time.Hour
 	}
 	c.log = c.opts.Logger.With().Str("component", "console").Logger()
-	c.sessions = newSessions(c.opts.SessionTTL)
+	c.logins = c.opts.Logins
+	if c.logins == nil {
+		c.logins = &memoryLogins{m: map[[32]byte]time.Time{}}
+	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err

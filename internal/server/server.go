@@ -177,7 +177,7 @@ func (s *Server) adminServer(errLog *log.Logger) (*http.Server, error) {
 	var con http.Handler
 	if s.consoleOff = consoleRefusal(s.adminLn.Addr().String(), s.cfg.AdminToken); s.consoleOff == "" {
 		c, err := console.New(&consoleBackend{store: s.store, gw: s.gw, publicURL: s.cfg.PublicURL, gatewayURL: s.publicURL, domain: s.cfg.Domain},
-			&console.Options{AdminToken: s.cfg.AdminToken, Logger: s.logger})
+			&console.Options{AdminToken: s.cfg.AdminToken, Logger: s.logger, Logins: consoleLogins(s.store)})
 		if err != nil {
 			return nil, fmt.Errorf("cannot build the console: %w", err)
 		}

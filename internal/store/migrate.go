@@ -200,6 +200,18 @@ ALTER TABLE functions DROP COLUMN previous_secret_expires_at;`,
 		sql: `ALTER TABLE cron_runs ADD COLUMN timeout_ms INTEGER NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0);
 CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
 	},
+	{
+		// The web console's logins, by the SHA-256 of their cookie, shared by every server on
+		// the store: a login holds on any replica and across restarts, and a logout on one
+		// ends it on all. No change trigger: a login is read when a request brings it.
+		version: 10,
+		name:    "console logins",
+		sql: `CREATE TABLE console_logins (
+	hash       BLOB    NOT NULL PRIMARY KEY CHECK (length(hash) = 32),
+	expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX console_logins_expires ON console_logins (expires_at);`,
+	},
 }
 
 // beginMigration begins the migration's transaction. While another connection is still

@@ -208,6 +208,16 @@ ALTER TABLE functions DROP COLUMN previous_secret, DROP COLUMN previous_secret_e
 		sql: `ALTER TABLE cron_runs ADD COLUMN timeout_ms bigint NOT NULL DEFAULT 0 CHECK (timeout_ms >= 0);
 CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
 	},
+	{
+		// As SQLite's migration 10: the web console's logins, shared by every replica.
+		version: 10,
+		name:    "console logins",
+		sql: `CREATE TABLE console_logins (
+	hash       bytea       NOT NULL PRIMARY KEY CHECK (length(hash) = 32),
+	expires_at timestamptz NOT NULL
+);
+CREATE INDEX console_logins_expires ON console_logins (expires_at);`,
+	},
 }
 
 // pgMigrate brings the schema up to date in one transaction that first takes

@@ -92,6 +92,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CronRunsPruned", testCronRunsPruned},
 		{"FailStaleCronRuns", testFailStaleCronRuns},
 		{"WatchIgnoresCronRuns", testWatchIgnoresCronRuns},
+		{"ConsoleLogins", testConsoleLogins},
+		{"WatchIgnoresConsoleLogins", testWatchIgnoresConsoleLogins},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
