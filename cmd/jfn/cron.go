@@ -113,7 +113,7 @@ type runJSON struct {
 
 func cronLogs(fs *flagSet) action {
 	state := fs.String("state", "", "only runs in state `S`: OK, ERROR or RUNNING")
-	limit := fs.Int("limit", 20, "at most `N` runs (at most 1000)")
+	limit := fs.Int("limit", 20, "at most `N` runs, up to 1000")
 	return func(ctx context.Context, x *invocation) error {
 		return cronLogsRun(ctx, x, *state, *limit)
 	}

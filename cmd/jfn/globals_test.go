@@ -19,8 +19,13 @@ func TestGlobalFlagMistakes(t *testing.T) {
 		{"functions", "list", "-json=maybe"},
 		{"tokens", "list", "fn", "--", "--json"},
 		{"--nope", "functions", "list"},
+		// A flag missing its value does not swallow a global flag after it.
+		{"deploy", "f", "--url", "http://127.0.0.1:9", "--mcp-toolsets", "--json"},
+		{"tokens", "create", "f", "--name", "--json"},
+		{"deploy", "g", "--url", "--db", "postgres://u:secret@127.0.0.1:1/db"},
+		{"functions", "list", "--db", "--json"},
 	} {
-		if r := cli(t, db, args...); r.code != 2 || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+		if r := cli(t, db, args...); r.code != 2 || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" || strings.Contains(r.stderr, "secret") {
 			t.Errorf("jfn %s: exit %d, stdout %q, stderr %q; want 2 and one line on stderr", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 		}
 	}

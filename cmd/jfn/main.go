@@ -112,6 +112,9 @@ func program(cmds []command) *cmdline.Program[*invocation] {
 
 // store opens the store the global --db flag names; the command's return closes it.
 func (x *invocation) store(ctx context.Context) (store.Store, error) {
+	if x.st != nil {
+		return x.st, nil
+	}
 	st, err := store.Open(ctx, x.db)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the store %s: %w; check --db or JFN_DB", store.RedactDSN(x.db), err)

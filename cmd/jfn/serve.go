@@ -39,9 +39,11 @@ func configFlags(fs *flagSet) func(x *invocation) (server.Config, error) {
 	origins := fs.String("allowed-origins", "", "the browser origins allowed on /mcp, a comma-separated list `L`")
 	refresh := durationVar(fs, "spec-refresh", time.Minute, "OpenAPI documents are re-fetched every `D`")
 	sessionTTL := durationVar(fs, "session-ttl", server.DefaultSessionTTL, "MCP sessions unused for `D` are removed")
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "the largest request body proxied, `N` bytes")
+	maxBody := bytesFlag(gateway.DefaultMaxBodyBytes)
+	fs.Var(&maxBody, "max-body-bytes", "the largest request body proxied, `N` bytes")
 	bodyTimeout := durationVar(fs, "body-timeout", gateway.DefaultBodyTimeout, "a request body may take `D` to arrive, then 408")
-	fs.Int64Var(&cfg.MaxInflight, "max-inflight-bytes", gateway.DefaultMaxInflightBytes, "request bodies buffered at once, all requests together, up to `N` bytes, then 503")
+	inflight := bytesFlag(gateway.DefaultMaxInflightBytes)
+	fs.Var(&inflight, "max-inflight-bytes", "request bodies buffered at once, all requests together, up to `N` bytes, then 503")
 	shutdown := durationVar(fs, "shutdown-timeout", 10*time.Second, "open requests may finish for `D` on SIGINT/SIGTERM")
 	fs.StringVar(&cfg.SignatureCompat, "signature-compat", "", "also send the old body-only `v1` signature after the v2 one, for functions not yet verifying v2; v1 can be replayed to any path")
 	fs.VisitAll(func(f *flag.Flag) { fs.FromEnv(f.Name) })
@@ -50,16 +52,11 @@ func configFlags(fs *flagSet) func(x *invocation) (server.Config, error) {
 		cfg.Domain = strings.ToLower(strings.TrimSuffix(cfg.Domain, "."))
 		cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 		cfg.SpecRefresh, cfg.SessionTTL, cfg.BodyTimeout, cfg.ShutdownTimeout = *refresh, *sessionTTL, *bodyTimeout, *shutdown
+		cfg.MaxBodyBytes, cfg.MaxInflight = int64(maxBody), int64(inflight)
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {
 				cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 			}
-		}
-		if cfg.MaxBodyBytes <= 0 {
-			return cfg, x.Usagef("invalid --max-body-bytes %d: want a positive number of bytes", cfg.MaxBodyBytes)
-		}
-		if cfg.MaxInflight <= 0 {
-			return cfg, x.Usagef("invalid --max-inflight-bytes %d: want a positive number of bytes", cfg.MaxInflight)
 		}
 		if err := cfg.Check(); err != nil {
 			return cfg, x.Usagef("%v", err)

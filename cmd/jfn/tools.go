@@ -51,7 +51,7 @@ const toolsMemoryLimit = 96 << 20
 func toolsFlags(fs *flagSet) action {
 	search := fs.String("search", "", "rank the tools for the request `QUERY`")
 	// The bounds of --limit are those of search_tools.
-	limit := fs.Int("limit", catalog.DefaultSearchLimit, "with --search, print the best `N` (1-50)")
+	limit := fs.Int("limit", catalog.DefaultSearchLimit, "with --search, print the best `N`, 1 to 50")
 	mode := fs.String("mode", catalog.ModeAll, "list the tools a connection with mode `M` sees: all, search or auto")
 	toolsets := fs.String("toolsets", "", "list only the tools of these OpenAPI tags, a comma-separated list `L`")
 	return func(ctx context.Context, x *invocation) error {

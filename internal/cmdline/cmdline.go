@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -78,8 +79,15 @@ type Program[X any] struct {
 
 // Run runs the command args name, as the program's arguments without its own name.
 func (p *Program[X]) Run(ctx context.Context, e *Env, args []string) error {
-	globals := p.globals()
-	c, rest, err := p.resolve(globals, args)
+	globals := p.flagSet(p.Name)
+	if p.Globals != nil {
+		p.Globals(globals)
+	}
+	set, rest, err := lift(globals, args)
+	if err != nil {
+		return err
+	}
+	c, rest, err := p.resolve(globals, rest)
 	if err != nil {
 		return err
 	}
@@ -88,8 +96,11 @@ func (p *Program[X]) Run(ctx context.Context, e *Env, args []string) error {
 	if c.Flags != nil {
 		act = c.Flags(fs)
 	}
-	inv, err := p.parse(c, e, globals, fs, rest)
+	inv, err := p.parse(c, e, fs, rest)
 	if err != nil {
+		return err
+	}
+	if err := fromEnv(inv, globals, set); err != nil {
 		return err
 	}
 	x, err := p.Start(inv)
@@ -103,28 +114,84 @@ func (p *Program[X]) Run(ctx context.Context, e *Env, args []string) error {
 	return err
 }
 
-// resolve finds the command that args name and returns it with its arguments, after parsing
-// the global flags that come before its name. "prog help COMMAND" is "prog COMMAND --help";
-// the help of a group is that of each of its subcommands.
+// lift takes the flags of globals out of args wherever they stand before a "--", in any
+// spelling the flag package reads (-db x, --db=x, -json, --json=false), and returns the
+// names of those given and the other arguments in order. Taking them out first keeps a
+// command's flag that is missing its value from swallowing a global one ("--name --json").
+func lift(globals *FlagSet, args []string) (map[string]bool, []string, error) {
+	set := map[string]bool{}
+	rest := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, value, hasValue := splitFlag(a)
+		f := globals.Lookup(name)
+		if f == nil {
+			rest = append(rest, a)
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			if !hasValue {
+				value = "true"
+			}
+			if _, err := strconv.ParseBool(value); err != nil {
+				return nil, nil, Usagef("invalid value %q for --%s: want true or false", value, name)
+			}
+		} else if !hasValue {
+			if i+1 >= len(args) || (len(args[i+1]) > 1 && args[i+1][0] == '-') {
+				return nil, nil, Usagef("flag needs an argument: --%s", name)
+			}
+			i++
+			value = args[i]
+		}
+		if err := globals.Set(name, value); err != nil {
+			return nil, nil, Usagef("invalid value %q for --%s: %v", value, name, err)
+		}
+		set[name] = true
+	}
+	return set, rest, nil
+}
+
+// splitFlag returns the name and inline value of a "-name", "--name" or "--name=value"
+// argument; name is "" for anything that is not a flag.
+func splitFlag(a string) (name, value string, hasValue bool) {
+	a, ok := strings.CutPrefix(a, "-")
+	if !ok {
+		return "", "", false
+	}
+	a = strings.TrimPrefix(a, "-")
+	if a == "" || a[0] == '-' || a[0] == '=' {
+		return "", "", false
+	}
+	return strings.Cut(a, "=")
+}
+
+// isHelp reports whether a asks for help.
+func isHelp(a string) bool {
+	return a == "help" || a == "-h" || a == "-help" || a == "--help"
+}
+
+// resolve finds the command that args name and returns it with its arguments. "prog help
+// COMMAND" is "prog COMMAND --help"; the help of a group is that of each of its subcommands.
 func (p *Program[X]) resolve(globals *FlagSet, args []string) (Command[X], []string, error) {
 	var none Command[X]
-	first, rest, err := leading(globals, args)
-	if errors.Is(err, flag.ErrHelp) || first == "help" {
-		if len(rest) > 0 {
-			if c, _, err := p.resolve(globals, rest); err == nil {
+	if len(args) == 0 {
+		return none, nil, Usagef("missing command; run '%s help' for the list", p.Name)
+	}
+	first := args[0]
+	if isHelp(first) {
+		if len(args) > 1 {
+			if c, _, err := p.resolve(globals, args[1:]); err == nil {
 				return c, []string{"--help"}, nil
 			}
-			if len(p.subcommands(rest[0])) > 0 {
-				return none, nil, &HelpError{Text: p.groupHelp(rest[0])}
+			if len(p.subcommands(args[1])) > 0 {
+				return none, nil, &HelpError{Text: p.groupHelp(args[1])}
 			}
 		}
 		return none, nil, &HelpError{Text: p.help(globals)}
-	}
-	if err != nil {
-		return none, nil, err
-	}
-	if first == "" {
-		return none, nil, Usagef("missing command; run '%s help' for the list", p.Name)
 	}
 	subs := p.subcommands(first)
 	if len(subs) == 0 {
@@ -132,37 +199,19 @@ func (p *Program[X]) resolve(globals *FlagSet, args []string) (Command[X], []str
 		if !ok {
 			return none, nil, Usagef("unknown command %q; run '%s help' for the list", first, p.Name)
 		}
-		return c, rest, nil
+		return c, args[1:], nil
 	}
-	sub, rest, err := leading(globals, rest)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case len(args) > 1 && isHelp(args[1]) && args[1] != "help":
 		return none, nil, &HelpError{Text: p.groupHelp(first)}
-	case err != nil:
-		return none, nil, err
-	case sub == "":
+	case len(args) < 2 || strings.HasPrefix(args[1], "-"):
 		return none, nil, Usagef("%s %s: missing subcommand (%s)", p.Name, first, strings.Join(subs, ", "))
 	}
-	c, ok := p.lookup(first + " " + sub)
+	c, ok := p.lookup(first + " " + args[1])
 	if !ok {
-		return none, nil, Usagef("%s %s: unknown subcommand %q (want %s)", p.Name, first, sub, strings.Join(subs, ", "))
+		return none, nil, Usagef("%s %s: unknown subcommand %q (want %s)", p.Name, first, args[1], strings.Join(subs, ", "))
 	}
-	return c, rest, nil
-}
-
-// leading parses the flags of fs at the start of args, and returns the word after them (""
-// when there is none) and what follows it.
-func leading(fs *FlagSet, args []string) (string, []string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", fs.Args(), err
-		}
-		return "", nil, Usagef("%v; run '%s help'", err, fs.Name())
-	}
-	if fs.NArg() == 0 {
-		return "", nil, nil
-	}
-	return fs.Arg(0), fs.Args()[1:], nil
+	return c, args[2:], nil
 }
 
 // lookup returns the command called name.
@@ -187,15 +236,6 @@ func (p *Program[X]) subcommands(group string) []string {
 	return subs
 }
 
-// globals returns the program's global flags, on a new flag set.
-func (p *Program[X]) globals() *FlagSet {
-	fs := p.flagSet(p.Name)
-	if p.Globals != nil {
-		p.Globals(fs)
-	}
-	return fs
-}
-
 // flagSet returns a new flag set for the command called name, whose flags' environment
 // variables start with the program's name.
 func (p *Program[X]) flagSet(name string) *FlagSet {
@@ -204,19 +244,14 @@ func (p *Program[X]) flagSet(name string) *FlagSet {
 	return fs
 }
 
-// parse parses args with fs, c's flags, to which it adds the global flags and, when c asks,
-// -y and --yes.
-func (p *Program[X]) parse(c Command[X], e *Env, globals, fs *FlagSet, args []string) (*Invocation, error) {
+// parse parses args with fs, c's flags, to which it adds -y and --yes when c asks, and then
+// reads the flags fs says come from the environment.
+func (p *Program[X]) parse(c Command[X], e *Env, fs *FlagSet, args []string) (*Invocation, error) {
 	x := &Invocation{Env: e, Prog: p.Name, Cmd: c.Name, Names: c.Args, Asks: c.Yes, Set: map[string]bool{}}
 	if c.Yes {
 		fs.BoolVar(&x.Yes, "yes", false, "do not ask for confirmation")
 		fs.BoolVar(&x.Yes, "y", false, "") // without usage: help lists it with --yes
 	}
-	globals.VisitAll(func(f *flag.Flag) {
-		fs.Var(f.Value, f.Name, f.Usage)
-		fs.global[f.Name] = true
-	})
-	fs.env = append(fs.env, globals.env...)
 	pos, err := fs.parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil, &HelpError{Text: c.Usage + FlagHelp(fs)}
@@ -224,15 +259,9 @@ func (p *Program[X]) parse(c Command[X], e *Env, globals, fs *FlagSet, args []st
 	if err != nil {
 		return nil, x.Usagef("%v; run '%s %s --help'", err, p.Name, c.Name)
 	}
-	globals.Visit(func(f *flag.Flag) { x.Set[f.Name] = true })
 	fs.Visit(func(f *flag.Flag) { x.Set[f.Name] = true })
-	for _, name := range fs.env {
-		if v := e.Getenv(fs.EnvName(name)); v != "" && !x.Set[name] {
-			if err := fs.Set(name, v); err != nil {
-				return nil, x.Usagef("invalid %s %q: %v", fs.EnvName(name), v, err)
-			}
-			x.Set[name] = true
-		}
+	if err := fromEnv(x, fs, x.Set); err != nil {
+		return nil, err
 	}
 	switch {
 	case len(pos) < len(c.Args):
@@ -242,6 +271,21 @@ func (p *Program[X]) parse(c Command[X], e *Env, globals, fs *FlagSet, args []st
 	}
 	x.Args = pos
 	return x, nil
+}
+
+// fromEnv sets each flag of fs that reads its environment variable (FromEnv) and is not in
+// set from that variable, when it is not empty, and adds it to x.Set.
+func fromEnv(x *Invocation, fs *FlagSet, set map[string]bool) error {
+	for _, name := range fs.env {
+		if v := x.Getenv(fs.EnvName(name)); v != "" && !set[name] {
+			if err := fs.Set(name, v); err != nil {
+				return x.Usagef("invalid %s %q: %v", fs.EnvName(name), v, err)
+			}
+			set[name] = true
+		}
+		x.Set[name] = x.Set[name] || set[name]
+	}
+	return nil
 }
 
 // Usagef returns a usage error of x's command: "prog tokens create: …".

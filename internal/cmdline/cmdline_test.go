@@ -16,7 +16,7 @@ import (
 type state struct {
 	*Invocation
 	verbose bool
-	got     string
+	store   string
 }
 
 // toy is a program with a group of two subcommands and a command with flags, which prints
@@ -24,13 +24,17 @@ type state struct {
 func toy(s *state) *Program[*state] {
 	show := func(ctx context.Context, x *state) error {
 		fmt.Fprintf(x.Stdout, "%s %q verbose=%v", x.Cmd, x.Args, x.verbose)
+		if x.store != "" {
+			fmt.Fprintf(x.Stdout, " store=%s", x.store)
+		}
 		return nil
 	}
 	return &Program[*state]{
 		Name: "toy", About: "toy — a program for tests.",
 		Globals: func(fs *FlagSet) {
 			fs.BoolVar(&s.verbose, "verbose", false, "say more")
-			fs.FromEnv("verbose")
+			fs.StringVar(&s.store, "store", "", "the store `PATH`")
+			fs.FromEnv("verbose", "store")
 		},
 		Start: func(x *Invocation) (*state, error) { s.Invocation = x; return s, nil },
 		Commands: []Command[*state]{
@@ -98,7 +102,18 @@ func TestRun(t *testing.T) {
 		{"", nil, []string{"item", "put"}, 2, "", `toy item: unknown subcommand "put" (want get, drop)`},
 		{"", nil, []string{"nope"}, 2, "", `unknown command "nope"; run 'toy help' for the list`},
 		{"", nil, nil, 2, "", "missing command"},
-		{"", nil, []string{"--nope"}, 2, "", "flag provided but not defined: -nope; run 'toy help'"},
+		{"", nil, []string{"--nope"}, 2, "", `unknown command "--nope"; run 'toy help' for the list`},
+		{"", nil, []string{"item", "get", "7", "--verbose=maybe"}, 2, "", `invalid value "maybe" for --verbose: want true or false`},
+		{"", nil, []string{"item", "get", "7", "--store"}, 2, "", "flag needs an argument: --store"},
+		{"", nil, []string{"item", "get", "--store", "--verbose", "7"}, 2, "", "flag needs an argument: --store"},
+		{"", nil, []string{"item", "-store=s.db", "get", "7"}, 0, `item get ["7"] verbose=false store=s.db`, ""},
+		{"", []string{"TOY_STORE", "env.db"}, []string{"item", "get", "7"}, 0, `item get ["7"] verbose=false store=env.db`, ""},
+		{"", []string{"TOY_STORE", "env.db"}, []string{"item", "get", "7", "--store", "flag.db"}, 0, `item get ["7"] verbose=false store=flag.db`, ""},
+		// A command's flag missing its value does not swallow a global one after it.
+		{"", nil, []string{"serve", "--listen", "--verbose"}, 2, "", "toy serve: flag needs an argument: -listen"},
+		{"", nil, []string{"serve", "--listen", "--store", "postgres://u:secret@h/db"}, 2, "", "toy serve: flag needs an argument: -listen"},
+		{"", nil, []string{"help", "--verbose", "item"}, 0, "Usage: toy item get ID\n…", ""},
+		{"", nil, []string{"item", "get", "--", "--verbose"}, 0, `item get ["--verbose"] verbose=false`, ""},
 		{"y\n", nil, []string{"item", "drop", "7"}, 0, "? Drop 7? (y/N) dropped", ""},
 		{"YES\n", nil, []string{"item", "drop", "7"}, 0, "? Drop 7? (y/N) dropped", ""},
 		{"n\n", nil, []string{"item", "drop", "7"}, 1, "? Drop 7? (y/N) ", "Aborted: nothing was changed"},
@@ -106,7 +121,7 @@ func TestRun(t *testing.T) {
 		{"", nil, []string{"item", "drop", "-y", "7"}, 0, "dropped", ""},
 		{"", nil, []string{"item", "drop", "7", "--yes"}, 0, "dropped", ""},
 		{"", nil, []string{"item", "get", "-y", "7"}, 2, "", "flag provided but not defined: -y"},
-		{"", nil, []string{"help"}, 0, "toy — a program for tests.\n\nUsage:\n  toy item get ID\n  toy item drop ID [-y]\n  toy serve [flags]\n  toy help [COMMAND]\n\nGlobal flags (before or after the command):\n  --verbose  say more (env TOY_VERBOSE)\n\nRun 'toy COMMAND --help' for a command's flags.\n", ""},
+		{"", nil, []string{"help"}, 0, "toy — a program for tests.\n\nUsage:\n  toy item get ID\n  toy item drop ID [-y]\n  toy serve [flags]\n  toy help [COMMAND]\n\nGlobal flags (before or after the command):\n  --store PATH  the store PATH (env TOY_STORE)\n  --verbose     say more (env TOY_VERBOSE)\n\nRun 'toy COMMAND --help' for a command's flags.\n", ""},
 		{"", nil, []string{"serve", "--help"}, 0, "Usage: toy serve [flags]\n\nServes.\n\n  --listen ADDR  the address ADDR (env TOY_LISTEN, default 127.0.0.1:1)\n  --ttl D        sessions last D (env TOY_TTL, default 1h0m0s)\n", ""},
 		{"", nil, []string{"item", "drop", "-h"}, 0, "Usage: toy item drop ID [-y]\n\nDrops an item.\n\n  -y, --yes  do not ask for confirmation\n", ""},
 		{"", nil, []string{"help", "item"}, 0, "Usage: toy item get ID\n\nShows an item.\n\nUsage: toy item drop ID [-y]\n\nDrops an item.\n\n  -y, --yes  do not ask for confirmation\n\n", ""},
@@ -118,6 +133,9 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runToy(tt.stdin, tt.env, tt.args...)
+		if strings.Contains(stderr, "secret") {
+			t.Errorf("toy %q: stderr %q echoes a value it was not asked about", tt.args, stderr)
+		}
 		prefix, whole := strings.CutSuffix(tt.wantStdout, "…")
 		okOut := stdout == tt.wantStdout || (whole && strings.HasPrefix(stdout, prefix))
 		okErr := strings.Contains(stderr, tt.wantStderr) && (tt.wantStderr == "") == (stderr == "") && strings.Count(stderr, "\n") <= 1
@@ -163,8 +181,6 @@ func TestFlagHelp(t *testing.T) {
 	fs.FromEnv("listen", "ttl")
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	fs.BoolVar(yes, "y", false, "")
-	fs.Bool("json", false, "print JSON")
-	fs.global["json"] = true
 	want := `
   --bare string
   --listen ADDR  the public address ADDR (env JFN_LISTEN)

@@ -12,8 +12,7 @@ type FlagSet struct {
 	*flag.FlagSet
 	EnvPrefix string // what EnvName puts before a flag's name: "JFN_"
 
-	env    []string        // the flags read from EnvName(name) when the command line does not set them
-	global map[string]bool // the program's global flags, which its help lists once
+	env []string // the flags read from EnvName(name) when the command line does not set them
 }
 
 // NewFlagSet returns the flags of the command called name, which report errors instead of
@@ -22,7 +21,7 @@ func NewFlagSet(name string) *FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &FlagSet{FlagSet: fs, global: map[string]bool{}}
+	return &FlagSet{FlagSet: fs}
 }
 
 // FromEnv reads the flags called names from their environment variables (EnvName) when the

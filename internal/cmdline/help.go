@@ -16,13 +16,10 @@ const helpWidth = 100
 // with the flag's environment variable and default when it has them. The placeholder is the
 // usage's back-quoted word, as flag.UnquoteUsage reads it. A flag without usage that shares
 // its variable with one that has some is another name of it (-y of --yes), listed in its
-// entry. The global flags are left to the help of the program. It returns "" when fs has no others.
+// entry. It returns "" when fs has no flags.
 func FlagHelp(fs *FlagSet) string {
 	var heads, usages []string
 	fs.VisitAll(func(f *flag.Flag) {
-		if fs.global[f.Name] {
-			return
-		}
 		var names []string // f's other names
 		other := false     // f is another name of a flag
 		fs.VisitAll(func(a *flag.Flag) {
@@ -106,7 +103,7 @@ func (p *Program[X]) commandHelp(c Command[X]) string {
 		c.Flags(fs)
 	}
 	var help *HelpError
-	if _, err := p.parse(c, &Env{}, p.globals(), fs, []string{"--help"}); errors.As(err, &help) {
+	if _, err := p.parse(c, &Env{}, fs, []string{"--help"}); errors.As(err, &help) {
 		return help.Text
 	}
 	return c.Usage

@@ -89,7 +89,7 @@ func ReadDocument(ctx context.Context, stdin io.Reader, src string) ([]byte, err
 		defer cancel()
 		data, err := FetchDocument(ctx, src)
 		if err != nil {
-			return nil, fmt.Errorf("cannot fetch %s: %w", src, err)
+			return nil, fmt.Errorf("cannot fetch %s: %w", SourceName(src), err)
 		}
 		return data, nil
 	}
@@ -127,10 +127,14 @@ func ReadDocument(ctx context.Context, stdin io.Reader, src string) ([]byte, err
 	return data, nil
 }
 
-// SourceName names a document source of ReadDocument in messages: "standard input" for "-".
+// SourceName names a document source of ReadDocument in messages: "standard input" for "-",
+// and a URL without the password it may carry.
 func SourceName(src string) string {
 	if src == "-" {
 		return "standard input"
+	}
+	if u, err := url.Parse(src); err == nil && isHTTP(src) && u.User != nil {
+		return u.Redacted()
 	}
 	return src
 }

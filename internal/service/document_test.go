@@ -82,3 +82,15 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestReadDocumentHidesPassword: an error about a URL with credentials names it without its
+// password.
+func TestReadDocumentHidesPassword(t *testing.T) {
+	_, err := ReadDocument(context.Background(), nil, "http://user:s3cret@127.0.0.1:1/doc.json")
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "user:xxxxx@127.0.0.1:1") {
+		t.Errorf("ReadDocument of a URL with a password: error %v, want one naming it without the password", err)
+	}
+	if got := SourceName("-"); got != "standard input" {
+		t.Errorf("SourceName(-) = %q", got)
+	}
+}
