@@ -308,7 +308,8 @@ func TestDotSegmentsRefusedUnderBasePath(t *testing.T) {
 	s.waitToken(t, s.URL()+"/based/x", tok)
 	s.waitToken(t, s.URL()+"/root/x", rootTok)
 	for _, path := range []string{"/../admin/delete-all", "/a/../../admin/delete-all", "/%2e%2e/admin/delete-all",
-		"/..%2Fadmin/delete-all", "/./x", "/x/.", "/x/..", "/..%5Cadmin", "/%252e%252e/admin/delete-all", "/%252E%252e%25252Fadmin"} {
+		"/..%2Fadmin/delete-all", "/./x", "/x/.", "/x/..", "/..%5Cadmin", "/%252e%252e/admin/delete-all", "/%252E%252e%25252Fadmin",
+		"/..;/admin/delete-all", "/%2e%2e;x/admin", "/x/%252e%252e/y/%25zz"} {
 		before := len(up.Calls())
 		r := rawDo(t, s.Addr(), "POST /based"+path+" HTTP/1.1\r\nHost: x\r\nX-Jelou-Token: "+tok+"\r\nContent-Length: 2\r\n\r\n{}", 5*time.Second)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"error":"Bad Request"`) {
@@ -611,6 +612,10 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 		{"form body", "/fn/webhook", "application/x-www-form-urlencoded", "a=1&_method=DELETE"},
 		{"multipart body", "/fn/webhook", "multipart/form-data; boundary=B", "--B\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--B--\r\n"},
 		{"JSON body", "/fn/webhook", "application/json", `{"event":"x","_method":"DELETE"}`},
+		{"query, encoded name", "/fn/webhook?_%6Dethod=DELETE", "application/json", "{}"},
+		{"form body, PHP's name", "/fn/webhook", "application/x-www-form-urlencoded", ".method=DELETE"},
+		{"multipart, inline part", "/fn/webhook", "multipart/form-data; boundary=B", "--B\r\nContent-Disposition: inline; name=\"_method\"\r\n\r\nDELETE\r\n--B--\r\n"},
+		{"JSON for Laravel", "/fn/webhook", `text/plain; p="+json"`, `{"_method":"DELETE"}`},
 	} {
 		code, _, body := call(t, "POST", s.URL()+c.url, http.Header{"Content-Type": {c.ctype}}, c.body)
 		if code != http.StatusBadRequest || !strings.Contains(body, "_method") {
@@ -624,6 +629,10 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 	code, _, _ := call(t, "POST", s.URL()+"/fn/admin/delete-all?_method=DELETE", tokenHeader(tok), "{}")
 	if code != http.StatusOK {
 		t.Errorf("POST with _method and a token = %d, want 200", code)
+	}
+	// A field whose name only ends in method is no override.
+	if code, _, body := call(t, "POST", s.URL()+"/fn/webhook", nil, `{"payment_method":"card","note":"the _method field"}`); code != http.StatusOK {
+		t.Errorf("tokenless POST /fn/webhook with a payment_method field = %d %s, want 200", code, body)
 	}
 	// The webhook without an override stays public, and a token sent as X-Request-Id never
 	// reaches the upstream, the log or the answer.

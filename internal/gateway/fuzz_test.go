@@ -107,14 +107,16 @@ func FuzzPreflight(f *testing.F) {
 }
 
 // FuzzDotSegment checks hasDotSegment against its definition: some segment between '/' or
-// '\' separators is "." or "..".
+// '\' separators, read up to a ';' or a NUL, is "." or "..".
 func FuzzDotSegment(f *testing.F) {
-	for _, s := range []string{"/a/../b", "/..", "/a\\..\\b", "/a/.b", "/.../x", "", "/./"} {
+	for _, s := range []string{"/a/../b", "/..", "/a\\..\\b", "/a/.b", "/.../x", "", "/./", "/..;/x", "/.;a/", "/..\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
 		want := false
 		for _, seg := range strings.FieldsFunc("/"+p+"/", func(r rune) bool { return r == '/' || r == '\\' }) {
+			seg, _, _ = strings.Cut(seg, ";")
+			seg, _, _ = strings.Cut(seg, "\x00")
 			want = want || seg == "." || seg == ".."
 		}
 		if got := hasDotSegment(p); got != want {

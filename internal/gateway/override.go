@@ -3,12 +3,8 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/jfnhq/jfn/internal/httperr"
@@ -20,75 +16,71 @@ import (
 // sees, so without a token it refuses a request that carries one anywhere those frameworks
 // read it: the query, a form body (URL-encoded, or a POST without a Content-Type, which Rack
 // parses as one), a multipart body, or a top-level member of a JSON body (Laravel reads its
-// input from JSON). Names are compared in any case, which is stricter than the frameworks.
+// input from JSON, for any Content-Type that mentions json).
+//
+// Names are compared as the frameworks will see them, which is looser than they are: in any
+// case, percent-decoded, and with PHP's renaming (leading spaces dropped, '.' and ' ' read as
+// '_', a NUL or '[' ending the name). Multipart bodies, and bodies whose Content-Type the
+// gateway cannot read, are not taken apart: the parsers of Go, Rack and PHP disagree on
+// boundaries and part headers, so any mention of the name as a word (mentionsMethod) counts.
 
 var errMethodOverride = httperr.New(http.StatusBadRequest,
 	"A _method override is not accepted without a token: send the request with the method it means.")
 
-// hasMethodParam reports whether the URL-encoded form q has a "_method" key (any case).
+// hasMethodParam reports whether the URL-encoded form q has a key that a framework reads as
+// "_method".
 func hasMethodParam(q string) bool {
-	if q == "" || !strings.Contains(strings.ToLower(q), "method") {
-		return false
-	}
-	vals, _ := url.ParseQuery(q) // a malformed pair is skipped, as frameworks skip it
-	for k := range vals {
-		if strings.EqualFold(k, "_method") {
-			return true
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		for _, kv := range strings.Split(pair, ";") { // some parsers split on ';' too
+			k, _, _ := strings.Cut(kv, "=")
+			if isMethodName(lenientUnescape(strings.ReplaceAll(k, "+", " "))) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
+// isMethodName reports whether the parameter name k is "_method" as PHP, Rack or Symfony
+// read it (phpName).
+func isMethodName(k string) bool {
+	return strings.EqualFold(phpName(k), "_method")
+}
+
+// phpName is the name PHP registers for the parameter k: leading spaces dropped, cut at a NUL
+// or at an array's '[', and '.' and ' ' turned into '_'.
+func phpName(k string) string {
+	k = strings.TrimLeft(k, " ")
+	if i := strings.IndexAny(k, "\x00["); i >= 0 {
+		k = k[:i]
+	}
+	return strings.NewReplacer(".", "_", " ", "_").Replace(k)
+}
+
 // hasMethodField reports whether body, sent with the Content-Type ctype, carries a "_method"
-// field that a framework would read as the method.
+// field that a framework would read as the method. Each reading a framework may apply is
+// tried: a form (Rack and PHP, also without a Content-Type), JSON (Laravel, for any
+// Content-Type that mentions json), and, for multipart or a Content-Type the gateway cannot
+// parse, any mention of the name.
 func hasMethodField(ctype string, body []byte) bool {
 	if len(body) == 0 {
 		return false
 	}
-	mt, params, err := mime.ParseMediaType(ctype)
-	switch {
-	case ctype == "" || mt == "application/x-www-form-urlencoded":
-		return hasMethodParam(string(body))
-	case err != nil:
-		// A Content-Type the gateway cannot read may still be read by the upstream's parser.
-		return containsFold(body, "_method")
-	case strings.HasPrefix(mt, "multipart/"):
-		return multipartHasMethod(body, params["boundary"])
-	case strings.Contains(mt, "json"):
-		return jsonHasMethod(body)
-	}
-	return false
+	ct := strings.ToLower(ctype)
+	_, _, err := mime.ParseMediaType(ctype)
+	form := strings.TrimSpace(ct) == "" || strings.Contains(ct, "x-www-form-urlencoded")
+	return form && hasMethodParam(string(body)) ||
+		strings.Contains(ct, "json") && jsonHasMethod(body) ||
+		(err != nil || strings.Contains(ct, "multipart")) && mentionsMethod(body)
 }
 
-// multipartHasMethod reports whether the multipart body has a part named "_method". A body
-// in which Go's reader finds no parts, or a broken one, may still be taken apart by a more
-// lenient parser, so then any mention of "_method" counts.
-func multipartHasMethod(body []byte, boundary string) bool {
-	if boundary == "" {
-		return containsFold(body, "_method")
-	}
-	r := multipart.NewReader(bytes.NewReader(body), boundary)
-	for parts := 0; ; parts++ {
-		p, err := r.NextRawPart()
-		if errors.Is(err, io.EOF) && parts > 0 {
-			return false
-		}
-		if err != nil {
-			return containsFold(body, "_method")
-		}
-		if strings.EqualFold(p.FormName(), "_method") {
-			return true
-		}
-	}
-}
-
-// jsonHasMethod reports whether the JSON body is an object with a top-level "_method" member.
-// A body that is not JSON is not read by the frameworks' JSON input either; but the scan
-// stops at the first such member, so one that breaks only after it counts (the safe side).
+// jsonHasMethod reports whether the JSON body is an object with a top-level member that a
+// framework reads as "_method". A body that is not JSON is not read by the frameworks' JSON
+// input either; but the scan stops at the first such member, so one that breaks only after it
+// counts (the safe side).
 func jsonHasMethod(body []byte) bool {
-	if !bytes.Contains(body, []byte{'\\'}) && !containsFold(body, "_method") {
-		return false // fast path: the name is neither written out nor escaped
-	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return false
@@ -98,7 +90,7 @@ func jsonHasMethod(body []byte) bool {
 		if err != nil {
 			return false
 		}
-		if k, _ := key.(string); strings.EqualFold(k, "_method") {
+		if k, _ := key.(string); isMethodName(k) {
 			return true
 		}
 		var skip json.RawMessage
@@ -109,13 +101,73 @@ func jsonHasMethod(body []byte) bool {
 	return false
 }
 
-// containsFold reports whether s is in b in any case.
-func containsFold(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		// |0x20 folds an ASCII letter's case: a cheap first test before EqualFold's.
-		if b[i]|0x20 == s[0]|0x20 && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
-			return true
+// mentionsMethod reports whether b, percent-decoded, names "_method" as a word: "method" in
+// any case after '_', '.' or ' ' (which PHP reads as '_'), with neither a letter, digit, '_'
+// nor '-' just before that or just after it. "payment_method" does not count; a part header
+// name="_method", a line "Content-ID: _method" or "_m%65thod=" does.
+func mentionsMethod(b []byte) bool {
+	s := strings.ToLower(lenientUnescape(string(b)))
+	for i := 0; ; {
+		j := strings.Index(s[i:], "method")
+		if j < 0 {
+			return false
 		}
+		at := i + j
+		i = at + 1
+		if at == 0 || !strings.ContainsRune("_. ", rune(s[at-1])) {
+			continue
+		}
+		if at >= 2 && isWordByte(s[at-2]) {
+			continue
+		}
+		if end := at + len("method"); end < len(s) && isWordByte(s[end]) {
+			continue
+		}
+		return true
 	}
-	return false
+}
+
+// isWordByte reports whether c joins the letters of a name: an ASCII letter, a digit, '_' or '-'.
+func isWordByte(c byte) bool {
+	return c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// lenientUnescape decodes s's valid %XX escapes, again while that makes more (a few rounds at
+// most), and leaves an invalid one as it is: a lenient server decodes what it can.
+func lenientUnescape(s string) string {
+	for range 4 {
+		if !strings.Contains(s, "%") {
+			return s
+		}
+		var b strings.Builder
+		changed := false
+		for i := 0; i < len(s); i++ {
+			if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+				i += 2
+				changed = true
+				continue
+			}
+			b.WriteByte(s[i])
+		}
+		if !changed {
+			return s
+		}
+		s = b.String()
+	}
+	return s
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }

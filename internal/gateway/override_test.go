@@ -54,6 +54,28 @@ func TestHasMethodField(t *testing.T) {
 		{"text/plain", "_method=DELETE", false},
 		{"application/json; charset=\"", "_method=DELETE", true}, // unreadable Content-Type
 		{"application/json", "", false},
+		// Names as the frameworks read them: percent-decoded, and renamed by PHP.
+		{"application/x-www-form-urlencoded", "_%6Dethod=DELETE", true},
+		{"", "_m%65thod=DELETE", true},
+		{"application/x-www-form-urlencoded", ".method=DELETE", true},
+		{"application/x-www-form-urlencoded", "+_method=DELETE", true},
+		{"application/x-www-form-urlencoded", "_method%00=DELETE", true},
+		{"application/x-www-form-urlencoded", "_method[]=DELETE", true},
+		{"application/x-www-form-urlencoded", "a=1;_method=DELETE", true},
+		{"application/x-www-form-urlencoded", "comment=use+the+_method+field", false}, // a value, not a name
+		// Multipart is not taken apart: any mention of the name as a word counts.
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: inline; name=\"_method\"\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"_method\"; x=a/b\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/related; boundary=X", "--X\r\nContent-ID: _method\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/mixed", "_%6Dethod=DELETE", true},
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"payment_method\"\r\n\r\ncard\r\n--X--\r\n", false},
+		// Laravel reads JSON for any Content-Type that mentions json.
+		{`text/plain; p="+json"`, `{"_method":"DELETE"}`, true},
+		{"text/plain, application/json", `{"\u005fmethod":"DELETE"}`, true},
+		{"application/json, text/plain", `{"payment_method":"card"}`, false},
+		{"application/json; charset=", `{"payment_method":"card"}`, false},
+		{"application/json;;", `{"payment_method":"card"}`, false},
+		{"application/json;;", `{"x":"_method"}`, true}, // unreadable Content-Type: any mention counts
 	}
 	for _, tt := range tests {
 		if got := hasMethodField(tt.ctype, []byte(tt.body)); got != tt.want {

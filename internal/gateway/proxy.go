@@ -106,7 +106,7 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request, t target) {
 		fail(w, st, errUnreachable(fn.badURL))
 		return
 	}
-	if fn.basePath && hasDotSegment(unescapeAll(t.path)) {
+	if fn.basePath && hasDotSegment(lenientUnescape(t.path)) {
 		fail(w, st, errDotSegment)
 		return
 	}
@@ -174,32 +174,25 @@ func tokenlessLimits(r *http.Request, st *reqState, body []byte) error {
 	return nil
 }
 
-// errDotSegment answers a path with "." or ".." segments (after any number of decodings) on
+// errDotSegment answers a path with "." or ".." segments (hasDotSegment) on
 // a function whose upstream has a base path: the upstream may resolve "/base/../other"
 // outside its base.
 var errDotSegment = httperr.New(http.StatusBadRequest,
 	`The path has a "." or ".." segment; this function's upstream has a base path, so such paths are refused.`)
 
-// unescapeAll decodes the decoded path p again while it has escapes (a few rounds at most):
-// an upstream, or a server in front of it, that decodes twice reads "%252e%252e" as "..".
-func unescapeAll(p string) string {
-	for range 4 {
-		q, err := url.PathUnescape(p)
-		if err != nil || q == p {
-			break
-		}
-		p = q
-	}
-	return p
-}
-
-// hasDotSegment reports whether the decoded path p has a "." or ".." segment, with '/' or
-// a backslash (which some servers read as '/') between segments.
+// hasDotSegment reports whether the path p has a "." or ".." segment, with '/' or a
+// backslash (which some servers read as '/') between segments, and a segment read up to a
+// ';' (Tomcat and Spring drop ";params") or a NUL. The caller decodes p first, as often and
+// as leniently as an upstream might (lenientUnescape).
 func hasDotSegment(p string) bool {
 	start := 0
 	for i := 0; i <= len(p); i++ {
 		if i == len(p) || p[i] == '/' || p[i] == '\\' {
-			if seg := p[start:i]; seg == "." || seg == ".." {
+			seg := p[start:i]
+			if k := strings.IndexAny(seg, ";\x00"); k >= 0 {
+				seg = seg[:k]
+			}
+			if seg == "." || seg == ".." {
 				return true
 			}
 			start = i + 1
