@@ -49,12 +49,20 @@ func isMethodName(k string) bool {
 	return strings.EqualFold(phpName(k), "_method")
 }
 
-// phpName is the name PHP registers for the parameter k: leading spaces dropped, cut at a NUL
-// or at an array's '[', and '.' and ' ' turned into '_'.
+// phpName is the name PHP registers for the parameter k: leading spaces dropped, cut at a
+// NUL, cut at an array's '[' (a '[' without a ']' after it is read as '_'), and '.' and ' '
+// turned into '_'.
 func phpName(k string) string {
 	k = strings.TrimLeft(k, " ")
-	if i := strings.IndexAny(k, "\x00["); i >= 0 {
+	if i := strings.IndexByte(k, 0); i >= 0 {
 		k = k[:i]
+	}
+	if i := strings.IndexByte(k, '['); i >= 0 {
+		if strings.IndexByte(k[i:], ']') >= 0 {
+			k = k[:i]
+		} else {
+			k = k[:i] + "_" + k[i+1:]
+		}
 	}
 	return strings.NewReplacer(".", "_", " ", "_").Replace(k)
 }

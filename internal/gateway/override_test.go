@@ -61,6 +61,8 @@ func TestHasMethodField(t *testing.T) {
 		{"application/x-www-form-urlencoded", "+_method=DELETE", true},
 		{"application/x-www-form-urlencoded", "_method%00=DELETE", true},
 		{"application/x-www-form-urlencoded", "_method[]=DELETE", true},
+		{"application/x-www-form-urlencoded", "[method=DELETE", true}, // '[' without ']' reads as '_'
+		{"application/x-www-form-urlencoded", "x[_method]=DELETE", false},
 		{"application/x-www-form-urlencoded", "a=1;_method=DELETE", true},
 		{"application/x-www-form-urlencoded", "comment=use+the+_method+field", false}, // a value, not a name
 		// Multipart is not taken apart: any mention of the name as a word counts.
