@@ -270,7 +270,8 @@ func TestConsoleSettingsChecked(t *testing.T) {
 }
 
 // TestConsoleLoginSharedByReplicas: a console login is kept in the store, so it holds on
-// every server sharing the store and across a restart, and a logout on one ends it on all.
+// every server sharing the store and its admin token, and across a restart; a logout on one
+// ends it on all, and a server with another admin token does not take it.
 func TestConsoleLoginSharedByReplicas(t *testing.T) {
 	const admin = "s3cret-admin-token-for-replicas"
 	db := filepath.Join(t.TempDir(), "jfn.db")
@@ -311,6 +312,12 @@ func TestConsoleLoginSharedByReplicas(t *testing.T) {
 	c := startServerOn(t, db, nil, "--admin-token", admin)
 	if code := page(c, "GET", "/functions.json"); code != http.StatusOK {
 		t.Fatalf("GET /functions.json on a restarted server with the login = %d, want 200", code)
+	}
+	// A server with another admin token (a rotated one, or a misconfigured replica) does not
+	// take the login.
+	other := startServerOn(t, db, nil, "--admin-token", admin+"-rotated")
+	if code := page(other, "GET", "/functions.json"); code != http.StatusSeeOther {
+		t.Errorf("GET /functions.json on a server with another admin token = %d, want 303 to /login", code)
 	}
 	if code := page(b, "POST", "/logout"); code != http.StatusSeeOther {
 		t.Fatalf("POST /logout on b = %d, want 303", code)

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -18,8 +19,8 @@ import (
 // cookieName is the console's session cookie.
 const cookieName = "jfn_console"
 
-// Logins keeps the console's logins by the SHA-256 of their cookie value, so that it holds
-// no usable secret. jfn serve passes its store's (store.ConsoleLogins), which every server
+// Logins keeps the console's logins by a keyed hash of their cookie value (loginKey), so
+// that it holds no usable secret. jfn serve passes its store's (store.ConsoleLogins), which every server
 // on the store shares: a login holds on any replica and across restarts, and a logout on one
 // ends it on all. Without one, logins live in this process (memoryLogins).
 type Logins interface {
@@ -67,35 +68,62 @@ func (l *memoryLogins) DeleteLogin(_ context.Context, hash [32]byte) error {
 	return nil
 }
 
+// loginKey is what the logins store for the cookie value v: its HMAC-SHA256 under the admin
+// token. A login therefore holds only on servers with the same admin token, and changing the
+// token ends every login.
+func (c *Console) loginKey(v string) [32]byte {
+	m := hmac.New(sha256.New, []byte(c.opts.AdminToken))
+	m.Write([]byte(v))
+	var k [32]byte
+	copy(k[:], m.Sum(nil))
+	return k
+}
+
 // loggedIn reports whether r may see the console: always without an admin token, else with
-// a live session cookie.
-func (c *Console) loggedIn(r *http.Request) bool {
+// a live login cookie. It returns an error when the logins cannot be read (the store is
+// down), logged once per outage.
+func (c *Console) loggedIn(r *http.Request) (bool, error) {
 	if c.opts.AdminToken == "" {
-		return true
+		return true, nil
 	}
 	ck, err := r.Cookie(cookieName)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	exp, err := c.logins.LoginExpiry(r.Context(), sha256.Sum256([]byte(ck.Value)))
+	exp, err := c.logins.LoginExpiry(r.Context(), c.loginKey(ck.Value))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.log.Error().Err(err).Msg("console: cannot read the login")
+		if !c.loginsDown.Swap(true) {
+			c.log.Error().Err(err).Msg("console: cannot read logins; pages answer 503 until the store is back")
+		}
+		return false, err
 	}
-	return err == nil && time.Now().Before(exp)
+	if c.loginsDown.Swap(false) {
+		c.log.Info().Msg("console: logins readable again")
+	}
+	return err == nil && time.Now().Before(exp), nil
 }
 
-// requireLogin sends a request without a session to the login page (a GET) or answers 401.
+// requireLogin sends a request without a login to the login page (a GET) or answers 401, and
+// answers 503 while the logins cannot be read. The login and logout routes and the static
+// files need no login.
 func (c *Console) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c.loggedIn(r) || r.URL.Path == "/login" || strings.HasPrefix(r.URL.Path, "/static/") {
+		if r.URL.Path == "/login" || r.URL.Path == "/logout" || strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		in, err := c.loggedIn(r)
+		switch {
+		case err != nil:
+			c.render(w, r, http.StatusServiceUnavailable, "message", messagePage{Title: "Store unreachable",
+				Text: "The console cannot check your login: the store is unreachable. Try again shortly."})
+		case in:
+			next.ServeHTTP(w, r)
+		case r.Method == http.MethodGet || r.Method == http.MethodHead:
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
+		default:
+			c.render(w, r, http.StatusUnauthorized, "login", loginPage{Problem: "Log in first."})
 		}
-		c.render(w, r, http.StatusUnauthorized, "login", loginPage{Problem: "Log in first."})
 	})
 }
 
@@ -104,7 +132,7 @@ type loginPage struct {
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
-	if c.loggedIn(r) {
+	if in, _ := c.loggedIn(r); in {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
@@ -128,7 +156,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	value := hex.EncodeToString(b[:])
-	if err := c.logins.CreateLogin(r.Context(), sha256.Sum256([]byte(value)), time.Now().Add(c.opts.SessionTTL)); err != nil {
+	if err := c.logins.CreateLogin(r.Context(), c.loginKey(value), time.Now().Add(c.opts.SessionTTL)); err != nil {
 		c.log.Error().Err(err).Msg("console: cannot store the login")
 		c.render(w, r, http.StatusServiceUnavailable, "login", loginPage{Problem: "The login could not be saved: the store is unreachable. Try again shortly."})
 		return
@@ -143,7 +171,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(cookieName); err == nil {
-		if err := c.logins.DeleteLogin(r.Context(), sha256.Sum256([]byte(ck.Value))); err != nil {
+		if err := c.logins.DeleteLogin(r.Context(), c.loginKey(ck.Value)); err != nil {
 			c.log.Error().Err(err).Msg("console: cannot end the login")
 			c.render(w, r, http.StatusServiceUnavailable, "message", messagePage{Title: "Not logged out",
 				Text: "The login could not be ended: the store is unreachable. Try again shortly."})

@@ -27,6 +27,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -105,6 +106,9 @@ type Console struct {
 	pages   map[string]*template.Template
 	logins  Logins
 	handler http.Handler
+
+	// loginsDown is set while the logins cannot be read, so the outage is logged once.
+	loginsDown atomic.Bool
 }
 
 // New returns the console over b.
