@@ -312,3 +312,19 @@ func TestCLIFetchesDocumentsAsTheGateway(t *testing.T) {
 		t.Errorf("functions info tools = %v, want [getBalance]", m["tools"])
 	}
 }
+
+// TestTextHidesUpstreamPassword: text output names an upstream URL that carries a password
+// without it; --json, for programs, keeps the URL as deployed.
+func TestTextHidesUpstreamPassword(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "jfn.db")
+	mustCLI(t, db, "deploy", "pw", "--url", "http://u:s3cretpw@127.0.0.1:1/base")
+	for _, args := range [][]string{{"functions", "list"}, {"functions", "info", "pw"}} {
+		r := mustCLI(t, db, args...)
+		if strings.Contains(r.stdout, "s3cretpw") || !strings.Contains(r.stdout, "http://u:xxxxx@127.0.0.1:1/base") {
+			t.Errorf("jfn %s printed %q; want the upstream without its password", strings.Join(args, " "), r.stdout)
+		}
+	}
+	if r := mustCLI(t, db, "functions", "info", "pw", "--json"); !strings.Contains(r.stdout, `"upstream": "http://u:s3cretpw@127.0.0.1:1/base"`) {
+		t.Errorf("functions info --json = %s; want the upstream as deployed", r.stdout)
+	}
+}

@@ -91,7 +91,7 @@ func functionsList(fs *flagSet) action {
 		tw := table(x.Stdout)
 		fmt.Fprintln(tw, "Name\tURL\tUpstream\tPublic\tMCP")
 		for _, f := range fns {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, functionURL(f.Name), f.Upstream, yesNo(f.Public), onOff(f.MCP))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, functionURL(f.Name), shown(f.Upstream), yesNo(f.Public), onOff(f.MCP))
 		}
 		return tw.Flush()
 	}
@@ -150,8 +150,8 @@ func functionsInfo(fs *flagSet) action {
 		tw := table(x.Stdout)
 		fmt.Fprintf(tw, "▸ Name\t%s\n", f.Name)
 		fmt.Fprintf(tw, "▸ URL\t%s\n", functionURL(f.Name))
-		fmt.Fprintf(tw, "▸ Upstream\t%s\n", f.Upstream)
-		fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", f.DocumentURL())
+		fmt.Fprintf(tw, "▸ Upstream\t%s\n", shown(f.Upstream))
+		fmt.Fprintf(tw, "▸ OpenAPI\t%s\n", shown(f.DocumentURL()))
 		fmt.Fprintf(tw, "▸ Public\t%s\n", yesNo(f.Public))
 		if len(f.CORSOrigins) > 0 {
 			fmt.Fprintf(tw, "▸ CORS\t%s\n", strings.Join(f.CORSOrigins, ", "))
@@ -175,7 +175,7 @@ func functionsInfo(fs *flagSet) action {
 			}
 		}
 		if fetchErr != nil {
-			fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", fetchErr)
+			fmt.Fprintf(tw, "⚠ Spec\terror: %s\n", hidePasswords(fetchErr.Error(), f.Upstream, f.DocumentURL()))
 			return tw.Flush()
 		}
 		fmt.Fprintf(tw, "▸ Spec\tok (fetched %s)\n", humanTime(time.Now()))

@@ -86,7 +86,7 @@ func program(cmds []command) *cmdline.Program[*invocation] {
 		Start: func(inv *cmdline.Invocation) (*invocation, error) {
 			x.Invocation = inv
 			switch {
-			case x.db == "":
+			case x.db == "" || x.db == "-":
 				return nil, x.Usagef("--db needs a file path or a postgres:// URL")
 			case x.Asks && x.json && !x.Yes:
 				return nil, x.Usagef("--json cannot ask for confirmation; add -y")

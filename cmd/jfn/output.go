@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -48,4 +50,27 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// shown is the URL u as text output prints it: without the password it may carry (--json
+// keeps it whole, for programs).
+func shown(u string) string {
+	if p, err := url.Parse(u); err == nil && p.User != nil {
+		if _, has := p.User.Password(); has {
+			return p.Redacted()
+		}
+	}
+	return u
+}
+
+// hidePasswords is msg without the passwords of the URLs urls.
+func hidePasswords(msg string, urls ...string) string {
+	for _, u := range urls {
+		if p, err := url.Parse(u); err == nil && p.User != nil {
+			if pw, has := p.User.Password(); has && pw != "" {
+				msg = strings.ReplaceAll(msg, pw, "xxxxx")
+			}
+		}
+	}
+	return msg
 }

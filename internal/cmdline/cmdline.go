@@ -190,6 +190,7 @@ func (p *Program[X]) resolve(globals *FlagSet, args []string) (Command[X], []str
 			if len(p.subcommands(args[1])) > 0 {
 				return none, nil, &HelpError{Text: p.groupHelp(args[1])}
 			}
+			return none, nil, Usagef("no help for %q: it is not a command; run '%s help' for the list", strings.Join(args[1:], " "), p.Name)
 		}
 		return none, nil, &HelpError{Text: p.help(globals)}
 	}

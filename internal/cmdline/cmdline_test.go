@@ -129,7 +129,9 @@ func TestRun(t *testing.T) {
 		{"", nil, []string{"help", "item", "get"}, 0, "Usage: toy item get ID\n\nShows an item.\n", ""},
 		{"", nil, []string{"-h", "serve"}, 0, "Usage: toy serve [flags]\n…", ""},
 		{"", nil, []string{"--help"}, 0, "toy — a program for tests.\n…", ""},
-		{"", nil, []string{"help", "nope"}, 0, "toy — a program for tests.\n…", ""},
+		{"", nil, []string{"help", "nope"}, 2, "", `no help for "nope": it is not a command`},
+		{"", nil, []string{"serve", "--listen", "--ttl=2h"}, 2, "", "toy serve: flag needs an argument: -listen"},
+		{"", nil, []string{"serve", "--listen=--odd"}, 0, "listen=--odd ttl=1h0m0s verbose=false", ""},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runToy(tt.stdin, tt.env, tt.args...)

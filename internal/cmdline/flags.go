@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -34,8 +35,23 @@ func (fs *FlagSet) EnvName(name string) string {
 }
 
 // parseArgs parses args, allowing flags to come after positional arguments, and returns the
-// positional arguments. Everything after "--" is positional.
+// positional arguments. Everything after "--" is positional. A flag that takes a value and
+// is followed by another flag ("--name --expires=90d") is missing its value: the flag package
+// would take the next flag as the value, so that is an error (--name=--odd still works).
 func (fs *FlagSet) parseArgs(args []string) ([]string, error) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, hasValue := splitFlag(a)
+		f := fs.Lookup(name)
+		if f == nil || hasValue || i+1 >= len(args) || !strings.HasPrefix(args[i+1], "--") {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			return nil, fmt.Errorf("flag needs an argument: -%s", name)
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

@@ -12,7 +12,7 @@ import (
 
 // ConsoleLogins keeps the web console's logins, so that every server on the store shares
 // them: a login holds on any replica and across restarts, and a logout on one ends it on
-// all. Only the SHA-256 of a login's cookie is stored. Both implementations satisfy it
+// all. Only a hash of a login's cookie is stored. Both implementations satisfy it
 // alongside Store; none of these calls wakes Watch.
 type ConsoleLogins interface {
 	// CreateLogin stores a login that lasts until expires, and deletes the expired ones.

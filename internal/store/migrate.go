@@ -201,7 +201,7 @@ ALTER TABLE functions DROP COLUMN previous_secret_expires_at;`,
 CREATE INDEX cron_runs_running ON cron_runs (started_at) WHERE state = 'RUNNING';`,
 	},
 	{
-		// The web console's logins, by the SHA-256 of their cookie, shared by every server on
+		// The web console's logins, by a hash of their cookie (never the cookie), shared by every server on
 		// the store: a login holds on any replica and across restarts, and a logout on one
 		// ends it on all. No change trigger: a login is read when a request brings it.
 		version: 10,
