@@ -606,6 +606,11 @@ func TestUpgradeNeverTunnelsPastTheGateway(t *testing.T) {
 func TestTokenlessMethodOverrideRefused(t *testing.T) {
 	s, up, tok := startHardened(t, nil)
 	before := len(up.Calls())
+	// Two Content-Type headers: PHP's server joins them, and Laravel then reads the JSON.
+	code, _, body := call(t, "POST", s.URL()+"/fn/webhook", http.Header{"Content-Type": {"text/plain", "application/json"}}, `{"_method":"DELETE"}`)
+	if code != http.StatusBadRequest || !strings.Contains(body, "_method") {
+		t.Errorf("tokenless POST with two Content-Types and a JSON _method = %d %s, want a 400 naming _method", code, body)
+	}
 	for _, c := range []struct{ what, url, ctype, body string }{
 		{"query", "/fn/webhook?_method=DELETE", "application/json", "{}"},
 		{"query, any case", "/fn/webhook?x=1&_METHOD=delete", "application/json", "{}"},
@@ -616,6 +621,7 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 		{"form body, PHP's name", "/fn/webhook", "application/x-www-form-urlencoded", ".method=DELETE"},
 		{"multipart, inline part", "/fn/webhook", "multipart/form-data; boundary=B", "--B\r\nContent-Disposition: inline; name=\"_method\"\r\n\r\nDELETE\r\n--B--\r\n"},
 		{"JSON for Laravel", "/fn/webhook", `text/plain; p="+json"`, `{"_method":"DELETE"}`},
+		{"form body, Rack's brackets", "/fn/webhook", "application/x-www-form-urlencoded", "[_method]=DELETE"},
 	} {
 		code, _, body := call(t, "POST", s.URL()+c.url, http.Header{"Content-Type": {c.ctype}}, c.body)
 		if code != http.StatusBadRequest || !strings.Contains(body, "_method") {
@@ -626,7 +632,7 @@ func TestTokenlessMethodOverrideRefused(t *testing.T) {
 		t.Errorf("the upstream received %d tokenless method overrides, want none", len(got))
 	}
 	// A token holder may use them: the token covers every method.
-	code, _, _ := call(t, "POST", s.URL()+"/fn/admin/delete-all?_method=DELETE", tokenHeader(tok), "{}")
+	code, _, _ = call(t, "POST", s.URL()+"/fn/admin/delete-all?_method=DELETE", tokenHeader(tok), "{}")
 	if code != http.StatusOK {
 		t.Errorf("POST with _method and a token = %d, want 200", code)
 	}

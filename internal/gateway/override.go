@@ -43,10 +43,20 @@ func hasMethodParam(q string) bool {
 	return false
 }
 
-// isMethodName reports whether the parameter name k is "_method" as PHP, Rack or Symfony
-// read it (phpName).
+// isMethodName reports whether the parameter name k is "_method" as PHP (phpName) or Rack
+// (rackName) read it.
 func isMethodName(k string) bool {
-	return strings.EqualFold(phpName(k), "_method")
+	return strings.EqualFold(phpName(k), "_method") || strings.EqualFold(rackName(k), "_method")
+}
+
+// rackName is the name Rack 2 gives the parameter k: leading '[' and ']' dropped, then up to
+// the next bracket ("[_method]" is "_method").
+func rackName(k string) string {
+	k = strings.TrimLeft(k, "[]")
+	if i := strings.IndexAny(k, "[]"); i >= 0 {
+		k = k[:i]
+	}
+	return k
 }
 
 // phpName is the name PHP registers for the parameter k: leading spaces dropped, cut at a
@@ -67,27 +77,29 @@ func phpName(k string) string {
 	return strings.NewReplacer(".", "_", " ", "_").Replace(k)
 }
 
-// hasMethodField reports whether body, sent with the Content-Type ctype, carries a "_method"
-// field that a framework would read as the method. Each reading a framework may apply is
-// tried: a form (Rack and PHP, also without a Content-Type), JSON (Laravel, for any
-// Content-Type that mentions json), and, for multipart or a Content-Type the gateway cannot
-// parse, any mention of the name.
+// hasMethodField reports whether body, sent with the Content-Type ctype (every value of the
+// header, joined with ", " as PHP's and Apache's servers join them), carries a "_method" field
+// that a framework would read as the method. Each reading a framework may apply is tried: a
+// form (Rack and PHP; Rack also without a Content-Type), JSON (Laravel, for any Content-Type
+// that mentions json), and, for multipart or a Content-Type the gateway cannot parse, any
+// mention of the name (mentionsMethod).
 func hasMethodField(ctype string, body []byte) bool {
 	if len(body) == 0 {
 		return false
 	}
-	ct := strings.ToLower(ctype)
+	ct := strings.ToLower(strings.TrimSpace(ctype))
+	if (ct == "" || strings.Contains(ct, "x-www-form-urlencoded")) && hasMethodParam(string(body)) {
+		return true
+	}
+	if strings.Contains(ct, "json") && json.Valid(body) {
+		return jsonHasMethod(body) // Laravel reads it as JSON; no framework reads it otherwise
+	}
 	_, _, err := mime.ParseMediaType(ctype)
-	form := strings.TrimSpace(ct) == "" || strings.Contains(ct, "x-www-form-urlencoded")
-	return form && hasMethodParam(string(body)) ||
-		strings.Contains(ct, "json") && jsonHasMethod(body) ||
-		(err != nil || strings.Contains(ct, "multipart")) && mentionsMethod(body)
+	return ct != "" && (err != nil || strings.Contains(ct, "multipart")) && mentionsMethod(body)
 }
 
 // jsonHasMethod reports whether the JSON body is an object with a top-level member that a
-// framework reads as "_method". A body that is not JSON is not read by the frameworks' JSON
-// input either; but the scan stops at the first such member, so one that breaks only after it
-// counts (the safe side).
+// framework reads as "_method".
 func jsonHasMethod(body []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -110,11 +122,18 @@ func jsonHasMethod(body []byte) bool {
 }
 
 // mentionsMethod reports whether b, percent-decoded, names "_method" as a word: "method" in
-// any case after '_', '.' or ' ' (which PHP reads as '_'), with neither a letter, digit, '_'
-// nor '-' just before that or just after it. "payment_method" does not count; a part header
-// name="_method", a line "Content-ID: _method" or "_m%65thod=" does.
+// any case after '_' or '.' (PHP reads '.' as '_'), with neither a letter, digit, '_' nor '-'
+// just before that or just after it. "payment_method" does not count; a part header
+// name="_method", a line "Content-ID: _method" or "_m%65thod=" does. Backslashes are dropped
+// first (Rack drops them from a quoted name: "_\method"), and the line breaks too, in a second
+// look (PHP joins a header line without a ':' to the one before: "_me" CRLF "thod").
 func mentionsMethod(b []byte) bool {
-	s := strings.ToLower(lenientUnescape(string(b)))
+	s := strings.ToLower(strings.ReplaceAll(lenientUnescape(string(b)), "\\", ""))
+	return wordMethod(s) || wordMethod(strings.NewReplacer("\r", "", "\n", "").Replace(s))
+}
+
+// wordMethod is mentionsMethod's search, in the lower-case s.
+func wordMethod(s string) bool {
 	for i := 0; ; {
 		j := strings.Index(s[i:], "method")
 		if j < 0 {
@@ -122,7 +141,7 @@ func mentionsMethod(b []byte) bool {
 		}
 		at := i + j
 		i = at + 1
-		if at == 0 || !strings.ContainsRune("_. ", rune(s[at-1])) {
+		if at == 0 || (s[at-1] != '_' && s[at-1] != '.') {
 			continue
 		}
 		if at >= 2 && isWordByte(s[at-2]) {

@@ -49,8 +49,8 @@ func TestHasMethodField(t *testing.T) {
 		{"application/json", `{"a":{"_method":"DELETE"}}`, false}, // not at the top level
 		{"application/json", `["_method"]`, false},
 		{"application/json", `{"merge_method":"squash"}`, false},
-		{"application/json", `{"a":1,`, false},   // not JSON: no framework reads it
-		{"application/json", `{"_method"`, true}, // broken only after the member: the safe side
+		{"application/json", `{"a":1,`, false},    // not JSON: no framework reads it
+		{"application/json", `{"_method"`, false}, // nor this
 		{"text/plain", "_method=DELETE", false},
 		{"application/json; charset=\"", "_method=DELETE", true}, // unreadable Content-Type
 		{"application/json", "", false},
@@ -77,7 +77,22 @@ func TestHasMethodField(t *testing.T) {
 		{"application/json, text/plain", `{"payment_method":"card"}`, false},
 		{"application/json; charset=", `{"payment_method":"card"}`, false},
 		{"application/json;;", `{"payment_method":"card"}`, false},
-		{"application/json;;", `{"x":"_method"}`, true}, // unreadable Content-Type: any mention counts
+		{"application/json;;", `{"x":"_method"}`, false}, // JSON, read as JSON: a value, not a member
+		{"application/json;;", `_method=DELETE`, true},   // not JSON, unreadable Content-Type: any mention counts
+		// Rack 2 reads a name's first run between brackets.
+		{"application/x-www-form-urlencoded", "[_method]=DELETE", true},
+		{"application/x-www-form-urlencoded", "]_method=DELETE", true},
+		{"application/x-www-form-urlencoded", "_method]=DELETE", true},
+		{"application/x-www-form-urlencoded", "%5B_method%5D=DELETE", true},
+		{"application/x-www-form-urlencoded", "notes[_method]=DELETE", false},
+		// Rack drops backslashes from a quoted name; PHP joins a header line without ':' to the last.
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"_\\method\"\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"_me\r\nthod\"\r\n\r\nDELETE\r\n--X--\r\n", true},
+		// Words that are no override: a space before method, no Content-Type with prose, a
+		// repeated Content-Type whose JSON is read as JSON.
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.html\"\r\n\r\n<form method=\"get\">id, method, amount. Done. Method: POST\r\n--X--\r\n", false},
+		{"", "address, method and date; see the _method field", false},
+		{"application/json, text/plain", `{"payment_method":"card","note":"the _method field"}`, false},
 	}
 	for _, tt := range tests {
 		if got := hasMethodField(tt.ctype, []byte(tt.body)); got != tt.want {

@@ -168,7 +168,7 @@ func tokenlessLimits(r *http.Request, st *reqState, body []byte) error {
 	if !tokenless {
 		return nil
 	}
-	if hasMethodParam(r.URL.RawQuery) || hasMethodField(r.Header.Get("Content-Type"), body) {
+	if hasMethodParam(r.URL.RawQuery) || hasMethodField(strings.Join(r.Header.Values("Content-Type"), ", "), body) {
 		return errMethodOverride
 	}
 	return nil
