@@ -122,14 +122,34 @@ func jsonHasMethod(body []byte) bool {
 }
 
 // mentionsMethod reports whether b, percent-decoded, names "_method" as a word: "method" in
-// any case after '_' or '.' (PHP reads '.' as '_'), with neither a letter, digit, '_' nor '-'
-// just before that or just after it. "payment_method" does not count; a part header
-// name="_method", a line "Content-ID: _method" or "_m%65thod=" does. Backslashes are dropped
-// first (Rack drops them from a quoted name: "_\method"), and the line breaks too, in a second
-// look (PHP joins a header line without a ':' to the one before: "_me" CRLF "thod").
+// any case after '_' (with no letter, digit, '_' or '-' before it), or after '.' that opens
+// a name (after a quote, '=' or the start, spaces between: PHP drops leading spaces and reads
+// '.' as '_'), and with no letter, digit, '_' or '-' after it. "payment_method" and
+// "foo().method()" do not count; a part header name="_method" or name=".method", a line
+// "Content-ID: _method" or "_m%65thod=" does. Backslashes are dropped first (Rack drops them
+// from a quoted name: "_\method"), and so, in a second look, is every line break followed by
+// more text (PHP joins a header line to the one before: "_me" LF "thod").
 func mentionsMethod(b []byte) bool {
 	s := strings.ToLower(strings.ReplaceAll(lenientUnescape(string(b)), "\\", ""))
-	return wordMethod(s) || wordMethod(strings.NewReplacer("\r", "", "\n", "").Replace(s))
+	return wordMethod(s) || wordMethod(joinLines(s))
+}
+
+// joinLines drops each line break of s that is followed by more text on the next line.
+func joinLines(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+			continue // the '\n' decides
+		}
+		if s[i] == '\n' && i+1 < len(s) && s[i+1] != '\r' && s[i+1] != '\n' {
+			continue
+		}
+		if s[i] == '\n' && i > 0 && s[i-1] == '\r' {
+			b.WriteByte('\r')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // wordMethod is mentionsMethod's search, in the lower-case s.
@@ -141,16 +161,23 @@ func wordMethod(s string) bool {
 		}
 		at := i + j
 		i = at + 1
-		if at == 0 || (s[at-1] != '_' && s[at-1] != '.') {
+		if end := at + len("method"); at == 0 || end < len(s) && isWordByte(s[end]) {
 			continue
 		}
-		if at >= 2 && isWordByte(s[at-2]) {
-			continue
+		switch s[at-1] {
+		case '_':
+			if at < 2 || !isWordByte(s[at-2]) {
+				return true
+			}
+		case '.':
+			k := at - 2
+			for k >= 0 && s[k] == ' ' {
+				k--
+			}
+			if k < 0 || s[k] == '"' || s[k] == '\'' || s[k] == '=' {
+				return true
+			}
 		}
-		if end := at + len("method"); end < len(s) && isWordByte(s[end]) {
-			continue
-		}
-		return true
 	}
 }
 

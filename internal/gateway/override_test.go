@@ -88,6 +88,9 @@ func TestHasMethodField(t *testing.T) {
 		// Rack drops backslashes from a quoted name; PHP joins a header line without ':' to the last.
 		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"_\\method\"\r\n\r\nDELETE\r\n--X--\r\n", true},
 		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"_me\r\nthod\"\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=_me\nthod\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\" .method\"\r\n\r\nDELETE\r\n--X--\r\n", true},
+		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.js\"\r\n\r\nfoo().method();\n  .method()\r\n--X--\r\n", false},
 		// Words that are no override: a space before method, no Content-Type with prose, a
 		// repeated Content-Type whose JSON is read as JSON.
 		{"multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.html\"\r\n\r\n<form method=\"get\">id, method, amount. Done. Method: POST\r\n--X--\r\n", false},
