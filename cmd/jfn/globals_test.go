@@ -28,6 +28,7 @@ func TestGlobalFlagMistakes(t *testing.T) {
 		{"tokens", "create", "f", "--name", "--expires=90d"},
 		{"serve", "--listen", "--admin-token", "secret-admin"},
 		{"help", "nope"},
+		{"tokens", "list", ""}, // an empty function NAME is checked like any other
 	} {
 		if r := cli(t, db, args...); r.code != 2 || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" || strings.Contains(r.stderr, "secret") {
 			t.Errorf("jfn %s: exit %d, stdout %q, stderr %q; want 2 and one line on stderr", strings.Join(args, " "), r.code, r.stdout, r.stderr)

@@ -90,9 +90,10 @@ func program(cmds []command) *cmdline.Program[*invocation] {
 				return nil, x.Usagef("--db needs a file path or a postgres:// URL")
 			case x.Asks && x.json && !x.Yes:
 				return nil, x.Usagef("--json cannot ask for confirmation; add -y")
-			case len(x.Names) > 0 && x.Names[0] == "NAME":
-				if err := service.CheckName(x.Args[0]); err != nil {
-					return nil, x.Usagef("invalid function name %q: %v", x.Args[0], err)
+			}
+			if name, ok := x.function(); ok {
+				if err := service.CheckName(name); err != nil {
+					return nil, x.Usagef("invalid function name %q: %v", name, err)
 				}
 			}
 			return x, nil
@@ -101,13 +102,21 @@ func program(cmds []command) *cmdline.Program[*invocation] {
 			if x.st != nil {
 				x.st.Close()
 			}
-			if len(x.Names) > 0 && x.Names[0] == "NAME" && errors.Is(err, store.ErrNotFound) {
-				name := x.Args[0]
+			if name, ok := x.function(); ok && errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("function %s not found; deploy it with 'jfn deploy %s --url URL' or see 'jfn functions list'", name, name)
 			}
 			return err
 		},
 	}
+}
+
+// function returns the function NAME the command line gives, and false for a command that
+// takes none (a first positional argument called NAME is one).
+func (x *invocation) function() (string, bool) {
+	if len(x.Names) > 0 && x.Names[0] == "NAME" && len(x.Args) > 0 {
+		return x.Args[0], true
+	}
+	return "", false
 }
 
 // store opens the store the global --db flag names; the command's return closes it.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jfnhq/jfn/internal/store"
@@ -22,7 +21,7 @@ const cookieName = "jfn_console"
 // Logins keeps the console's logins by a keyed hash of their cookie value (loginKey), so
 // that it holds no usable secret. jfn serve passes its store's (store.ConsoleLogins), which every server
 // on the store shares: a login holds on any replica and across restarts, and a logout on one
-// ends it on all. Without one, logins live in this process (memoryLogins).
+// ends it on all.
 type Logins interface {
 	CreateLogin(ctx context.Context, hash [32]byte, expires time.Time) error
 	// LoginExpiry returns when the login ends, or an error wrapping store.ErrNotFound.
@@ -31,42 +30,6 @@ type Logins interface {
 }
 
 var _ Logins = store.ConsoleLogins(nil)
-
-// memoryLogins are the logins of this process, for a console without a store's.
-type memoryLogins struct {
-	mu sync.Mutex
-	m  map[[32]byte]time.Time // expiry
-}
-
-func (l *memoryLogins) CreateLogin(_ context.Context, hash [32]byte, expires time.Time) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	for k, exp := range l.m { // logins are few: sweeping on each one is cheap
-		if !now.Before(exp) {
-			delete(l.m, k)
-		}
-	}
-	l.m[hash] = expires
-	return nil
-}
-
-func (l *memoryLogins) LoginExpiry(_ context.Context, hash [32]byte) (time.Time, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	exp, ok := l.m[hash]
-	if !ok {
-		return time.Time{}, store.ErrNotFound
-	}
-	return exp, nil
-}
-
-func (l *memoryLogins) DeleteLogin(_ context.Context, hash [32]byte) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.m, hash)
-	return nil
-}
 
 // loginKey is what the logins store for the cookie value v: its HMAC-SHA256 under the admin
 // token. A login therefore holds only on servers with the same admin token, and changing the

@@ -24,6 +24,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -78,7 +79,7 @@ type Options struct {
 	Logger zerolog.Logger
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
-	// Logins keeps the logins; nil keeps them in this process only.
+	// Logins keeps the logins; it is required with an AdminToken.
 	Logins Logins
 }
 
@@ -122,8 +123,8 @@ func New(b Backend, opts *Options) (*Console, error) {
 	}
 	c.log = c.opts.Logger.With().Str("component", "console").Logger()
 	c.logins = c.opts.Logins
-	if c.logins == nil {
-		c.logins = &memoryLogins{m: map[[32]byte]time.Time{}}
+	if c.opts.AdminToken != "" && c.logins == nil {
+		return nil, errors.New("an admin token needs Options.Logins, where the logins are kept")
 	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {

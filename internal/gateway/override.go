@@ -28,16 +28,36 @@ var errMethodOverride = httperr.New(http.StatusBadRequest,
 	"A _method override is not accepted without a token: send the request with the method it means.")
 
 // hasMethodParam reports whether the URL-encoded form q has a key that a framework reads as
-// "_method".
+// "_method". Pairs are split on '&' and on ';', as some parsers split.
 func hasMethodParam(q string) bool {
+	if !mayNameMethod(q) {
+		return false
+	}
 	for q != "" {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		for _, kv := range strings.Split(pair, ";") { // some parsers split on ';' too
-			k, _, _ := strings.Cut(kv, "=")
-			if isMethodName(lenientUnescape(strings.ReplaceAll(k, "+", " "))) {
-				return true
-			}
+		kv := q
+		if i := strings.IndexAny(q, "&;"); i >= 0 {
+			kv, q = q[:i], q[i+1:]
+		} else {
+			q = ""
+		}
+		k, _, _ := strings.Cut(kv, "=")
+		if isMethodName(lenientUnescape(strings.ReplaceAll(k, "+", " "))) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayNameMethod reports whether s could name "method" once decoded: it has the word in any
+// case, or an escape ('%' or '\\') that could spell it. It spares the common request (a
+// public webhook's form or JSON) a parse.
+func mayNameMethod[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%' || c == '\\':
+			return true
+		case c|0x20 == 'm' && i+6 <= len(s) && strings.EqualFold(string(s[i:i+6]), "method"):
+			return true
 		}
 	}
 	return false
@@ -74,8 +94,11 @@ func phpName(k string) string {
 			k = k[:i] + "_" + k[i+1:]
 		}
 	}
-	return strings.NewReplacer(".", "_", " ", "_").Replace(k)
+	return phpRename.Replace(k)
 }
+
+// phpRename is the renaming phpName ends with.
+var phpRename = strings.NewReplacer(".", "_", " ", "_")
 
 // hasMethodField reports whether body, sent with the Content-Type ctype (every value of the
 // header, joined with ", " as PHP's and Apache's servers join them), carries a "_method" field
@@ -91,11 +114,19 @@ func hasMethodField(ctype string, body []byte) bool {
 	if (ct == "" || strings.Contains(ct, "x-www-form-urlencoded")) && hasMethodParam(string(body)) {
 		return true
 	}
-	if strings.Contains(ct, "json") && json.Valid(body) {
-		return jsonHasMethod(body) // Laravel reads it as JSON; no framework reads it otherwise
-	}
 	_, _, err := mime.ParseMediaType(ctype)
-	return ct != "" && (err != nil || strings.Contains(ct, "multipart")) && mentionsMethod(body)
+	scan := ct != "" && (err != nil || strings.Contains(ct, "multipart"))
+	if strings.Contains(ct, "json") {
+		named := mayNameMethod(body)
+		if !named && !scan {
+			return false // the common public JSON webhook: no parse at all
+		}
+		if json.Valid(body) {
+			// Laravel reads it as JSON; no framework reads it otherwise.
+			return named && jsonHasMethod(body)
+		}
+	}
+	return scan && mentionsMethod(body)
 }
 
 // jsonHasMethod reports whether the JSON body is an object with a top-level member that a

@@ -16,15 +16,6 @@ import (
 	"github.com/jfnhq/jfn/internal/store"
 )
 
-// consoleLogins returns st's console logins, shared by every server on it, or nil (logins
-// in this process) for a store without them.
-func consoleLogins(st store.Store) console.Logins {
-	if cl, ok := st.(store.ConsoleLogins); ok {
-		return cl
-	}
-	return nil
-}
-
 // consoleBackend is the console's view of a running server: the store through
 // internal/service, as the CLI changes it, and the gateway as it serves now.
 type consoleBackend struct {

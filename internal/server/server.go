@@ -176,8 +176,9 @@ func (s *Server) assemble(ctx context.Context) (err error) {
 func (s *Server) adminServer(errLog *log.Logger) (*http.Server, error) {
 	var con http.Handler
 	if s.consoleOff = consoleRefusal(s.adminLn.Addr().String(), s.cfg.AdminToken); s.consoleOff == "" {
+		logins, _ := s.store.(store.ConsoleLogins) // both stores keep them
 		c, err := console.New(&consoleBackend{store: s.store, gw: s.gw, publicURL: s.cfg.PublicURL, gatewayURL: s.publicURL, domain: s.cfg.Domain},
-			&console.Options{AdminToken: s.cfg.AdminToken, Logger: s.logger, Logins: consoleLogins(s.store)})
+			&console.Options{AdminToken: s.cfg.AdminToken, Logger: s.logger, Logins: logins})
 		if err != nil {
 			return nil, fmt.Errorf("cannot build the console: %w", err)
 		}
